@@ -1,0 +1,63 @@
+package org.mtflow.kernels.random;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+class PhiloxTest {
+    private static final long SEED = Long.getLong("mtflow.test.seed", System.nanoTime());
+
+    /** Known-answer vectors of Philox4x32-10 from the Random123 distribution (kat_vectors). */
+    @Test
+    void knownAnswers() {
+        assertArrayEquals(new int[] {0x6627e8d5, 0xe169c58d, 0xbc57ac4c, 0x9b00dbd8},
+                Philox.block(0, 0, 0, 0, 0, 0));
+        assertArrayEquals(new int[] {0x408f276d, 0x41c83b0e, 0xa20bc7c6, 0x6d5451fd},
+                Philox.block(-1, -1, -1, -1, -1, -1));
+        assertArrayEquals(new int[] {0xd16cfe09, 0x94fdcceb, 0x5001e420, 0x24126ea1},
+                Philox.block(0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344, 0xa4093822, 0x299f31d0));
+    }
+
+    @Test
+    void fillMatchesElementwiseDrawAtAnyOffset() {
+        SplittableRandom rng = new SplittableRandom(SEED);
+        long seed = rng.nextLong(), stream = rng.nextLong();
+        for (int offset : new int[] {0, 1, 2, 3, 5, 1001}) {
+            float[] out = new float[37];
+            Philox.fillUniform(out, seed, stream, offset, -1f, 1f);
+            for (int i = 0; i < out.length; i++) {
+                float expect = -1f + 2f * Philox.toUnitFloat(Philox.bits(seed, stream, offset + i));
+                assertEquals(expect, out[i], 0f, "offset " + offset + " element " + i + " (seed " + SEED + ")");
+            }
+        }
+    }
+
+    @Test
+    void uniformityChiSquare() {
+        int n = 1_000_000, bins = 100;
+        float[] out = new float[n];
+        Philox.fillUniform(out, SEED, Philox.stream("test", "uniform"), 0, 0f, 1f);
+        long[] count = new long[bins];
+        double mean = 0;
+        for (float v : out) {
+            assertTrue(v >= 0f && v < 1f, "value " + v + " outside [0,1)");
+            count[(int) (v * bins)]++;
+            mean += v;
+        }
+        double expected = (double) n / bins, chi2 = 0;
+        for (long c : count) chi2 += (c - expected) * (c - expected) / expected;
+        // 99 degrees of freedom: P(chi2 > 160) < 1e-4.
+        assertTrue(chi2 < 160, "chi-square " + chi2 + " (seed " + SEED + ")");
+        assertEquals(0.5, mean / n, 0.002, "mean (seed " + SEED + ")");
+    }
+
+    @Test
+    void streamsSeparateParts() {
+        assertNotEquals(Philox.stream("ab", "c"), Philox.stream("a", "bc"));
+        assertEquals(Philox.stream("task", "x"), Philox.stream("task", "x"));
+    }
+}
