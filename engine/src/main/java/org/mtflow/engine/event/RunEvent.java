@@ -1,0 +1,79 @@
+package org.mtflow.engine.event;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.time.Instant;
+import java.util.Map;
+import org.mtflow.engine.CborMessage;
+
+/**
+ * Every state change of a run, on one stream: {@code events.jsonl}, {@code report.json} and the
+ * console all read it. Each event has its {@code type}, {@code time} and {@code run}; events about
+ * one task also name the {@code task}.
+ */
+@JsonTypeInfo(use = JsonTypeInfo.Id.NAME, include = JsonTypeInfo.As.PROPERTY, property = "type")
+@JsonSubTypes({
+    @JsonSubTypes.Type(value = RunEvent.RunStarted.class, name = "RunStarted"),
+    @JsonSubTypes.Type(value = RunEvent.TaskQueued.class, name = "TaskQueued"),
+    @JsonSubTypes.Type(value = RunEvent.TaskStarted.class, name = "TaskStarted"),
+    @JsonSubTypes.Type(value = RunEvent.TaskProgress.class, name = "TaskProgress"),
+    @JsonSubTypes.Type(value = RunEvent.TaskSucceeded.class, name = "TaskSucceeded"),
+    @JsonSubTypes.Type(value = RunEvent.TaskCached.class, name = "TaskCached"),
+    @JsonSubTypes.Type(value = RunEvent.TaskFailed.class, name = "TaskFailed"),
+    @JsonSubTypes.Type(value = RunEvent.TaskRetrying.class, name = "TaskRetrying"),
+    @JsonSubTypes.Type(value = RunEvent.TaskSkipped.class, name = "TaskSkipped"),
+    @JsonSubTypes.Type(value = RunEvent.RunFinished.class, name = "RunFinished"),
+})
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public sealed interface RunEvent extends CborMessage {
+    Instant time();
+
+    String run();
+
+    /** An event about one task. */
+    sealed interface TaskEvent extends RunEvent {
+        String task();
+    }
+
+    @JsonPropertyOrder({"time", "run"})
+    record RunStarted(Instant time, String run, String name, long seed, int tasks) implements RunEvent {}
+
+    @JsonPropertyOrder({"time", "run", "task"})
+    record TaskQueued(Instant time, String run, String task) implements TaskEvent {}
+
+    @JsonPropertyOrder({"time", "run", "task"})
+    record TaskStarted(Instant time, String run, String task, int attempt, String device) implements TaskEvent {}
+
+    @JsonPropertyOrder({"time", "run", "task"})
+    record TaskProgress(Instant time, String run, String task, double fraction, String message) implements TaskEvent {}
+
+    /** @param outputs output name → SHA-256 of the artifact */
+    @JsonPropertyOrder({"time", "run", "task"})
+    record TaskSucceeded(Instant time, String run, String task, int attempt, String device,
+                         Map<String, String> outputs, ObjectNode metrics, long millis) implements TaskEvent {}
+
+    /** The task's outputs were found in the cache: it did not run. */
+    @JsonPropertyOrder({"time", "run", "task"})
+    record TaskCached(Instant time, String run, String task, Map<String, String> outputs, ObjectNode metrics)
+            implements TaskEvent {}
+
+    /** @param last true when no attempt follows: the task has failed for good */
+    @JsonPropertyOrder({"time", "run", "task"})
+    record TaskFailed(Instant time, String run, String task, int attempt, String device, String error,
+                      String message, boolean last) implements TaskEvent {}
+
+    @JsonPropertyOrder({"time", "run", "task"})
+    record TaskRetrying(Instant time, String run, String task, int nextAttempt, long delayMillis) implements TaskEvent {}
+
+    /** @param cause the task whose failure made this one impossible */
+    @JsonPropertyOrder({"time", "run", "task"})
+    record TaskSkipped(Instant time, String run, String task, String reason, String cause) implements TaskEvent {}
+
+    /** @param status {@code succeeded} or {@code failed} */
+    @JsonPropertyOrder({"time", "run"})
+    record RunFinished(Instant time, String run, String status, int succeeded, int cached, int failed,
+                       int skipped, long millis) implements RunEvent {}
+}

@@ -1,0 +1,67 @@
+package org.mtflow.engine.node;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Path;
+import java.util.List;
+import org.mtflow.devices.DeviceInfo;
+import org.mtflow.engine.store.ArtifactRef;
+import org.mtflow.kernels.TensorOps;
+
+/** Everything a node type sees of the run while one of its tasks executes. */
+public interface TaskContext<P> {
+
+    P params();
+
+    String runId();
+
+    String taskId();
+
+    /** 1 for the first attempt. */
+    int attempt();
+
+    /** The run's seed. */
+    long seed();
+
+    /**
+     * The Philox stream for a purpose of this task (e.g. "init", "dropout"): keyed by the task id
+     * and the purpose, so draws do not depend on which worker runs the task or when.
+     */
+    long stream(String purpose);
+
+    /** The device this attempt runs on. */
+    DeviceInfo device();
+
+    /** The kernels of that device. */
+    TensorOps ops();
+
+    /** Whether the task binds the named input. */
+    boolean hasInput(String name);
+
+    /** The artifact file of a single input, checksum verified. */
+    Path input(String name) throws IOException;
+
+    /** The artifact files of a list input, in order, checksum verified. */
+    List<Path> inputs(String name) throws IOException;
+
+    /** Writes a declared output: {@code writer} fills a temp file, which becomes the artifact. */
+    ArtifactRef output(String name, OutputWriter writer) throws IOException;
+
+    /** Records a metric (a number, string, boolean, list or map of those) for report.json. */
+    void metric(String name, Object value);
+
+    /** Reports progress in [0, 1] with a short message. */
+    void progress(double fraction, String message);
+
+    boolean isCancelled();
+
+    /** Throws {@link TaskCancelledException} once the task was cancelled or timed out. */
+    default void checkCancelled() {
+        if (isCancelled()) throw new TaskCancelledException("task " + taskId() + " was cancelled");
+    }
+
+    @FunctionalInterface
+    interface OutputWriter {
+        void write(OutputStream out) throws IOException;
+    }
+}

@@ -1,0 +1,20 @@
+package org.mtflow.engine.run;
+
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.Map;
+import org.mtflow.engine.spec.ErrorClass;
+import org.mtflow.engine.store.ArtifactRef;
+
+/** How one attempt ended. */
+@JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "outcome")
+@JsonSubTypes({
+    @JsonSubTypes.Type(value = AttemptOutcome.Succeeded.class, name = "succeeded"),
+    @JsonSubTypes.Type(value = AttemptOutcome.Failed.class, name = "failed"),
+})
+public sealed interface AttemptOutcome {
+    record Succeeded(Map<String, ArtifactRef> outputs, ObjectNode metrics) implements AttemptOutcome {}
+
+    record Failed(ErrorClass error, String message) implements AttemptOutcome {}
+}

@@ -1,0 +1,8 @@
+package org.mtflow.engine.run;
+
+/** How a run ended: {@code succeeded} when every task succeeded or was cached, else {@code failed}. */
+public record RunOutcome(String runId, String status, int succeeded, int cached, int failed, int skipped, long millis) {
+    public boolean ok() {
+        return status.equals("succeeded");
+    }
+}

@@ -1,0 +1,22 @@
+package org.mtflow.engine.run;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.List;
+import java.util.Map;
+import org.mtflow.engine.store.ArtifactRef;
+
+/**
+ * One attempt of one task, as sent to a worker: everything it needs to run the node, with inputs
+ * by artifact reference (tensors never travel inside messages).
+ *
+ * @param cacheKey      where to record the outputs for reuse, or null when the task is not cached
+ * @param timeoutMillis the attempt's time limit, 0 for none
+ */
+public record TaskAssignment(String runId, String taskId, int attempt, String nodeType, ObjectNode params,
+                             Map<String, List<ArtifactRef>> inputs, long seed, long timeoutMillis, String cacheKey) {
+
+    /** Identifies the attempt within a worker. */
+    public String key() {
+        return runId + "/" + taskId + "#" + attempt;
+    }
+}

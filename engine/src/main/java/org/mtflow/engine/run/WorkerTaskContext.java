@@ -1,0 +1,127 @@
+package org.mtflow.engine.run;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.BiConsumer;
+import java.util.stream.Collectors;
+import org.mtflow.devices.Device;
+import org.mtflow.devices.DeviceInfo;
+import org.mtflow.engine.event.Json;
+import org.mtflow.engine.node.NodeType;
+import org.mtflow.engine.node.Port;
+import org.mtflow.engine.node.TaskContext;
+import org.mtflow.engine.store.ArtifactRef;
+import org.mtflow.engine.store.ArtifactStore;
+import org.mtflow.kernels.TensorOps;
+import org.mtflow.kernels.random.Philox;
+
+/** The {@link TaskContext} of one attempt on a {@link DeviceWorker}. */
+final class WorkerTaskContext<P> implements TaskContext<P> {
+    private static final long PROGRESS_INTERVAL_NANOS = 200_000_000L;
+
+    private final TaskAssignment task;
+    private final P params;
+    private final Device device;
+    private final ArtifactStore store;
+    private final Set<String> declaredOutputs;
+    private final BiConsumer<Double, String> progressSink;
+    private final Map<String, ArtifactRef> outputs = new LinkedHashMap<>();
+    private final ObjectNode metrics = Json.MAPPER.createObjectNode();
+    private volatile boolean cancelled;
+    private long lastProgress;
+
+    WorkerTaskContext(TaskAssignment task, NodeType<?> type, P params, Device device, ArtifactStore store,
+                      BiConsumer<Double, String> progressSink) {
+        this.task = task;
+        this.params = params;
+        this.device = device;
+        this.store = store;
+        this.declaredOutputs = type.outputs().stream().map(Port::name).collect(Collectors.toSet());
+        this.progressSink = progressSink;
+    }
+
+    @Override public P params() { return params; }
+    @Override public String runId() { return task.runId(); }
+    @Override public String taskId() { return task.taskId(); }
+    @Override public int attempt() { return task.attempt(); }
+    @Override public long seed() { return task.seed(); }
+    @Override public long stream(String purpose) { return Philox.stream("task", task.taskId(), purpose); }
+    @Override public DeviceInfo device() { return device.info(); }
+    @Override public TensorOps ops() { return device.ops(); }
+    @Override public boolean hasInput(String name) { return task.inputs().containsKey(name); }
+
+    @Override
+    public Path input(String name) throws IOException {
+        List<ArtifactRef> refs = refs(name);
+        if (refs.size() != 1) throw new IllegalArgumentException("input '" + name + "' holds " + refs.size() + " artifacts, not one");
+        return store.read(refs.get(0));
+    }
+
+    @Override
+    public List<Path> inputs(String name) throws IOException {
+        List<Path> out = new ArrayList<>();
+        for (ArtifactRef ref : refs(name)) out.add(store.read(ref));
+        return out;
+    }
+
+    private List<ArtifactRef> refs(String name) {
+        List<ArtifactRef> refs = task.inputs().get(name);
+        if (refs == null) throw new IllegalArgumentException("task " + task.taskId() + " has no input '" + name + "'");
+        return refs;
+    }
+
+    @Override
+    public ArtifactRef output(String name, OutputWriter writer) throws IOException {
+        if (!declaredOutputs.contains(name)) {
+            throw new IllegalArgumentException("output '" + name + "' is not declared by " + task.nodeType()
+                    + " (declared: " + declaredOutputs + ")");
+        }
+        checkCancelled();
+        ArtifactRef ref = store.write(writer);
+        synchronized (outputs) {
+            outputs.put(name, ref);
+        }
+        return ref;
+    }
+
+    @Override
+    public void metric(String name, Object value) {
+        synchronized (metrics) {
+            metrics.set(name, Json.MAPPER.valueToTree(value));
+        }
+    }
+
+    @Override
+    public void progress(double fraction, String message) {
+        long now = System.nanoTime();
+        synchronized (this) {
+            if (fraction < 1 && now - lastProgress < PROGRESS_INTERVAL_NANOS) return;
+            lastProgress = now;
+        }
+        progressSink.accept(Math.max(0, Math.min(1, fraction)), message);
+    }
+
+    @Override public boolean isCancelled() { return cancelled || Thread.currentThread().isInterrupted(); }
+
+    void cancel() { cancelled = true; }
+
+    Map<String, ArtifactRef> outputs() {
+        synchronized (outputs) {
+            return new LinkedHashMap<>(outputs);
+        }
+    }
+
+    ObjectNode metrics() {
+        synchronized (metrics) {
+            return metrics.deepCopy();
+        }
+    }
+
+    Set<String> declaredOutputs() { return declaredOutputs; }
+}

@@ -1,0 +1,32 @@
+package org.mtflow.engine.spec;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * One subtask of a workflow.
+ *
+ * @param id        unique within the workflow
+ * @param type      the node type, e.g. {@code util.sum}
+ * @param with      the node type's params, as JSON values (validated against its params record)
+ * @param inputs    input name → the output(s) that feed it
+ * @param retry     when and how often to try again
+ * @param timeout   the longest one attempt may run, or null for no limit
+ * @param resources what the device must offer
+ * @param cache     whether a result with the same cache key may be reused
+ */
+@JsonPropertyOrder({"id", "type", "with", "inputs", "retry", "timeout", "resources", "cache"})
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record TaskSpec(String id, String type, ObjectNode with, Map<String, InputBinding> inputs,
+                       RetryPolicy retry, Duration timeout, Resources resources, boolean cache) {
+
+    public TaskSpec {
+        with = with.deepCopy();
+        inputs = Collections.unmodifiableMap(new LinkedHashMap<>(inputs));
+    }
+}
