@@ -1,0 +1,34 @@
+package org.mtflow.nodes;
+
+import java.util.List;
+import org.mtflow.engine.node.NodeCatalog;
+import org.mtflow.engine.node.NodeType;
+import org.mtflow.nodes.data.FashionMnistNode;
+import org.mtflow.nodes.eval.DatasetStatsNode;
+import org.mtflow.nodes.util.FlakyNode;
+import org.mtflow.nodes.util.MatmulNode;
+import org.mtflow.nodes.util.NoopNode;
+import org.mtflow.nodes.util.RandomNode;
+import org.mtflow.nodes.util.SleepNode;
+import org.mtflow.nodes.util.SumNode;
+
+/** The registry of built-in node types: adding a node type is one class and one line here. */
+public final class BuiltinNodes {
+    private BuiltinNodes() {}
+
+    public static List<NodeType<?>> all() {
+        return List.of(
+                new NoopNode(),
+                new RandomNode(),
+                new SumNode(),
+                new SleepNode(),
+                new FlakyNode(),
+                new MatmulNode(),
+                new FashionMnistNode(),
+                new DatasetStatsNode());
+    }
+
+    public static NodeCatalog catalog() {
+        return new NodeCatalog(all());
+    }
+}

@@ -1,0 +1,37 @@
+package org.mtflow.nodes.util;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.mtflow.engine.node.NoParams;
+import org.mtflow.engine.node.NodeType;
+import org.mtflow.engine.node.Port;
+import org.mtflow.engine.node.TaskContext;
+import org.mtflow.kernels.Tensor;
+import org.mtflow.nodes.TensorArtifacts;
+
+/** Does nothing: passes its first input through as {@code out}, or an empty tensor without inputs. */
+public final class NoopNode implements NodeType<NoParams> {
+    public static final Port OUT = Port.one("out", "the first input, unchanged, or an empty tensor");
+
+    @Override public String name() { return "util.noop"; }
+    @Override public String description() { return "Passes its first input through unchanged (for wiring and dry runs)."; }
+    @Override public Class<NoParams> paramsType() { return NoParams.class; }
+    @Override public List<Port> inputs() { return List.of(Port.optionalMany("x", "any artifacts; the first is passed through")); }
+    @Override public List<Port> outputs() { return List.of(OUT); }
+
+    @Override
+    public void run(TaskContext<NoParams> ctx) throws Exception {
+        passThrough(ctx);
+    }
+
+    /** Also the success path of util.sleep and util.flaky. */
+    static void passThrough(TaskContext<?> ctx) throws Exception {
+        if (ctx.hasInput("x") && !ctx.inputs("x").isEmpty()) {
+            Path first = ctx.inputs("x").get(0);
+            ctx.output(OUT.name(), out -> Files.copy(first, out));
+        } else {
+            TensorArtifacts.write(ctx, OUT.name(), Tensor.zeros(0));
+        }
+    }
+}

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Runs the whole test suite (unit, end-to-end) and prints the totals. Installs the system packages
+# the tests need (PoCL, Fashion-MNIST) when they are missing, and says so.
+set -uo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=deps.sh
+source "$ROOT/scripts/deps.sh"
+mtflow_ensure_packages || exit 1
+cd "$ROOT"
+# Stale reports from an earlier run would inflate the totals.
+rm -rf ./*/target/surefire-reports ./*/target/failsafe-reports
+mvn -B verify "$@"
+status=$?
+# Totals from the JUnit XML reports (awk only: a fresh machine may have no Python).
+for f in ./*/target/surefire-reports/TEST-*.xml ./*/target/failsafe-reports/TEST-*.xml; do
+  [ -f "$f" ] && grep -m1 -o '<testsuite [^>]*>' "$f"
+done | awk '
+  { for (i = 1; i <= NF; i++) if (split($i, kv, "=") == 2) { gsub(/[">]/, "", kv[2]); n[kv[1]] += kv[2] } }
+  END { printf "mtflow tests: %d run, %d failed, %d errors, %d skipped\n", n["tests"], n["failures"], n["errors"], n["skipped"] }'
+if [ $status -ne 0 ]; then echo "mtflow tests: FAILED (maven exit $status)"; else echo "mtflow tests: passed"; fi
+exit $status
