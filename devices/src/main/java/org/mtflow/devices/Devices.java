@@ -12,6 +12,15 @@ import org.mtflow.kernels.jvm.JavaOps;
 /** Finds the devices of this machine: every OpenCL device Aparapi can reach, and the JVM. */
 public final class Devices {
     private static final Logger LOG = Logger.getLogger(Devices.class.getName());
+    /**
+     * Aparapi logs a SEVERE "check your environment" when there is no OpenCL; the probe reports that
+     * itself, as an answer. Held in a field: JUL keeps loggers only weakly.
+     */
+    private static final Logger APARAPI_LOG = Logger.getLogger("com.aparapi");
+
+    static {
+        if (System.getProperty("java.util.logging.config.file") == null) APARAPI_LOG.setLevel(Level.OFF);
+    }
 
     private Devices() {}
 

@@ -47,7 +47,7 @@ class InvalidWorkflowTest {
     @Test
     void unknownNodeTypeIsReportedWithASuggestion() throws Exception {
         Cli.Result r = runInvalid("unknown-type.yaml");
-        assertLine(r, "unknown-type.yaml", 5, 11, "util.nop", "util.noop");
+        assertLine(r, "unknown-type.yaml", 5, 5, "util.nop", "util.noop");
     }
 
     @Test
@@ -69,8 +69,8 @@ class InvalidWorkflowTest {
     void everyProblemIsReportedNotOnlyTheFirst() throws Exception {
         Cli.Result r = runInvalid("all-wrong.yaml");
         assertLine(r, "all-wrong.yaml", 3, 49, "colour");
-        assertLine(r, "all-wrong.yaml", 4, 13, "util.sume", "util.sum");
-        assertLine(r, "all-wrong.yaml", 7, 36, "nowhere");
+        assertLine(r, "all-wrong.yaml", 4, 7, "util.sume", "util.sum");
+        assertLine(r, "all-wrong.yaml", 7, 33, "nowhere");
         assertTrue(r.err().contains("cycle:"), r.toString());
     }
 
