@@ -52,9 +52,13 @@ public final class Philox {
         return (bits >>> 8) * 0x1.0p-24f;
     }
 
+    /** A uniform float in [lo, hi): {@code lo + (hi - lo)·u} can round up to hi, so it is capped below it. */
+    public static float toUniform(int bits, float lo, float hi) {
+        return Math.min(lo + (hi - lo) * toUnitFloat(bits), Math.nextDown(hi));
+    }
+
     /** Fills {@code out} with uniform floats in [lo, hi) drawn from elements offset.. of the stream. */
     public static void fillUniform(float[] out, long seed, long stream, long offset, float lo, float hi) {
-        float width = hi - lo;
         int i = 0;
         // Fast path over whole blocks: one Philox evaluation yields four elements.
         while (i < out.length) {
@@ -63,7 +67,7 @@ public final class Philox {
             int[] w = block((int) blockIndex, (int) (blockIndex >>> 32), (int) stream, (int) (stream >>> 32),
                     (int) seed, (int) (seed >>> 32));
             for (int word = (int) (e & 3); word < 4 && i < out.length; word++, i++) {
-                out[i] = lo + width * toUnitFloat(w[word]);
+                out[i] = toUniform(w[word], lo, hi);
             }
         }
     }
