@@ -9,8 +9,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Props;
@@ -51,6 +54,8 @@ public final class Engine implements AutoCloseable {
     private final List<Device> devices;
     private final ArtifactStore store;
     private final ActorSystem<Void> system;
+    private final Set<String> activeRuns = ConcurrentHashMap.newKeySet();
+    private final AtomicLong runCount = new AtomicLong();
 
     /** Starts an engine with the default configuration. */
     public Engine(Path home, NodeCatalog catalog, List<Device> devices) throws IOException {
@@ -110,6 +115,19 @@ public final class Engine implements AutoCloseable {
                     .map(p -> p.pathText() + ": " + p.text()).collect(Collectors.joining("; ")));
         }
         Path dir = runDir(options.runId());
+        // Two live runs with one id would write the same files; a finished run's id may be reused (resume).
+        if (!activeRuns.add(options.runId())) {
+            throw new IllegalStateException("run '" + options.runId() + "' is already running");
+        }
+        try {
+            return start(spec, options, listener, dir);
+        } catch (IOException | RuntimeException e) {
+            activeRuns.remove(options.runId());
+            throw e;
+        }
+    }
+
+    private RunHandle start(WorkflowSpec spec, RunOptions options, EventSink listener, Path dir) throws IOException {
         Files.createDirectories(dir);
         AtomicFiles.write(dir.resolve("spec.yaml"), options.specText().getBytes(StandardCharsets.UTF_8));
         Path reportFile = dir.resolve("report.json");
@@ -121,17 +139,22 @@ public final class Engine implements AutoCloseable {
             if (changesReport(event)) writeReport(report, reportFile);
             if (listener != null) listener.accept(event);
         };
-        CompletableFuture<RunOutcome> done = new CompletableFuture<>();
-        done.whenComplete((outcome, error) -> {
+        CompletableFuture<RunOutcome> finished = new CompletableFuture<>();
+        // The caller's future completes only after the cleanup, so the id is free again when it does.
+        CompletableFuture<RunOutcome> done = finished.whenComplete((outcome, error) -> {
+            activeRuns.remove(options.runId());
             try {
                 log.close();
             } catch (IOException e) {
-                throw new UncheckedIOException(e);
+                // Every line was flushed as written; the outcome stands.
+                system.log().warn("cannot close the event log of run {}: {}", options.runId(), e.toString());
             }
         });
         RunPlan plan = new RunPlan(options.runId(), spec, catalog, store, sink, options.useCache(),
-                options.maxConcurrency(), done);
-        system.systemActorOf(RunCoordinator.create(plan), "run-" + options.runId(), Props.empty());
+                options.maxConcurrency(), finished);
+        // A unique actor name: the coordinator of a just-finished run with this id may still be stopping.
+        system.systemActorOf(RunCoordinator.create(plan), "run-" + options.runId() + "-" + runCount.incrementAndGet(),
+                Props.empty());
         return new RunHandle(options.runId(), dir, done);
     }
 

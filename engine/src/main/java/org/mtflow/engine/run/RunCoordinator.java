@@ -34,6 +34,7 @@ import org.mtflow.engine.spec.InputBinding;
 import org.mtflow.engine.spec.OutputRef;
 import org.mtflow.engine.spec.TaskSpec;
 import org.mtflow.engine.store.ArtifactRef;
+import org.mtflow.engine.store.CorruptArtifactException;
 
 /**
  * Drives one run: keeps the ready set, offers ready tasks (longest remaining path first, then
@@ -109,6 +110,11 @@ public final class RunCoordinator {
     private final TreeSet<Task> ready = new TreeSet<>(
             Comparator.<Task>comparingInt(t -> -t.pathLength).thenComparingInt(t -> t.index));
     private final Map<ActorRef<DeviceWorker.Command>, Worker> workers = new LinkedHashMap<>();
+    /**
+     * Listed workers asked for their device that have not answered yet. Dispatch waits for them:
+     * else the first worker to answer (say the JVM) gets the first tasks although a GPU is listed.
+     */
+    private final Set<ActorRef<DeviceWorker.Command>> describing = new HashSet<>();
     private final Random jitter;
     private final long startNanos = System.nanoTime();
     private int running;
@@ -146,7 +152,8 @@ public final class RunCoordinator {
                 ctx.messageAdapter(Receptionist.Listing.class,
                         l -> new WorkersChanged(l.getServiceInstances(DeviceWorker.SERVICE_KEY)))));
         for (Task t : tasks.values()) {
-            if (t.waitingOn == 0) becomeReady(t);
+            // A cached upstream may already have released (and readied or cached) this task.
+            if (t.waitingOn == 0 && t.status == Status.WAITING) becomeReady(t);
         }
         if (finishedAll()) return finish();
         return Behaviors.receive(Command.class)
@@ -210,7 +217,14 @@ public final class RunCoordinator {
                 JsonNode o = json.path("outputs").path(p.name());
                 if (o.isMissingNode()) return Optional.empty();
                 ArtifactRef ref = Json.MAPPER.treeToValue(o, ArtifactRef.class);
-                if (!plan.store().contains(ref)) return Optional.empty();
+                try {
+                    plan.store().read(ref); // verifies the checksum (once per file version per process)
+                } catch (CorruptArtifactException e) {
+                    // Recompute rather than trust a missing or corrupt artifact; the rewrite repairs it.
+                    ctx.getLog().warn("recomputing task {}: its cached output '{}' is unusable: {}", t.spec.id(),
+                            p.name(), e.getMessage());
+                    return Optional.empty();
+                }
                 outputs.put(p.name(), ref);
             }
             JsonNode metrics = json.path("metrics");
@@ -244,13 +258,16 @@ public final class RunCoordinator {
 
     private Behavior<Command> onWorkersChanged(WorkersChanged m) {
         for (ActorRef<DeviceWorker.Command> w : m.workers()) {
-            if (!workers.containsKey(w)) w.tell(new DeviceWorker.Describe(ctx.getSelf()));
+            if (!workers.containsKey(w) && describing.add(w)) w.tell(new DeviceWorker.Describe(ctx.getSelf()));
         }
         workers.keySet().removeIf(w -> !m.workers().contains(w));
+        describing.retainAll(m.workers()); // one that left will not answer
+        dispatch();
         return Behaviors.same();
     }
 
     private Behavior<Command> onWorkerInfo(WorkerInfo m) {
+        describing.remove(m.worker());
         workers.putIfAbsent(m.worker(), new Worker(m.worker(), m.device(), m.slots()));
         dispatch();
         return Behaviors.same();
@@ -258,6 +275,7 @@ public final class RunCoordinator {
 
     /** Offers ready tasks, best first, to workers with room for them. */
     private void dispatch() {
+        if (!describing.isEmpty()) return;
         Iterator<Task> it = ready.iterator();
         while (it.hasNext()) {
             if (plan.maxConcurrency() > 0 && running >= plan.maxConcurrency()) return;

@@ -24,7 +24,9 @@ public enum ErrorClass {
         return name().toLowerCase(Locale.ROOT);
     }
 
-    @JsonCreator
+    // DELEGATING: with the parameter-names module (Pekko's Jackson setup) a one-argument creator
+    // would otherwise be taken as property-based, and no message carrying an ErrorClass could be read.
+    @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
     public static ErrorClass parse(String token) {
         return valueOf(token.toUpperCase(Locale.ROOT));
     }

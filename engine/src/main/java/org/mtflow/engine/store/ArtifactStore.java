@@ -85,7 +85,7 @@ public final class ArtifactStore {
 
     private void publish(Path temp, ArtifactRef ref) throws IOException {
         Path target = pathOf(ref);
-        if (Files.exists(target) && Files.size(target) == ref.size()) return; // same content already there
+        if (intact(ref)) return; // same content already there
         Files.createDirectories(target.getParent());
         try {
             Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -94,6 +94,16 @@ public final class ArtifactStore {
         }
         fsyncDirectory(target.getParent());
         verified.put(ref.sha256(), fingerprint(target));
+    }
+
+    /** Whether the artifact is present and its bytes hash to its name: a corrupt copy gets replaced. */
+    private boolean intact(ArtifactRef ref) throws IOException {
+        try {
+            read(ref);
+            return true;
+        } catch (CorruptArtifactException e) {
+            return false;
+        }
     }
 
     /** Whether the artifact is present with the right size (its bytes are checked on read). */
