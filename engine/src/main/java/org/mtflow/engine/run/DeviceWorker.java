@@ -29,6 +29,7 @@ import org.mtflow.engine.node.TaskCancelledException;
 import org.mtflow.engine.spec.ErrorClass;
 import org.mtflow.engine.store.ArtifactRef;
 import org.mtflow.engine.store.ArtifactStore;
+import org.mtflow.kernels.format.FormatException;
 
 /**
  * Runs tasks on one device. Registers itself with the Receptionist, so coordinators find it the
@@ -182,6 +183,8 @@ public final class DeviceWorker {
             return ErrorClass.TIMEOUT;
         }
         if (t instanceof IllegalArgumentException) return ErrorClass.PERMANENT;
+        // A file that is not what it claims (bad IDX, a dataset fed where a tensor goes): retrying cannot help.
+        if (t instanceof FormatException) return ErrorClass.PERMANENT;
         return ErrorClass.TRANSIENT; // I/O trouble, a corrupt input (recomputed), a crash in a kernel
 
     }

@@ -127,6 +127,17 @@ class EngineFaultsTest {
     }
 
     @Test
+    void aMalformedInputFileIsAPermanentError() throws Exception {
+        Runs.Result r = run(workflow("w", 1,
+                task("f", "test.flaky").with("failures", 1).with("bad-file", true).retry(retry(3, 1)).build()));
+        assertFalse(r.outcome().ok(), r.outcome().toString());
+        RunEvent.TaskFailed failed = r.all(RunEvent.TaskFailed.class, "f").get(0);
+        assertEquals("permanent", failed.error());
+        assertTrue(failed.last() && failed.message().contains("truncated"), failed.toString());
+        assertEquals(1, r.all(RunEvent.TaskFailed.class, "f").size(), "never retried");
+    }
+
+    @Test
     void onlyTheListedErrorClassesAreRetried() throws Exception {
         Runs.Result r = run(workflow("w", 1,
                 task("f", "test.flaky").with("failures", 1).retry(retry(3, 1, ErrorClass.TIMEOUT, ErrorClass.OOM)).build()));

@@ -141,10 +141,11 @@ public final class TestNodes {
     public static final class Flaky implements NodeType<Flaky.Params> {
         public static final AtomicInteger INVOCATIONS = new AtomicInteger();
 
-        public record Params(Integer failures, Boolean crash) {
+        public record Params(Integer failures, Boolean crash, Boolean badFile) {
             public Params {
                 if (failures == null) failures = 0;
                 if (crash == null) crash = false;
+                if (badFile == null) badFile = false;
             }
         }
 
@@ -159,6 +160,9 @@ public final class TestNodes {
             INVOCATIONS.incrementAndGet();
             if (ctx.attempt() <= ctx.params().failures()) {
                 if (ctx.params().crash()) throw new IllegalStateException("crash " + ctx.attempt());
+                if (ctx.params().badFile()) {
+                    throw new org.mtflow.kernels.format.FormatException(java.nio.file.Path.of("in.idx"), "truncated");
+                }
                 throw NodeException.transientError("planned failure " + ctx.attempt());
             }
             writeMarker(ctx);
