@@ -11,6 +11,7 @@ cd "$ROOT"
 rm -rf ./*/target/surefire-reports ./*/target/failsafe-reports
 mvn -B verify "$@"
 status=$?
+echo
 # Totals from the JUnit XML reports (awk only: a fresh machine may have no Python).
 for f in ./*/target/surefire-reports/TEST-*.xml ./*/target/failsafe-reports/TEST-*.xml; do
   [ -f "$f" ] && grep -m1 -o '<testsuite [^>]*>' "$f"
