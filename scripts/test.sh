@@ -9,7 +9,7 @@ mtflow_ensure_packages || exit 1
 cd "$ROOT"
 # Stale reports from an earlier run would inflate the totals.
 rm -rf ./*/target/surefire-reports ./*/target/failsafe-reports
-mvn -B verify "$@"
+mvn -B -Dstyle.color=never verify "$@"
 status=$?
 echo
 # Totals from the JUnit XML reports (awk only: a fresh machine may have no Python).

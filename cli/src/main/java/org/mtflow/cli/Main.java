@@ -24,6 +24,8 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
+        // Start SLF4J before Pekko's threads race to do it (else SLF4J prints a "replay" warning).
+        org.slf4j.LoggerFactory.getILoggerFactory();
         System.exit(execute(args));
     }
 
