@@ -16,7 +16,6 @@ import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.RecordComponent;
 import java.lang.reflect.Type;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -53,8 +52,7 @@ public final class ParamsBinder {
         List<Problem> problems = new ArrayList<>();
         Map<String, ParamInfo> params = new LinkedHashMap<>();
         for (ParamInfo p : describe(type.paramsType())) params.put(p.name(), p);
-        for (Iterator<Map.Entry<String, JsonNode>> it = with.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
+        for (Map.Entry<String, JsonNode> e : with.properties()) {
             List<Object> at = append(path, e.getKey());
             ParamInfo p = params.get(e.getKey());
             if (p == null) {

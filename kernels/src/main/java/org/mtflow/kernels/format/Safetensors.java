@@ -17,7 +17,6 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -126,12 +125,10 @@ public final class Safetensors {
                 if (root == null || !root.isObject()) throw new FormatException(file, "header is not a JSON object");
                 Map<String, String> meta = new LinkedHashMap<>();
                 Map<String, Entry> map = new LinkedHashMap<>();
-                for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
-                    Map.Entry<String, JsonNode> f = it.next();
+                for (Map.Entry<String, JsonNode> f : root.properties()) {
                     if (f.getKey().equals("__metadata__")) {
                         if (!f.getValue().isObject()) throw new FormatException(file, "__metadata__ is not an object");
-                        for (Iterator<Map.Entry<String, JsonNode>> m = f.getValue().fields(); m.hasNext(); ) {
-                            Map.Entry<String, JsonNode> kv = m.next();
+                        for (Map.Entry<String, JsonNode> kv : f.getValue().properties()) {
                             if (!kv.getValue().isTextual()) {
                                 throw new FormatException(file, "__metadata__." + kv.getKey() + " is not a string");
                             }
