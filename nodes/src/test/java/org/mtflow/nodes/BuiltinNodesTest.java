@@ -4,14 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.mtflow.engine.node.NodeCatalog;
 import org.mtflow.engine.node.NodeType;
 import org.mtflow.engine.node.ParamsBinder;
@@ -20,18 +17,7 @@ import org.mtflow.engine.spec.Problem;
 import org.mtflow.engine.spec.WorkflowSpec;
 
 class BuiltinNodesTest {
-    @TempDir static Path home;
-    static NodeRuns runs;
-
-    @BeforeAll
-    static void start() throws Exception {
-        runs = new NodeRuns(home);
-    }
-
-    @AfterAll
-    static void stop() {
-        runs.close();
-    }
+    @RegisterExtension static final NodeRuns runs = new NodeRuns();
 
     @Test
     void theCatalogHoldsEveryBuiltinNodeTypeByName() {

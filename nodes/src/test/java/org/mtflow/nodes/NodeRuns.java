@@ -18,6 +18,9 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 import org.mtflow.devices.Devices;
 import org.mtflow.engine.event.Json;
 import org.mtflow.engine.run.Engine;
@@ -33,15 +36,39 @@ import org.mtflow.kernels.Tensor;
  * An engine over the built-in node types on a 2-thread JVM device, for running small workflows in
  * tests and reading back what they wrote: report.json, events.jsonl and the artifacts.
  */
-public final class NodeRuns implements AutoCloseable {
+public final class NodeRuns implements BeforeAllCallback, AfterAllCallback, AutoCloseable {
     private static final AtomicInteger RUNS = new AtomicInteger();
     /** No test workflow should take this long; a hung run fails the test instead of the build. */
     private static final long RUN_LIMIT_SECONDS = 30;
 
-    private final Engine engine;
+    private Path home;
+    private Engine engine;
 
+    /** Use as {@code @RegisterExtension static final NodeRuns runs = new NodeRuns();}: one engine per test class. */
+    public NodeRuns() {}
+
+    /** An engine over {@code home} for one test, closed by try-with-resources. */
     public NodeRuns(Path home) throws IOException {
         this.engine = new Engine(home, BuiltinNodes.catalog(), List.of(Devices.jvmDevice(2)));
+    }
+
+    @Override
+    public void close() {
+        engine.close();
+    }
+
+    @Override
+    public void beforeAll(ExtensionContext context) throws IOException {
+        home = Files.createTempDirectory("mtflow-nodes-test");
+        engine = new Engine(home, BuiltinNodes.catalog(), List.of(Devices.jvmDevice(2)));
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) throws IOException {
+        engine.close();
+        try (var files = Files.walk(home)) {
+            for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(f);
+        }
     }
 
     public Engine engine() { return engine; }
@@ -59,11 +86,6 @@ public final class NodeRuns implements AutoCloseable {
         RunOptions options = new RunOptions(runId, Json.MAPPER.writeValueAsString(spec), useCache, 0);
         RunOutcome outcome = engine.start(spec, options, null).done().get(RUN_LIMIT_SECONDS, TimeUnit.SECONDS);
         return new Run(outcome, engine.runDir(runId), engine.store());
-    }
-
-    @Override
-    public void close() {
-        engine.close();
     }
 
     /** SHA-256 (hex) of a file's bytes, computed here rather than trusted from the store. */

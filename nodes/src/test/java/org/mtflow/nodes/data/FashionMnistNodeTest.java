@@ -9,9 +9,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.SplittableRandom;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.mtflow.nodes.NodeRuns;
 import org.mtflow.nodes.TestSeeds;
@@ -19,20 +18,9 @@ import org.mtflow.nodes.Workflows;
 
 /** data.fashion-mnist on small synthetic IDX files (the real files are tested in {@link FashionMnistRealDataTest}). */
 class FashionMnistNodeTest {
-    @TempDir static Path home;
-    static NodeRuns runs;
+    @RegisterExtension static final NodeRuns runs = new NodeRuns();
 
     @TempDir Path data;
-
-    @BeforeAll
-    static void start() throws Exception {
-        runs = new NodeRuns(home);
-    }
-
-    @AfterAll
-    static void stop() {
-        runs.close();
-    }
 
     /** A synthetic Fashion-MNIST: random images of a random size, random labels. */
     record Synthetic(long seed, IdxFiles.UByte trainX, IdxFiles.UByte trainY, IdxFiles.UByte testX, IdxFiles.UByte testY) {

@@ -9,9 +9,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.mtflow.engine.event.Json;
 import org.mtflow.kernels.Tensor;
@@ -22,20 +21,9 @@ import org.mtflow.nodes.data.FashionMnistNode;
 import org.mtflow.nodes.data.IdxFiles;
 
 class DatasetStatsNodeTest {
-    @TempDir static Path home;
-    static NodeRuns runs;
+    @RegisterExtension static final NodeRuns runs = new NodeRuns();
 
     @TempDir Path data;
-
-    @BeforeAll
-    static void start() throws Exception {
-        runs = new NodeRuns(home);
-    }
-
-    @AfterAll
-    static void stop() {
-        runs.close();
-    }
 
     /** Labels drawn unevenly, so that some classes are rare or absent and a swapped count shows. */
     static IdxFiles.UByte skewedLabels(SplittableRandom rnd, int n) {

@@ -7,10 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.mtflow.kernels.format.Safetensors;
 import org.mtflow.nodes.NodeRuns;
 import org.mtflow.nodes.TensorArtifacts;
@@ -18,18 +16,7 @@ import org.mtflow.nodes.TestSeeds;
 import org.mtflow.nodes.Workflows;
 
 class NoopNodeTest {
-    @TempDir static Path home;
-    static NodeRuns runs;
-
-    @BeforeAll
-    static void start() throws Exception {
-        runs = new NodeRuns(home);
-    }
-
-    @AfterAll
-    static void stop() {
-        runs.close();
-    }
+    @RegisterExtension static final NodeRuns runs = new NodeRuns();
 
     @Test
     void passesItsFirstInputThroughByteIdentical() throws Exception {

@@ -9,9 +9,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.SplittableRandom;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.mtflow.engine.spec.WorkflowSpec;
 import org.mtflow.kernels.Tensor;
@@ -21,18 +20,7 @@ import org.mtflow.nodes.TestSeeds;
 import org.mtflow.nodes.Workflows;
 
 class RandomNodeTest {
-    @TempDir static Path home;
-    static NodeRuns runs;
-
-    @BeforeAll
-    static void start() throws Exception {
-        runs = new NodeRuns(home);
-    }
-
-    @AfterAll
-    static void stop() {
-        runs.close();
-    }
+    @RegisterExtension static final NodeRuns runs = new NodeRuns();
 
     /** Element i of the stream, computed one element at a time (not through fillUniform's blocks). */
     static float expected(long seed, String taskId, long i, float low, float high) {

@@ -6,32 +6,18 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.mtflow.kernels.Tensor;
 import org.mtflow.nodes.NodeRuns;
 import org.mtflow.nodes.TestSeeds;
 import org.mtflow.nodes.Workflows;
 
 class SumNodeTest {
-    @TempDir static Path home;
-    static NodeRuns runs;
-
-    @BeforeAll
-    static void start() throws Exception {
-        runs = new NodeRuns(home);
-    }
-
-    @AfterAll
-    static void stop() {
-        runs.close();
-    }
+    @RegisterExtension static final NodeRuns runs = new NodeRuns();
 
     @Test
     void sumsSeededRandomTensorsElementByElementWithinFloatToleranceOfAFloat64Reference() throws Exception {
