@@ -20,7 +20,7 @@ public final class KernelBench {
         List<Integer> sizes = new ArrayList<>();
         for (String a : args) sizes.add(Integer.parseInt(a));
         if (sizes.isEmpty()) sizes = List.of(256, 512, 1024, 2048);
-        System.out.printf(Locale.ROOT, "%-10s %-34s %-8s %10s%n", "device", "backend", "op", "figure");
+        System.out.printf(Locale.ROOT, "%-10s %-60s %-12s %10s%n", "device", "backend", "op", "figure");
         for (Device d : Devices.discover(true)) {
             TensorOps ops = d.ops();
             for (int n : sizes) {
@@ -38,7 +38,7 @@ public final class KernelBench {
     }
 
     private static void print(Device d, TensorOps ops, String op, double value, String unit) {
-        System.out.printf(Locale.ROOT, "%-10s %-34s %-12s %8.1f %s%n", d.id(), ops.name(), op, value, unit);
+        System.out.printf(Locale.ROOT, "%-10s %-60s %-12s %8.1f %s%n", d.id(), ops.name(), op, value, unit);
     }
 
     private static Tensor random(long stream, int... shape) {
