@@ -1,27 +1,305 @@
 package org.mtflow.kernels;
 
 /**
- * The op set that compute nodes are written against. Each device is served by one implementation:
- * {@link org.mtflow.kernels.jvm.JavaOps} (plain Java) or {@link org.mtflow.kernels.aparapi.AparapiOps}
- * (OpenCL through Aparapi). Results agree across backends to float tolerance; ops that draw random
- * numbers agree bit for bit.
+ * The op set that compute nodes are written against: training, merging and evaluation all reduce
+ * to these. Each device is served by one implementation: {@link org.mtflow.kernels.jvm.JavaOps}
+ * (plain Java, the reference) or {@link org.mtflow.kernels.aparapi.AparapiOps} (OpenCL through
+ * Aparapi, which keeps tiny tensors in plain Java where a launch costs more than the work).
+ *
+ * <p>Conventions. Tensors are float32, row-major. "Rows" of a tensor are its leading dimensions
+ * flattened, "columns" its last dimension. An {@code out} may alias an input wherever the op is
+ * elementwise (same index in, same index out), never for matmul, softmax rows or the merge ops that
+ * read several elements per output. Shapes are checked the same way on every backend
+ * ({@link Shapes}); a bad call throws IllegalArgumentException before any element is written.
+ *
+ * <p>Determinism. Results agree across backends to float tolerance, except the ops marked
+ * <b>exact</b>: those are bit-identical on every backend and device, whatever the thread count.
+ * Random ops draw element {@code i} from Philox4x32-10 keyed by (seed, stream) — see
+ * {@link org.mtflow.kernels.random.Philox} — so masks and inits do not depend on where they ran.
+ * Reductions return double; each backend sums fixed blocks in float and the blocks in double, so a
+ * backend gives the same result on any number of threads.
  */
 public interface TensorOps extends AutoCloseable {
 
     /** A short name for logs and reports, e.g. {@code java} or {@code opencl:pthread-cpu}. */
     String name();
 
-    /** {@code out = a · b} for a [m,k] and b [k,n]; out must be [m,n] and distinct from a and b. */
-    void matmul(Tensor a, Tensor b, Tensor out);
+    // ---------------------------------------------------------------- linear algebra
 
-    /** {@code out = a + b}, elementwise over tensors of one shape; out may alias a or b. */
-    void add(Tensor a, Tensor b, Tensor out);
+    /**
+     * {@code out = op(a) · op(b)} where op transposes when asked: A·B, Aᵀ·B (backprop's weight
+     * gradient), A·Bᵀ (backprop's input gradient), Aᵀ·Bᵀ. a, b and out are rank 2; out must not alias
+     * a or b. Relative error ‖out − ref‖/‖ref‖ below 1e-5 against a float64 product.
+     */
+    default void matmul(Tensor a, boolean transposeA, Tensor b, boolean transposeB, Tensor out) {
+        throw new UnsupportedOperationException("TEMPORARY: " + name() + " lacks this op");
+    }
 
-    /** {@code out = s · a}; out may alias a. */
-    void scale(Tensor a, float s, Tensor out);
+    /** {@code out = a · b} for a [m,k] and b [k,n]. */
+    default void matmul(Tensor a, Tensor b, Tensor out) {
+        matmul(a, false, b, false, out);
+    }
 
-    /** The sum of all elements (accumulated in at least float32 per block, blocks in float64). */
-    double sum(Tensor a);
+    /** {@code out[r, c] = x[r, c] + bias[c]}: bias has as many elements as x has columns. */
+    default void addBias(Tensor x, Tensor bias, Tensor out) {
+        throw new UnsupportedOperationException("TEMPORARY: " + name() + " lacks this op");
+    }
+
+    /** {@code out[c] = Σ_r x[r, c]}: the column sums (a bias gradient). out has x's column count. */
+    default void sumRows(Tensor x, Tensor out) {
+        throw new UnsupportedOperationException("TEMPORARY: " + name() + " lacks this op");
+    }
+
+    /** {@code a[i, j] += alpha · x[i] · y[j]}: rank-1 update of a [len(x), len(y)]. */
+    default void outerAccumulate(float alpha, Tensor x, Tensor y, Tensor a) {
+        throw new UnsupportedOperationException("TEMPORARY: " + name() + " lacks this op");
+    }
+
+    // ---------------------------------------------------------------- elementwise (exact)
+
+    /** {@code out = a + b}. Exact. */
+    default void add(Tensor a, Tensor b, Tensor out) {
+        throw new UnsupportedOperationException("TEMPORARY: " + name() + " lacks this op");
+    }
+
+    /** {@code out = a − b}. Exact. */
+    default void sub(Tensor a, Tensor b, Tensor out) {
+        throw new UnsupportedOperationException("TEMPORARY: " + name() + " lacks this op");
+    }
+
+    /** {@code out = a ⊙ b}. Exact. */
+    default void mul(Tensor a, Tensor b, Tensor out) {
+        throw new UnsupportedOperationException("TEMPORARY: " + name() + " lacks this op");
+    }
+
+    /** {@code out = s · a}. Exact. */
+    default void scale(Tensor a, float s, Tensor out) {
+        throw new UnsupportedOperationException("TEMPORARY: " + name() + " lacks this op");
+    }
+
+    /** {@code y = alpha · x + y}, computed as {@code fma(alpha, x, y)}. Exact. */
+    default void axpy(float alpha, Tensor x, Tensor y) {
+        throw new UnsupportedOperationException("TEMPORARY: " + name() + " lacks this op");
+    }
+
+    /** {@code out = min(max(a, lo), hi)}. Exact. */
+    default void clamp(Tensor a, float lo, float hi, Tensor out) {
+        throw new UnsupportedOperationException("TEMPORARY: " + name() + " lacks this op");
+    }
+
+    /** {@code out = sign(a)}: 1, −1, or 0 for ±0 (NaN stays NaN). Exact. */
+    default void sign(Tensor a, Tensor out) {
+        throw new UnsupportedOperationException("TEMPORARY: " + name() + " lacks this op");
+    }
+
+    /** {@code out = |a|}. Exact. */
+    default void abs(Tensor a, Tensor out) {
+        throw new UnsupportedOperationException("TEMPORARY: " + name() + " lacks this op");
+    }
+
+    /** {@code out = max(a, 0)}. Exact. */
+    default void relu(Tensor a, Tensor out) {
+        throw new UnsupportedOperationException("TEMPORARY: " + name() + " lacks this op");
+    }
+
+    /** {@code gradIn = gradOut where x > 0, else 0}. Exact. */
+    default void reluBackward(Tensor x, Tensor gradOut, Tensor gradIn) {
+        throw new UnsupportedOperationException("TEMPORARY: " + name() + " lacks this op");
+    }
+
+    /** GELU, tanh form: {@code 0.5·a·(1 + tanh(√(2/π)·(a + 0.044715·a³)))}. Float tolerance. */
+    default void gelu(Tensor a, Tensor out) {
+        throw new UnsupportedOperationException("TEMPORARY: " + name() + " lacks this op");
+    }
+
+    /** {@code gradIn = gradOut · gelu'(x)} for the tanh form. Float tolerance. */
+    default void geluBackward(Tensor x, Tensor gradOut, Tensor gradIn) {
+        throw new UnsupportedOperationException("TEMPORARY: " + name() + " lacks this op");
+    }
+
+    /** Fills {@code out} with {@code value}. Exact. */
+    default void fill(Tensor out, float value) {
+        throw new UnsupportedOperationException("TEMPORARY: " + name() + " lacks this op");
+    }
+
+    /** {@code out = a}. Exact. */
+    default void copy(Tensor a, Tensor out) {
+        throw new UnsupportedOperationException("TEMPORARY: " + name() + " lacks this op");
+    }
+
+    // ---------------------------------------------------------------- casts (exact)
+
+    /**
+     * Encodes float32 values as 16-bit floats, round to nearest even (NaN stays NaN, overflow goes
+     * to infinity): {@code out[offset + i]} holds element i. Exact.
+     */
+    default void encodeHalf(Tensor a, HalfType type, short[] out, int offset) {
+        throw new UnsupportedOperationException("TEMPORARY: " + name() + " lacks this op");
+    }
+
+    /** Decodes 16-bit floats {@code in[offset + i]} into element i of {@code out}. Exact. */
+    default void decodeHalf(short[] in, int offset, HalfType type, Tensor out) {
+        throw new UnsupportedOperationException("TEMPORARY: " + name() + " lacks this op");
+    }
+
+    // ---------------------------------------------------------------- reductions
+
+    /** Σ a. */
+    default double sum(Tensor a) {
+        throw new UnsupportedOperationException("TEMPORARY: " + name() + " lacks this op");
+    }
+
+    /** Σ a / n (NaN for an empty tensor). */
+    default double mean(Tensor a) {
+        return a.size() == 0 ? Double.NaN : sum(a) / a.size();
+    }
+
+    /** The largest element (−∞ for an empty tensor; NaN when any element is NaN). Exact. */
+    default float max(Tensor a) {
+        throw new UnsupportedOperationException("TEMPORARY: " + name() + " lacks this op");
+    }
+
+    /** For each row of a [rows, cols], the index of its largest element (the first on ties). Exact. */
+    default void argmaxRows(Tensor a, int[] out) {
+        throw new UnsupportedOperationException("TEMPORARY: " + name() + " lacks this op");
+    }
+
+    /** Σ |a|. */
+    default double norm1(Tensor a) {
+        throw new UnsupportedOperationException("TEMPORARY: " + name() + " lacks this op");
+    }
+
+    /** √(Σ a²). */
+    default double norm2(Tensor a) {
+        throw new UnsupportedOperationException("TEMPORARY: " + name() + " lacks this op");
+    }
+
+    /** Σ a ⊙ b. */
+    default double dot(Tensor a, Tensor b) {
+        throw new UnsupportedOperationException("TEMPORARY: " + name() + " lacks this op");
+    }
+
+    /** a·b / (‖a‖ ‖b‖), 0 when either is all zeros. */
+    default double cosine(Tensor a, Tensor b) {
+        double na = norm2(a), nb = norm2(b);
+        return na == 0 || nb == 0 ? 0 : dot(a, b) / (na * nb);
+    }
+
+    /** Softmax of each row of a [rows, cols] (max-subtracted, so large logits do not overflow). */
+    default void softmaxRows(Tensor a, Tensor out) {
+        throw new UnsupportedOperationException("TEMPORARY: " + name() + " lacks this op");
+    }
+
+    /**
+     * Fused softmax + cross-entropy over the rows of logits [rows, classes] with integer labels:
+     * returns the mean loss {@code −(1/rows) Σ_r log softmax(logits_r)[labels[r]]}, and when
+     * {@code grad} is not null writes its gradient {@code (softmax − onehot) / rows}.
+     */
+    default double softmaxCrossEntropy(Tensor logits, int[] labels, Tensor grad) {
+        throw new UnsupportedOperationException("TEMPORARY: " + name() + " lacks this op");
+    }
+
+    // ---------------------------------------------------------------- optimizer steps (fused)
+
+    /**
+     * SGD with momentum (PyTorch semantics): {@code g = grad + wd·p; v = μ·v + g;
+     * p −= lr · (nesterov ? g + μ·v : v)}. Updates param and velocity in place.
+     */
+    default void sgdMomentum(Tensor param, Tensor grad, Tensor velocity, float lr, float momentum, float weightDecay,
+                     boolean nesterov) {
+        throw new UnsupportedOperationException("TEMPORARY: " + name() + " lacks this op");
+    }
+
+    /**
+     * Adam with decoupled weight decay (AdamW; weightDecay 0 is Adam): {@code p −= lr·wd·p;
+     * m = β1·m + (1−β1)·g; v = β2·v + (1−β2)·g²; p −= lr · (m / (1−β1^t)) / (√(v / (1−β2^t)) + ε)},
+     * {@code step} = t counted from 1. Updates param, m and v in place.
+     */
+    default void adamW(Tensor param, Tensor grad, Tensor m, Tensor v, float lr, float beta1, float beta2, float eps,
+               float weightDecay, int step) {
+        throw new UnsupportedOperationException("TEMPORARY: " + name() + " lacks this op");
+    }
+
+    // ---------------------------------------------------------------- merging primitives
+
+    /**
+     * The k-th largest magnitude of a: the threshold t such that keeping |x| ≥ t keeps the top k
+     * (and any ties with the k-th). O(n): a radix histogram over the float bits of |x|, never a
+     * sort. k ≥ n gives 0 (keep all); k = 0 gives +∞ (keep none). Exact.
+     */
+    default float topkThreshold(Tensor a, long k) {
+        throw new UnsupportedOperationException("TEMPORARY: " + name() + " lacks this op");
+    }
+
+    /** {@code mask = |a| ≥ threshold ? 1 : 0}. Exact. */
+    default void maskAtLeast(Tensor a, float threshold, Tensor mask) {
+        throw new UnsupportedOperationException("TEMPORARY: " + name() + " lacks this op");
+    }
+
+    /**
+     * TIES sign election over task vectors of one shape: SUM elects {@code sign(Σ_k x_k)} (the sign
+     * of the total mass), COUNT elects {@code sign(Σ_k sign(x_k))} (the majority). Writes +1, −1 or 0.
+     * Exact for COUNT; SUM's total is float tolerance, so its sign is exact except at near-zero sums.
+     */
+    default void electSign(Tensor[] xs, SignElection mode, Tensor out) {
+        throw new UnsupportedOperationException("TEMPORARY: " + name() + " lacks this op");
+    }
+
+    /**
+     * Disjoint merge: for each element, over the x_k that are non-zero and agree with
+     * {@code sign} (sign ≠ 0), their sum, or their mean when {@code mean}; 0 where none agree.
+     * With a mask of ones this is the plain masked sum/mean over K task vectors.
+     */
+    default void disjointMerge(Tensor[] xs, Tensor sign, boolean mean, Tensor out) {
+        throw new UnsupportedOperationException("TEMPORARY: " + name() + " lacks this op");
+    }
+
+    /**
+     * DARE's drop-and-rescale: element i is kept with probability 1 − p, decided by Philox draw i of
+     * (seed, stream) — {@code keep ⇔ (bits >>> 8) ≥ round(p · 2^24)} — and rescaled by 1/(1 − p);
+     * dropped elements become 0. Exact: the same elements drop on every backend.
+     */
+    default void dropAndRescale(Tensor a, float p, long seed, long stream, Tensor out) {
+        throw new UnsupportedOperationException("TEMPORARY: " + name() + " lacks this op");
+    }
+
+    /**
+     * Spherical interpolation between a and b as flat vectors: {@code sin((1−t)θ)/sin θ · a +
+     * sin(tθ)/sin θ · b} where θ is the angle between them; linear interpolation when they are
+     * (nearly) colinear, |cos θ| > 0.9995. Float tolerance.
+     */
+    default void slerp(Tensor a, Tensor b, float t, Tensor out) {
+        throw new UnsupportedOperationException("TEMPORARY: " + name() + " lacks this op");
+    }
+
+    /**
+     * Per-row rank mask: in each row of a [rows, cols], 1 for the k elements of largest |x| (ties go
+     * to the lower column index), 0 elsewhere. Exact.
+     */
+    default void rowTopkMask(Tensor a, int k, Tensor mask) {
+        throw new UnsupportedOperationException("TEMPORARY: " + name() + " lacks this op");
+    }
+
+    // ---------------------------------------------------------------- random (exact)
+
+    /**
+     * Element i = uniform in [lo, hi) from Philox draw i of (seed, stream):
+     * {@link org.mtflow.kernels.random.Philox#toUniform}, i.e. {@code min(fma(hi − lo, u, lo),
+     * nextDown(hi))} with u = (bits >>> 8)·2⁻²⁴ — an fma, so no compiler can round it differently. Exact.
+     */
+    default void uniform(long seed, long stream, float lo, float hi, Tensor out) {
+        throw new UnsupportedOperationException("TEMPORARY: " + name() + " lacks this op");
+    }
+
+    /**
+     * Element i = a normal draw (Box–Muller over draws 2i and 2i+1 of (seed, stream)). Exact: every
+     * backend computes it in Java, because OpenCL's log/cos/sqrt are not correctly rounded.
+     */
+    default void normal(long seed, long stream, float mean, float std, Tensor out) {
+        throw new UnsupportedOperationException("TEMPORARY: " + name() + " lacks this op");
+    }
+
+    // ---------------------------------------------------------------- allocating conveniences
 
     default Tensor matmul(Tensor a, Tensor b) {
         Shapes.requireMatmul(a, b);
@@ -44,4 +322,15 @@ public interface TensorOps extends AutoCloseable {
 
     @Override
     default void close() {}
+
+    /** The 16-bit float formats of checkpoints. */
+    enum HalfType {
+        /** IEEE 754 binary16: 5 exponent bits, 10 mantissa bits. */
+        F16,
+        /** bfloat16: float32's 8 exponent bits, 7 mantissa bits. */
+        BF16
+    }
+
+    /** How TIES elects the sign of each element. */
+    enum SignElection { SUM, COUNT }
 }

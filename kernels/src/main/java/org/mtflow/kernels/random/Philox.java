@@ -52,9 +52,13 @@ public final class Philox {
         return (bits >>> 8) * 0x1.0p-24f;
     }
 
-    /** A uniform float in [lo, hi): {@code lo + (hi - lo)·u} can round up to hi, so it is capped below it. */
+    /**
+     * A uniform float in [lo, hi): {@code fma(hi − lo, u, lo)}, one rounding that every backend
+     * computes alike (a compiler may fuse {@code lo + w·u} or not), capped below hi since it can round
+     * up to it.
+     */
     public static float toUniform(int bits, float lo, float hi) {
-        return Math.min(lo + (hi - lo) * toUnitFloat(bits), Math.nextDown(hi));
+        return Math.min(Math.fma(hi - lo, toUnitFloat(bits), lo), Math.nextDown(hi));
     }
 
     /** Fills {@code out} with uniform floats in [lo, hi) drawn from elements offset.. of the stream. */

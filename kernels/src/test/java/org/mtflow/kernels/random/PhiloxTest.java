@@ -64,9 +64,9 @@ class PhiloxTest {
     @Test
     void uniformStaysBelowHighWhereTheProductRoundsUp() {
         // 1 + 2·(1 - 2^-24) is a tie that rounds to 3 in float32: the cap must keep it below.
-        assertEquals(3f, 1f + 2f * Philox.toUnitFloat(-1), "the uncapped formula reaches hi here");
+        assertEquals(3f, Math.fma(2f, Philox.toUnitFloat(-1), 1f), "the uncapped formula reaches hi here");
         assertEquals(Math.nextDown(3f), Philox.toUniform(-1, 1f, 3f));
         assertEquals(1f, Philox.toUniform(0, 1f, 3f));
-        assertEquals(-1f + 2f * Philox.toUnitFloat(0x12345678), Philox.toUniform(0x12345678, -1f, 1f));
+        assertEquals(Math.fma(2f, Philox.toUnitFloat(0x12345678), -1f), Philox.toUniform(0x12345678, -1f, 1f));
     }
 }
