@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.mtflow.kernels.format.Dtype;
 import org.mtflow.kernels.format.Safetensors;
 import org.mtflow.nodes.NodeRuns;
 import org.mtflow.nodes.TensorArtifacts;
@@ -55,7 +56,7 @@ class NoopNodeTest {
         try (Safetensors.Reader r = Safetensors.open(out)) {
             assertEquals(List.of(TensorArtifacts.ENTRY), List.copyOf(r.entries().keySet()));
             Safetensors.Entry e = r.entries().get(TensorArtifacts.ENTRY);
-            assertEquals("F32", e.dtype());
+            assertEquals(Dtype.F32, e.dtype());
             assertArrayEquals(new int[] {0}, e.shape());
         }
         assertEquals(0, TensorArtifacts.read(out).size());
