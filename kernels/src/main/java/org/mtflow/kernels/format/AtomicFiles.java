@@ -17,6 +17,8 @@ import java.nio.file.StandardOpenOption;
  * anything fails, the temp file is deleted and the target is left as it was.
  */
 final class AtomicFiles {
+    private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
+
     private AtomicFiles() {}
 
     /** What writes the content. It must not close the stream. */
@@ -37,9 +39,11 @@ final class AtomicFiles {
 
     /** Writes and fsyncs a temp file beside {@code target}; returns it. On failure nothing is left. */
     static Path writeTemp(Path target, Body body) throws IOException {
-        Path dir = directoryOf(target);
-        Path temp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
-        try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.WRITE)) {
+        // Not Files.createTempFile: its files are owner-only, and the renamed target would keep that mode.
+        Path temp = directoryOf(target).resolve("." + target.getFileName() + "."
+                + Long.toHexString(RANDOM.nextLong() & Long.MAX_VALUE) + ".tmp");
+        FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        try (FileChannel ch = channel) {
             OutputStream out = new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 20);
             body.writeTo(out);
             out.flush();

@@ -19,7 +19,7 @@ import org.mtflow.kernels.Tensor;
  * dimensions, big-endian int32 dimensions, then big-endian row-major data. Values are converted to
  * float32 (exact for every type but int beyond 2^24 and double).
  *
- * <p>Strict: bad magic, unknown type codes, zero or negative dimensions counts, a declared size above
+ * <p>Strict: bad magic, unknown type codes, a rank of 0, negative dimensions, a declared size above
  * one tensor's limit, truncated data and trailing bytes are errors naming the file. The declared size
  * is checked against the file's size before anything is allocated (for gzip, against the most a
  * deflate stream of that size can expand to), so a corrupt header cannot cause an out-of-memory.

@@ -449,6 +449,11 @@ class SafetensorsTest {
         try (Safetensors.Reader r = Safetensors.open(file)) {
             assertEquals(List.of("b"), List.copyOf(r.entries().keySet()));
         }
+        if (file.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+            Path plain = Files.createFile(dir.resolve("plain"));
+            assertEquals(Files.getPosixFilePermissions(plain), Files.getPosixFilePermissions(file),
+                    "the file gets the usual permissions, not a temp file's owner-only ones");
+        }
     }
 
     @Test
