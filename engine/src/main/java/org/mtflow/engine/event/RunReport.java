@@ -8,7 +8,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import org.mtflow.engine.store.AtomicFiles;
+import org.mtflow.kernels.io.AtomicFiles;
 
 /**
  * {@code report.json}: the state of every task, folded from the event stream. Written atomically,

@@ -29,7 +29,7 @@ import org.mtflow.engine.spec.GraphValidator;
 import org.mtflow.engine.spec.Problem;
 import org.mtflow.engine.spec.TaskSpec;
 import org.mtflow.engine.spec.WorkflowSpec;
-import org.mtflow.engine.store.AtomicFiles;
+import org.mtflow.kernels.io.AtomicFiles;
 import org.mtflow.engine.store.ArtifactStore;
 
 /**

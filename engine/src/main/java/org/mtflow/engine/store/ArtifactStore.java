@@ -1,5 +1,6 @@
 package org.mtflow.engine.store;
 
+import org.mtflow.kernels.io.AtomicFiles;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -92,7 +93,7 @@ public final class ArtifactStore {
         } catch (AtomicMoveNotSupportedException | FileAlreadyExistsException e) {
             Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
         }
-        fsyncDirectory(target.getParent());
+        AtomicFiles.syncDirectory(target.getParent());
         verified.put(ref.sha256(), fingerprint(target));
     }
 
@@ -157,14 +158,6 @@ public final class ArtifactStore {
     private static String fingerprint(Path p) throws IOException {
         BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class);
         return a.size() + ":" + a.lastModifiedTime().toMillis() + ":" + a.fileKey();
-    }
-
-    static void fsyncDirectory(Path dir) {
-        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-            ch.force(true);
-        } catch (IOException ignored) {
-            // Some file systems refuse to open directories; the rename itself is still atomic.
-        }
     }
 
     static MessageDigest sha256() {

@@ -32,6 +32,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
 import org.mtflow.kernels.Tensor;
+import org.mtflow.kernels.io.AtomicFiles;
 
 /**
  * The safetensors format (Hugging Face): a little-endian u64 header length N, N bytes of UTF-8 JSON

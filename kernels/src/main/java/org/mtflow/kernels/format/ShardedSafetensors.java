@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
 import org.mtflow.kernels.Tensor;
+import org.mtflow.kernels.io.AtomicFiles;
 
 /**
  * A checkpoint split into several safetensors files ("shards") by a Hugging Face index,

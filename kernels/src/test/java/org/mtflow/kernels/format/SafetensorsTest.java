@@ -29,6 +29,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.mtflow.kernels.Reference;
 import org.mtflow.kernels.Tensor;
+import org.mtflow.kernels.io.AtomicFiles;
 
 class SafetensorsTest {
     private static final long SEED = Long.getLong("mtflow.test.seed", System.nanoTime());

@@ -1,4 +1,4 @@
-package org.mtflow.kernels.format;
+package org.mtflow.kernels.io;
 
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -16,18 +16,18 @@ import java.nio.file.StandardOpenOption;
  * temp file in the target's directory, which is fsynced and then renamed over the target. When
  * anything fails, the temp file is deleted and the target is left as it was.
  */
-final class AtomicFiles {
+public final class AtomicFiles {
     private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
 
     private AtomicFiles() {}
 
     /** What writes the content. It must not close the stream. */
     @FunctionalInterface
-    interface Body {
+    public interface Body {
         void writeTo(OutputStream out) throws IOException;
     }
 
-    static void write(Path target, Body body) throws IOException {
+    public static void write(Path target, Body body) throws IOException {
         Path temp = writeTemp(target, body);
         try {
             commit(temp, target);
@@ -37,9 +37,14 @@ final class AtomicFiles {
         }
     }
 
+    public static void write(Path target, byte[] bytes) throws IOException {
+        write(target, out -> out.write(bytes));
+    }
+
     /** Writes and fsyncs a temp file beside {@code target}; returns it. On failure nothing is left. */
-    static Path writeTemp(Path target, Body body) throws IOException {
+    public static Path writeTemp(Path target, Body body) throws IOException {
         // Not Files.createTempFile: its files are owner-only, and the renamed target would keep that mode.
+        Files.createDirectories(directoryOf(target));
         Path temp = directoryOf(target).resolve("." + target.getFileName() + "."
                 + Long.toHexString(RANDOM.nextLong() & Long.MAX_VALUE) + ".tmp");
         FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
@@ -56,7 +61,7 @@ final class AtomicFiles {
     }
 
     /** Renames a finished temp file over {@code target} and syncs the directory entry. */
-    static void commit(Path temp, Path target) throws IOException {
+    public static void commit(Path temp, Path target) throws IOException {
         try {
             Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (AtomicMoveNotSupportedException e) {
@@ -65,14 +70,14 @@ final class AtomicFiles {
         syncDirectory(directoryOf(target));
     }
 
-    static Path directoryOf(Path target) {
+    public static Path directoryOf(Path target) {
         Path dir = target.toAbsolutePath().getParent();
         if (dir == null) throw new IllegalArgumentException("no directory for " + target);
         return dir;
     }
 
     /** Makes a rename durable. Some platforms cannot open a directory: there it is best effort. */
-    static void syncDirectory(Path dir) {
+    public static void syncDirectory(Path dir) {
         try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
             ch.force(true);
         } catch (IOException e) {
@@ -80,7 +85,7 @@ final class AtomicFiles {
         }
     }
 
-    static void deleteQuietly(Path p, Throwable cause) {
+    public static void deleteQuietly(Path p, Throwable cause) {
         try {
             Files.deleteIfExists(p);
         } catch (IOException e) {

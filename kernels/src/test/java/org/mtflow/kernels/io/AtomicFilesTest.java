@@ -1,4 +1,4 @@
-package org.mtflow.engine.store;
+package org.mtflow.kernels.io;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
