@@ -9,7 +9,6 @@ import java.lang.reflect.Method;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.stream.Collectors;
@@ -141,6 +140,7 @@ public final class KernelBench {
                 }
                 d.close();
             }
+            out.println(load("end"));
             out.println(summary(results));
         } finally {
             if (csv != null) csv.close();
@@ -166,14 +166,24 @@ public final class KernelBench {
                 + " of timed calls), after >= %d calls and >= %.1f s of warm-up (capped at %.1f s); "
                 + "figures from the best call%n", o.quick() ? " --quick (smoke test sizes, not figures)" : "",
                 p.reps(), p.maxSeconds(), p.minWarmups(), p.warmupSeconds(), p.warmupCapSeconds());
-        out.println("# GB/s = the op's bytes model (reads + writes) / time; copy_GB/s = one System.arraycopy moving the"
-                + " same bytes (read + write), timed just before the op; vs_copy = GB/s / copy_GB/s");
+        out.println("# GB/s = the op's bytes model (reads + writes) / time; copy_GB/s = System.arraycopy of the same"
+                + " bytes (read + write), timed just before the op, the faster of one call on one thread and one call"
+                + " per core on slices; vs_copy = GB/s / copy_GB/s");
         out.printf(Locale.ROOT, "# Java %s (%s), %d cores, max heap %.1f GiB, JVM flags: %s%s%n",
                 Runtime.version(), System.getProperty("java.vm.name"), Runtime.getRuntime().availableProcessors(),
                 Runtime.getRuntime().maxMemory() / (double) (1L << 30),
                 String.join(" ", ManagementFactory.getRuntimeMXBean().getInputArguments()),
                 System.getenv("POCL_EXTRA_BUILD_FLAGS") == null ? ""
                         : ", POCL_EXTRA_BUILD_FLAGS=" + System.getenv("POCL_EXTRA_BUILD_FLAGS"));
+        out.println(load("start"));
+    }
+
+    /** The 1-minute load average: above the core count, other processes took cores from these figures. */
+    private static String load(String when) {
+        double load = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+        int cores = Runtime.getRuntime().availableProcessors();
+        return String.format(Locale.ROOT, "# load average at %s: %.2f on %d cores%s", when, load, cores,
+                load > cores ? " (other processes compete for the cores: figures may be low)" : "");
     }
 
     private static String summary(List<KernelResult> results) {
@@ -201,13 +211,7 @@ public final class KernelBench {
             String wrong = p.first(ops);
             double firstSeconds = (System.nanoTime() - t0) / 1e9;
             // The copy reference right before the op's timed calls, with the op's inputs still allocated.
-            Timing copy = null;
-            double copyBytes = Double.NaN;
-            if (c.kind() != Kind.MATMUL) {
-                int floats = (int) Math.max(1, Math.round(p.bytes() / 8));
-                copyBytes = 8.0 * floats;
-                copy = copyReference(floats, o.plan());
-            }
+            CopyReference copy = c.kind() == Kind.MATMUL ? null : CopyReference.measure(p.bytes(), o.plan());
             Prepared prepared = p;
             Timing t = Timing.measure(() -> prepared.run(ops), 1, firstSeconds, o.plan());
             long fellBack = fallbackLaunches(ops) - fallbacks0;
@@ -217,15 +221,15 @@ public final class KernelBench {
                 note = (note == null ? "" : note + "; ") + fellBack + " launches fell back to Aparapi's Java threads";
             }
             KernelResult draft = new KernelResult(d.id(), ops.name(), ops.getClass(), c, label, status, t, p.flops(),
-                    p.bytes(), p.elements(), copy, copyBytes, NO_TARGET, KernelResult.NONE, note, null);
+                    p.bytes(), p.elements(), copy, NO_TARGET, KernelResult.NONE, note, null);
             Target target = target(c, size, d.kind());
             String mark = status == Status.WRONG ? "WRONG" : fellBack > 0 && fallbacks0 >= 0 ? "FALLBACK"
                     : target.mark(draft);
             return new KernelResult(d.id(), ops.name(), ops.getClass(), c, label, status, t, p.flops(), p.bytes(),
-                    p.elements(), copy, copyBytes, target.label(), mark, note, null);
+                    p.elements(), copy, target.label(), mark, note, null);
         } catch (UnsupportedOperationException e) {
             return new KernelResult(d.id(), ops.name(), ops.getClass(), c, label, Status.UNSUPPORTED, null, 0, 0, 0,
-                    null, 0, target(c, size, d.kind()).label(), KernelResult.NA, String.valueOf(e.getMessage()), e);
+                    null, target(c, size, d.kind()).label(), KernelResult.NA, String.valueOf(e.getMessage()), e);
         } catch (RuntimeException | OutOfMemoryError e) {
             p = null; // let the inputs go before anything else allocates
             return failed(d, ops.name(), ops.getClass(), c, label, e);
@@ -237,16 +241,8 @@ public final class KernelBench {
 
     private static KernelResult failed(Device d, String backend, Class<?> backendClass, KernelCase c, String label,
             Throwable e) {
-        return new KernelResult(d.id(), backend, backendClass, c, label, Status.FAILED, null, 0, 0, 0, null, 0,
+        return new KernelResult(d.id(), backend, backendClass, c, label, Status.FAILED, null, 0, 0, 0, null,
                 KernelResult.NONE, KernelResult.NA, "error: " + e, e);
-    }
-
-    /** One System.arraycopy of {@code floats} floats: 8·floats bytes read + written. */
-    static Timing copyReference(int floats, Timing.Plan plan) {
-        float[] src = new float[floats], dst = new float[floats];
-        Arrays.fill(src, 1f); // touch the pages outside the timing
-        Timing.Plan copyPlan = new Timing.Plan(2, 0, plan.warmupCapSeconds(), plan.reps(), plan.maxSeconds());
-        return Timing.measure(() -> System.arraycopy(src, 0, dst, 0, floats), 0, 0, copyPlan);
     }
 
     /**

@@ -15,15 +15,15 @@ import java.util.Locale;
  * @param flops        flops of one call (model)
  * @param bytes        bytes one call moves (model: reads + writes)
  * @param elements     elements one call processes
- * @param copy         the System.arraycopy reference timed right before the op (null for matmul)
- * @param copyBytes    bytes that copy moves (read + write), ≈ {@code bytes}
+ * @param copy         the System.arraycopy reference of the same bytes, timed right before the op (null for
+ *                     matmul and rows without figures)
  * @param target       the issue's target for this row, or "-"
  * @param mark         ok, BELOW, -, n/a, WRONG or FALLBACK
  * @param note         why n/a, what is wrong, or that Aparapi fell back to Java threads
  * @param failure      the exception behind an n/a
  */
 record KernelResult(String device, String backend, Class<?> backendClass, KernelCase kase, String size, Status status,
-        Timing timing, double flops, double bytes, double elements, Timing copy, double copyBytes, String target,
+        Timing timing, double flops, double bytes, double elements, CopyReference copy, String target,
         String mark, String note, Throwable failure) {
 
     enum Status {
@@ -45,7 +45,7 @@ record KernelResult(String device, String backend, Class<?> backendClass, Kernel
         "GB/s", "Gelem/s", "copy_GB/s", "vs_copy", "target", "mark", "note"};
     static final String[] CSV_COLUMNS = {"device", "backend", "op", "variant", "size", "status", "reps", "best_ms",
         "median_ms", "gflop_s", "gb_s", "gelem_s", "copy_gb_s", "vs_copy", "target", "mark", "flops", "bytes",
-        "elements", "copy_bytes", "copy_best_ms", "copy_median_ms", "note"};
+        "elements", "copy_bytes", "copy_1thread_gb_s", "copy_allcores_gb_s", "copy_threads", "note"};
 
     boolean measured() { return timing != null; }
 
@@ -67,7 +67,7 @@ record KernelResult(String device, String backend, Class<?> backendClass, Kernel
     }
 
     double copyGbs() {
-        return measured() && copy != null ? copyBytes / (copy.bestNs() / 1e9) / 1e9 : Double.NaN;
+        return measured() && copy != null ? copy.gbs() : Double.NaN;
     }
 
     /** The op's GB/s over the copy reference's GB/s (both best calls). */
@@ -115,9 +115,9 @@ record KernelResult(String device, String backend, Class<?> backendClass, Kernel
             measured() ? Integer.toString(timing.reps()) : "",
             measured() ? num(timing.bestNs() / 1e6) : "", measured() ? num(timing.medianNs() / 1e6) : "",
             num(gflops()), num(gbs()), num(gelems()), num(copyGbs()), num(vsCopy()), target, mark,
-            num(flops), num(bytes), num(elements), copy == null ? "" : num(copyBytes),
-            copy == null ? "" : num(copy.bestNs() / 1e6), copy == null ? "" : num(copy.medianNs() / 1e6),
-            note == null ? "" : note};
+            num(flops), num(bytes), num(elements), copy == null ? "" : num(copy.bytes()),
+            copy == null ? "" : num(copy.gbs(copy.oneThread())), copy == null ? "" : num(copy.gbs(copy.allCores())),
+            copy == null ? "" : Integer.toString(copy.threads()), note == null ? "" : note};
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < v.length; i++) {
             if (i > 0) sb.append(',');
