@@ -89,6 +89,8 @@ public final class AparapiOps implements TensorOps {
     private final Set<String> logged = new HashSet<>();
     private long launches;
     private long fallbackLaunches;
+    /** Benchmarks only: launch kernels at any size, to measure where the thresholds belong. */
+    boolean ignoreThresholds;
 
     /** The backend for {@code device}, with the kernel shapes of its type (GPU or not). */
     public AparapiOps(OpenCLDevice device) {
@@ -634,44 +636,67 @@ public final class AparapiOps implements TensorOps {
         if (k == 0) return Float.POSITIVE_INFINITY;
         if (k >= n) return 0f;
         if (!onDevice("topkThreshold", n, TOPK_MIN, topk, gpu ? "opencl atomic histogram, 11+10+10-bit digits"
-                : "opencl per-work-item histograms, 11+10+10-bit digits")) {
+                : "opencl 4 histograms per work-item, 11-bit digit, then 10+10 bits over the gathered candidates")) {
             return small.topkThreshold(a, k);
         }
+        TopkKernel t = topk;
+        t.a = a.data();
+        t.bits = new int[1];
+        t.fromBits = 0;
+        t.n = n;
+        t.chunk = CPU_TOPK_CHUNK;
+        t.atomic = gpu ? 1 : 0;
         int items = gpu ? Math.min(roundUp(n, groupSize), GPU_REDUCE_ITEMS) : ceilDiv(n, CPU_TOPK_CHUNK);
+        t.stride = items;
         int[] widths = {11, 10, 10};
         int prefix = 0;
         int prefixShift = 31;
         int shift = 31;
         long need = k;
-        TopkKernel t = topk;
-        t.a = a.data();
-        t.n = n;
-        t.chunk = CPU_TOPK_CHUNK;
-        t.stride = items;
-        t.atomic = gpu ? 1 : 0;
-        int[] hist = new int[gpu ? 1 << widths[0] : items << widths[0]];
-        for (int width : widths) {
+        for (int pass = 0; pass < widths.length; pass++) {
+            int width = widths[pass];
             shift -= width;
             int bins = 1 << width;
-            if (gpu) java.util.Arrays.fill(hist, 0);
+            int histograms = gpu ? 1 : items * TopkKernel.WAYS;
+            int[] hist = new int[histograms * bins];
+            t.op = TopkKernel.HIST;
             t.hist = hist;
             t.bins = bins;
             t.shift = shift;
             t.prefixShift = prefixShift;
             t.prefix = prefix;
             launch1D(t, items);
-            // The host adds the per-item histograms and scans the bins from the top digit down.
-            int histograms = gpu ? 1 : items;
-            int digit = bins - 1;
-            while (true) {
-                long count = 0;
-                for (int w = 0; w < histograms; w++) count += hist[w * bins + digit];
-                if (count >= need) break;
-                need -= count;
-                digit--;
+            // The host adds the histograms and scans the bins from the top digit down.
+            long[] total = new long[bins];
+            for (int h = 0; h < histograms; h++) {
+                for (int d = 0; d < bins; d++) total[d] += hist[h * bins + d];
             }
+            int digit = bins - 1;
+            while (total[digit] < need) need -= total[digit--];
             prefix = (prefix << width) | digit;
             prefixShift = shift;
+            if (pass == 0 && !gpu && total[digit] <= n / 4) {
+                // Gather the candidates (the elements in the chosen bin), so that the next passes
+                // read those instead of all of a again.
+                int[] offsets = new int[items];
+                int count = 0;
+                for (int w = 0; w < items; w++) {
+                    offsets[w] = count;
+                    for (int j = 0; j < TopkKernel.WAYS; j++) count += hist[(TopkKernel.WAYS * w + j) * bins + digit];
+                }
+                int[] candidates = new int[Math.max(1, count)];
+                t.op = TopkKernel.GATHER;
+                t.bits = candidates;
+                t.offsets = offsets;
+                t.prefixShift = prefixShift;
+                t.prefix = prefix;
+                launch1D(t, items);
+                t.a = new float[1];
+                t.fromBits = 1;
+                t.n = count;
+                t.chunk = Math.max(1 << 16, ceilDiv(count, 4 * computeUnits));
+                items = Math.max(1, ceilDiv(count, t.chunk));
+            }
         }
         t.release();
         return Float.intBitsToFloat(prefix);
@@ -741,7 +766,7 @@ public final class AparapiOps implements TensorOps {
             return;
         }
         MergeKernel mk = merge;
-        int chunk = gpu ? 1 : CPU_CHUNK;
+        int chunk = gpu ? 4 : CPU_CHUNK; // whole Philox blocks per work-item
         mk.op = MergeKernel.DROP;
         mk.x0 = a.data();
         mk.out = out.data();
@@ -776,7 +801,7 @@ public final class AparapiOps implements TensorOps {
             return;
         }
         RandomKernel r = random;
-        int chunk = gpu ? 1 : CPU_CHUNK;
+        int chunk = gpu ? 4 : CPU_CHUNK; // whole Philox blocks per work-item
         r.out = out.data();
         r.n = out.size();
         r.chunk = chunk;
@@ -829,7 +854,7 @@ public final class AparapiOps implements TensorOps {
      * builds. Logs the choice once per op and variant.
      */
     private boolean onDevice(String op, long work, long threshold, Kernel kernel, String variant) {
-        if (work < threshold) {
+        if (work < threshold && !ignoreThresholds) {
             choose(op, "java", "plain Java below " + threshold + " (work " + work + ")");
             return false;
         }

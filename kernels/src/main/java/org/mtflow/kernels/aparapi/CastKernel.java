@@ -34,37 +34,36 @@ public final class CastKernel extends BitsKernel {
         halves = new short[1];
     }
 
-    /** binary16 bits of f, round to nearest even; NaN stays NaN (quiet), overflow goes to infinity. */
+    /**
+     * binary16 bits of f, round to nearest even; NaN stays NaN (quiet), overflow goes to infinity.
+     * Every case is computed and the right one selected, without branches, so the loop vectorizes.
+     */
     protected int toF16(float f) {
         int bits = floatBits(f);
         int sign = (bits >>> 16) & 0x8000;
         int mag = bits & 0x7FFFFFFF;
-        // Locals are initialised where declared: Aparapi scopes a later first assignment to its branch.
-        int h = 0x7C00;
-        if (mag >= 0x7F800000) {
-            h = mag > 0x7F800000 ? 0x7E00 | ((mag >>> 13) & 0x3FF) : 0x7C00;
-        } else if (mag >= 0x477FF000) {
+        // Normal half: re-bias the exponent (127 → 15) and round the 13 dropped mantissa bits.
+        int r = mag - 0x38000000;
+        int normal = (r + 0xFFF + ((r >>> 13) & 1)) >>> 13;
+        // Subnormal half (or zero): the 24-bit significand shifted right by 126 − exponent (≥ 14),
+        // rounded; shifts of 25 and more leave 0 (the shift is clamped to stay defined).
+        int e = mag >>> 23;
+        int m = (mag & 0x7FFFFF) | 0x800000;
+        int shift = min(max(126 - e, 1), 25);
+        int q = m >>> shift;
+        int rem = m & ((1 << shift) - 1);
+        int halfway = 1 << (shift - 1);
+        int up = (rem > halfway ? 1 : 0) | ((rem == halfway ? 1 : 0) & q & 1);
+        int h = q + up;
+        if (mag >= 0x38800000) {
+            h = normal;
+        }
+        if (mag >= 0x477FF000) {
             // 65520 and above round to infinity (65504 is the largest finite; ties go to even = ∞).
             h = 0x7C00;
-        } else if (mag >= 0x38800000) {
-            // Normal half: re-bias the exponent (127 → 15) and round the 13 dropped mantissa bits.
-            int r = mag - 0x38000000;
-            h = (r + 0xFFF + ((r >>> 13) & 1)) >>> 13;
-        } else {
-            // Subnormal half (or zero): the 24-bit significand shifted right by 126 − exponent ≥ 14.
-            int e = mag >>> 23;
-            int m = (mag & 0x7FFFFF) | 0x800000;
-            int shift = 126 - e;
-            h = 0;
-            if (shift <= 24) {
-                int q = m >>> shift;
-                int rem = m & ((1 << shift) - 1);
-                int halfway = 1 << (shift - 1);
-                if (rem > halfway || (rem == halfway && (q & 1) != 0)) {
-                    q++;
-                }
-                h = q;
-            }
+        }
+        if (mag > 0x7F800000) {
+            h = 0x7E00 | ((mag >>> 13) & 0x3FF);
         }
         return sign | h;
     }

@@ -21,10 +21,11 @@ public final class RandomKernel extends PhiloxKernel {
     @Override
     public void run() {
         int first = getGlobalId() * chunk;
-        int end = first + min(chunk, n - first);
-        for (int i = first; i < end; i++) {
-            float u = (philoxBits(i) >>> 8) * unit;
-            out[i] = javaMin(fma(width, u, lo), cap);
-        }
+        philoxRange(first, first + min(chunk, n - first));
+    }
+
+    @Override
+    protected void emit(int i, int bits) {
+        out[i] = javaMin(fma(width, (bits >>> 8) * unit, lo), cap);
     }
 }

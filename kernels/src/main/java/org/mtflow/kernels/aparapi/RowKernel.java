@@ -22,6 +22,8 @@ public final class RowKernel extends BitsKernel {
     static final int ADD_BIAS = 3;
     static final int ROW_TOPK = 4;
 
+    static final int LANES = 16;
+
     float[] a = new float[1];
     float[] bias = new float[1];
     float[] out = new float[1];
@@ -29,6 +31,8 @@ public final class RowKernel extends BitsKernel {
     int[] labels = new int[1];
     int[] index = new int[1];
     int[] hist = new int[256];
+    @PrivateMemorySpace(LANES)
+    float[] lanes = new float[LANES];
     int rows;
     int cols;
     int rowsPerItem = 1;
@@ -83,62 +87,72 @@ public final class RowKernel extends BitsKernel {
         }
     }
 
-    /** The row's maximum (eight lanes; NaN handling is float tolerance here). */
+    /** The row's maximum (fmax: NaN handling is float tolerance here), in sixteen private lanes. */
     private float rowMax(int base) {
-        float m0 = a[base], m1 = m0, m2 = m0, m3 = m0, m4 = m0, m5 = m0, m6 = m0, m7 = m0;
-        int c8 = (cols / 8) * 8;
-        for (int c = 0; c < c8; c += 8) {
-            m0 = max(m0, a[base + c]);
-            m1 = max(m1, a[base + c + 1]);
-            m2 = max(m2, a[base + c + 2]);
-            m3 = max(m3, a[base + c + 3]);
-            m4 = max(m4, a[base + c + 4]);
-            m5 = max(m5, a[base + c + 5]);
-            m6 = max(m6, a[base + c + 6]);
-            m7 = max(m7, a[base + c + 7]);
+        float first = a[base];
+        for (int l = 0; l < LANES; l++) {
+            lanes[l] = first;
         }
-        for (int c = c8; c < cols; c++) {
-            m0 = max(m0, a[base + c]);
+        int cLanes = (cols / LANES) * LANES;
+        for (int c = 0; c < cLanes; c += LANES) {
+            for (int l = 0; l < LANES; l++) {
+                lanes[l] = max(lanes[l], a[base + c + l]);
+            }
         }
-        return max(max(max(m0, m1), max(m2, m3)), max(max(m4, m5), max(m6, m7)));
+        for (int c = cLanes; c < cols; c++) {
+            lanes[0] = max(lanes[0], a[base + c]);
+        }
+        for (int width = LANES / 2; width > 0; width /= 2) {
+            for (int l = 0; l < width; l++) {
+                lanes[l] = max(lanes[l], lanes[l + width]);
+            }
+        }
+        return lanes[0];
     }
 
-    /** Writes exp(a − m) to out along the row and returns their sum. */
-    private float expAndSum(int base, float m) {
-        float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f, s4 = 0f, s5 = 0f, s6 = 0f, s7 = 0f;
-        int c8 = (cols / 8) * 8;
-        for (int c = 0; c < c8; c += 8) {
-            int i = base + c;
-            float e0 = exp(a[i] - m), e1 = exp(a[i + 1] - m), e2 = exp(a[i + 2] - m), e3 = exp(a[i + 3] - m);
-            float e4 = exp(a[i + 4] - m), e5 = exp(a[i + 5] - m), e6 = exp(a[i + 6] - m), e7 = exp(a[i + 7] - m);
-            out[i] = e0;
-            out[i + 1] = e1;
-            out[i + 2] = e2;
-            out[i + 3] = e3;
-            out[i + 4] = e4;
-            out[i + 5] = e5;
-            out[i + 6] = e6;
-            out[i + 7] = e7;
-            s0 += e0;
-            s1 += e1;
-            s2 += e2;
-            s3 += e3;
-            s4 += e4;
-            s5 += e5;
-            s6 += e6;
-            s7 += e7;
+    /**
+     * Σ_c exp(a − m) over the row, in sixteen private lanes (one vector register; a single float
+     * accumulator stays scalar, since OpenCL may not reorder the sum); also writes the exponentials
+     * to out when {@code store}.
+     */
+    private float expSum(int base, float m, int store) {
+        for (int l = 0; l < LANES; l++) {
+            lanes[l] = 0f;
         }
-        for (int c = c8; c < cols; c++) {
-            float e = exp(a[base + c] - m);
-            out[base + c] = e;
-            s0 += e;
+        int cLanes = (cols / LANES) * LANES;
+        if (store != 0) {
+            for (int c = 0; c < cols; c++) {
+                out[base + c] = exp(a[base + c] - m);
+            }
+            for (int c = 0; c < cLanes; c += LANES) {
+                for (int l = 0; l < LANES; l++) {
+                    lanes[l] += out[base + c + l];
+                }
+            }
+            for (int c = cLanes; c < cols; c++) {
+                lanes[0] += out[base + c];
+            }
+        } else {
+            for (int c = 0; c < cLanes; c += LANES) {
+                for (int l = 0; l < LANES; l++) {
+                    lanes[l] += exp(a[base + c + l] - m);
+                }
+            }
+            for (int c = cLanes; c < cols; c++) {
+                lanes[0] += exp(a[base + c] - m);
+            }
         }
-        return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
+        for (int width = LANES / 2; width > 0; width /= 2) {
+            for (int l = 0; l < width; l++) {
+                lanes[l] += lanes[l + width];
+            }
+        }
+        return lanes[0];
     }
 
     private void softmax(int base) {
         float m = rowMax(base);
-        float inv = 1f / expAndSum(base, m);
+        float inv = 1f / expSum(base, m, 1);
         for (int c = 0; c < cols; c++) {
             out[base + c] *= inv;
         }
@@ -148,27 +162,13 @@ public final class RowKernel extends BitsKernel {
         int label = labels[r];
         float target = a[base + label];
         float m = rowMax(base);
-        float s = 0f;
+        float s = expSum(base, m, withGrad);
         if (withGrad != 0) {
-            s = expAndSum(base, m);
             float scale = gradScale / s;
             for (int c = 0; c < cols; c++) {
                 out[base + c] *= scale;
             }
             out[base + label] -= gradScale;
-        } else {
-            float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f;
-            int c4 = (cols / 4) * 4;
-            for (int c = 0; c < c4; c += 4) {
-                s0 += exp(a[base + c] - m);
-                s1 += exp(a[base + c + 1] - m);
-                s2 += exp(a[base + c + 2] - m);
-                s3 += exp(a[base + c + 3] - m);
-            }
-            for (int c = c4; c < cols; c++) {
-                s0 += exp(a[base + c] - m);
-            }
-            s = (s0 + s1) + (s2 + s3);
         }
         loss[r] = log(s) + m - target;
     }
