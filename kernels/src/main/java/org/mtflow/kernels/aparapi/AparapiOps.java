@@ -56,8 +56,10 @@ public final class AparapiOps implements TensorOps {
     static final int CPU_CHUNK = 4096;
     /** Elements per work-item (and float partial) of reductions on a CPU. */
     static final int CPU_REDUCE_CHUNK = 1 << 14;
-    /** Elements per work-item of the top-k histogram passes on a CPU. */
+    /** Most elements per work-item of the top-k passes on a CPU. */
     static final int CPU_TOPK_CHUNK = 1 << 20;
+    /** Elements sampled to bracket the top-k threshold. */
+    static final int TOPK_SAMPLES = 1 << 14;
     /** Target elements per work-item of row ops on a CPU. */
     static final int CPU_ROW_WORK = 4096;
     static final int CPU_MATMUL_TILE_ROWS = 32;
@@ -635,36 +637,126 @@ public final class AparapiOps implements TensorOps {
         int n = a.size();
         if (k == 0) return Float.POSITIVE_INFINITY;
         if (k >= n) return 0f;
-        if (!onDevice("topkThreshold", n, TOPK_MIN, topk, gpu ? "opencl atomic histogram, 11+10+10-bit digits"
-                : "opencl 4 histograms per work-item, 11-bit digit, then 10+10 bits over the gathered candidates")) {
+        if (!onDevice("topkThreshold", n, TOPK_MIN, topk, gpu ? "opencl radix select, atomic histograms, 11+10+10-bit digits"
+                : "opencl sampled bracket, counting pass, gather, select among the candidates")) {
             return small.topkThreshold(a, k);
         }
         TopkKernel t = topk;
         t.a = a.data();
-        t.bits = new int[1];
-        t.fromBits = 0;
         t.n = n;
-        t.chunk = CPU_TOPK_CHUNK;
+        t.fromBits = 0;
+        int result = gpu ? radixSelect(t, n, k) : bracketSelect(t, a.data(), n, k);
+        t.release();
+        return Float.intBitsToFloat(result);
+    }
+
+    /**
+     * The k-th largest of the bits v of |a| on a CPU, in two passes over a: a sample of a brackets
+     * the answer and splits the bracket in four buckets; one vectorized pass counts the elements at
+     * or above each bucket edge; when the k-th largest lies in a bucket, a second pass gathers that
+     * bucket's elements (about one per cent of a) and the answer is selected among them. An unlucky
+     * sample, or a bucket too full to gather, takes radix passes over all of a instead. Exact either
+     * way.
+     */
+    private int bracketSelect(TopkKernel t, float[] data, int n, long k) {
+        int chunk = Math.min(CPU_TOPK_CHUNK, Math.max(1 << 16, roundUp(ceilDiv(n, 8 * computeUnits), 16)));
+        int items = ceilDiv(n, chunk);
+        t.chunk = chunk;
+        // The sample: one element from each of m equal strata, jittered by a fixed hash, sorted.
+        int m = Math.min(n, TOPK_SAMPLES);
+        int[] sample = new int[m];
+        for (int j = 0; j < m; j++) sample[j] = Float.floatToRawIntBits(data[samplePosition(j, n, m)]) & 0x7FFFFFFF;
+        java.util.Arrays.sort(sample);
+        // The k-th largest of a sits near the (k·m/n)-th largest of the sample: ±4 standard
+        // deviations of that rank, and two samples more, make the bracket [lo, hi].
+        double p = (double) k / n, rank = p * m, margin = 4 * Math.sqrt(m * p * (1 - p)) + 2;
+        long upper = (long) Math.floor(rank - margin), lower = (long) Math.ceil(rank + margin);
+        int iHi = upper < 1 ? -1 : (int) (m - upper), iLo = lower > m ? -1 : (int) (m - lower);
+        int hi = iHi < 0 ? Integer.MAX_VALUE : sample[iHi];
+        int lo = iLo < 0 ? 0 : sample[iLo];
+        int from = Math.max(0, iLo), to = iHi < 0 ? m - 1 : iHi;
+        int[] edges = {lo, Math.max(lo, sample[from + (to - from) / 4]), Math.max(lo, sample[from + (to - from) / 2]),
+            Math.max(lo, sample[from + 3 * (to - from) / 4])};
+        int[] counts = new int[5 * items];
+        t.op = TopkKernel.COUNT;
+        t.counts = counts;
+        t.edges = edges;
+        t.hi = hi;
+        launch1D(t, items);
+        // atLeast[j]: elements ≥ edges[j]; atLeast[4]: elements above hi.
+        long[] atLeast = new long[5];
+        for (int w = 0; w < items; w++) {
+            for (int j = 0; j < 5; j++) atLeast[j] += counts[5 * w + j];
+        }
+        for (int j = 3; j >= 0; j--) {
+            if (!(atLeast[j + 1] < k && k <= atLeast[j])) continue;
+            // The k-th largest is in bucket j: [edges[j], top].
+            int top = j == 3 ? hi : edges[j + 1] - 1;
+            long inBucket = atLeast[j] - atLeast[j + 1];
+            if (edges[j] == top) return top; // one value
+            if (inBucket > n / 8) break;
+
+            // Each work-item's region holds its candidates and one spare slot, marked −1 (a value
+            // no later pass counts).
+            int[] offsets = new int[items];
+            int total = 0;
+            for (int w = 0; w < items; w++) {
+                offsets[w] = total;
+                total += counts[5 * w + j] - counts[5 * w + j + 1] + 1;
+            }
+            int[] candidates = new int[total];
+            t.op = TopkKernel.GATHER;
+            t.offsets = offsets;
+            t.bits = candidates;
+            t.lo = edges[j];
+            t.hi = top;
+            launch1D(t, items);
+            t.a = new float[1];
+            long need = k - atLeast[j + 1];
+            if (total < TOPK_MIN) {
+                choose("topkThreshold", "opencl", "bracket candidates selected in plain Java");
+                return SmallOps.kthLargest(candidates, total, need);
+            }
+            choose("topkThreshold", "opencl", "bracket candidates selected by radix passes on the device");
+            t.fromBits = 1;
+            t.n = total;
+            t.chunk = Math.max(1 << 16, ceilDiv(total, 4 * computeUnits));
+            return radixSelect(t, total, need);
+        }
+        choose("topkThreshold", "opencl", "radix passes over all elements (the sampled bracket missed or was too full)");
+        return radixSelect(t, n, k);
+    }
+
+    /** Sample j of m from n elements: one per stratum of n/m, at a position a fixed hash picks. */
+    static int samplePosition(int j, int n, int m) {
+        long from = (long) j * n / m, width = (long) (j + 1) * n / m - from;
+        return (int) (from + ((j * 0x9E3779B97F4A7C15L) >>> 1) % width);
+    }
+
+    /**
+     * The k-th largest value (1 ≤ k ≤ n) of t's source by radix select: three histogram passes of
+     * 11 + 10 + 10 bits, each over the values whose higher bits match the digits chosen so far.
+     */
+    private int radixSelect(TopkKernel t, int n, long k) {
+        int items = gpu ? Math.min(roundUp(n, groupSize), GPU_REDUCE_ITEMS) : ceilDiv(n, t.chunk);
         t.atomic = gpu ? 1 : 0;
-        int items = gpu ? Math.min(roundUp(n, groupSize), GPU_REDUCE_ITEMS) : ceilDiv(n, CPU_TOPK_CHUNK);
         t.stride = items;
-        int[] widths = {11, 10, 10};
+        t.op = TopkKernel.HIST;
         int prefix = 0;
-        int prefixShift = 31;
         int shift = 31;
         long need = k;
-        for (int pass = 0; pass < widths.length; pass++) {
-            int width = widths[pass];
+        for (int width : new int[] {11, 10, 10}) {
+            // The values that still count: those whose bits above shift are the chosen prefix.
+            long lo = (long) prefix << shift, hi = lo | ((1L << shift) - 1);
             shift -= width;
             int bins = 1 << width;
             int histograms = gpu ? 1 : items * TopkKernel.WAYS;
             int[] hist = new int[histograms * bins];
-            t.op = TopkKernel.HIST;
             t.hist = hist;
             t.bins = bins;
             t.shift = shift;
-            t.prefixShift = prefixShift;
-            t.prefix = prefix;
+            t.lo = (int) lo;
+            t.hi = (int) hi;
             launch1D(t, items);
             // The host adds the histograms and scans the bins from the top digit down.
             long[] total = new long[bins];
@@ -674,32 +766,8 @@ public final class AparapiOps implements TensorOps {
             int digit = bins - 1;
             while (total[digit] < need) need -= total[digit--];
             prefix = (prefix << width) | digit;
-            prefixShift = shift;
-            if (pass == 0 && !gpu && total[digit] <= n / 4) {
-                // Gather the candidates (the elements in the chosen bin), so that the next passes
-                // read those instead of all of a again.
-                int[] offsets = new int[items];
-                int count = 0;
-                for (int w = 0; w < items; w++) {
-                    offsets[w] = count;
-                    for (int j = 0; j < TopkKernel.WAYS; j++) count += hist[(TopkKernel.WAYS * w + j) * bins + digit];
-                }
-                int[] candidates = new int[Math.max(1, count)];
-                t.op = TopkKernel.GATHER;
-                t.bits = candidates;
-                t.offsets = offsets;
-                t.prefixShift = prefixShift;
-                t.prefix = prefix;
-                launch1D(t, items);
-                t.a = new float[1];
-                t.fromBits = 1;
-                t.n = count;
-                t.chunk = Math.max(1 << 16, ceilDiv(count, 4 * computeUnits));
-                items = Math.max(1, ceilDiv(count, t.chunk));
-            }
         }
-        t.release();
-        return Float.intBitsToFloat(prefix);
+        return prefix;
     }
 
     @Override

@@ -370,24 +370,31 @@ final class SmallOps implements TensorOps {
     @Override
     public float topkThreshold(Tensor a, long k) {
         float[] x = a.data();
-        // Radix select over the bits of |x|, the digits of TopkKernel: 11 + 10 + 10 bits.
-        int prefix = 0, prefixShift = 31;
+        int[] bits = new int[x.length];
+        for (int i = 0; i < x.length; i++) bits[i] = Float.floatToRawIntBits(x[i]) & 0x7FFFFFFF;
+        return Float.intBitsToFloat(kthLargest(bits, bits.length, k));
+    }
+
+    /**
+     * The k-th largest (1 ≤ k ≤ count) of non-negative ints {@code v[0 .. count)}: a radix select of
+     * 11 + 10 + 10 bits, the digits of {@link TopkKernel}; O(count), no sort.
+     */
+    static int kthLargest(int[] v, int count, long k) {
+        int prefix = 0, shift = 31;
         long need = k;
-        int[] shifts = {20, 10, 0};
-        int[] widths = {11, 10, 10};
-        for (int pass = 0; pass < 3; pass++) {
-            int shift = shifts[pass], bins = 1 << widths[pass];
+        for (int width : new int[] {11, 10, 10}) {
+            int high = shift;
+            shift -= width;
+            int bins = 1 << width;
             long[] hist = new long[bins];
-            for (float v : x) {
-                int bits = Float.floatToRawIntBits(v) & 0x7FFFFFFF;
-                if ((bits >>> prefixShift) == prefix) hist[(bits >>> shift) & (bins - 1)]++;
+            for (int i = 0; i < count; i++) {
+                if ((long) v[i] >>> high == prefix) hist[(v[i] >>> shift) & (bins - 1)]++;
             }
             int d = bins - 1;
             while (hist[d] < need) need -= hist[d--];
-            prefix = (prefix << widths[pass]) | d;
-            prefixShift = shift;
+            prefix = (prefix << width) | d;
         }
-        return Float.intBitsToFloat(prefix);
+        return prefix;
     }
 
     @Override

@@ -639,6 +639,88 @@ class AparapiKernelsTest {
         assertThrows(IllegalArgumentException.class, () -> ops.topkThreshold(a, -1));
     }
 
+    /** t is the k-th largest magnitude: fewer than k magnitudes exceed it, at least k reach it, and it is one. */
+    private static void assertKthLargestMagnitude(float[] x, long k, float t, String what) {
+        long above = 0, atLeast = 0;
+        boolean present = false;
+        for (float v : x) {
+            float m = Math.abs(v);
+            above += m > t ? 1 : 0;
+            atLeast += m >= t ? 1 : 0;
+            present |= m == t;
+        }
+        assertTrue(above < k && k <= atLeast && present,
+                ctx(what + ": " + t + " has " + above + " magnitudes above and " + atLeast + " at least, k=" + k));
+    }
+
+    @Test
+    void topkThresholdWithHeavyTiesAMisleadingSampleAndManyCandidates() {
+        List<String> log = new ArrayList<>();
+        try (AparapiOps ops = new AparapiOps(cpu.device(), false); LogCapture capture = new LogCapture(log)) {
+            SplittableRandom rng = new SplittableRandom(SEED * 53);
+            int n = 400_000;
+            // 40 % of the magnitudes are exactly 0.5: buckets of one value, and buckets too full to gather.
+            Tensor ties = Reference.random(rng, n);
+            for (int i = 0; i < n; i++) if (rng.nextInt(5) < 2) ties.data()[i] = rng.nextBoolean() ? 0.5f : -0.5f;
+            for (long k = 1; k < n; k += n / 23) {
+                float[] got = new float[1];
+                long kk = k;
+                onPath(ops, n, AparapiOps.TOPK_MIN, "topkThreshold", () -> got[0] = ops.topkThreshold(ties, kk));
+                assertKthLargestMagnitude(ties.data(), k, got[0], "ties k=" + k);
+            }
+            // The sampled positions hold the largest magnitudes, so the bracket from the sample
+            // misses: the radix passes over all elements must still find the exact answer.
+            Tensor misleading = Reference.random(rng, n);
+            int m = Math.min(n, AparapiOps.TOPK_SAMPLES);
+            for (int j = 0; j < m; j++) misleading.data()[AparapiOps.samplePosition(j, n, m)] = 10f + j;
+            for (long k : new long[] {1, n / 3, n / 2, n - 7}) {
+                float[] got = new float[1];
+                onPath(ops, n, AparapiOps.TOPK_MIN, "topkThreshold", () -> got[0] = ops.topkThreshold(misleading, k));
+                assertKthLargestMagnitude(misleading.data(), k, got[0], "misleading sample k=" + k);
+            }
+            // Enough elements that the candidates in the bracket are selected by kernels too.
+            int big = 10_000_000;
+            Tensor gaussian = Tensor.zeros(big);
+            for (int i = 0; i < big; i++) gaussian.data()[i] = (float) (rng.nextGaussian() * 0.02);
+            for (long k : new long[] {big / 2, 12_345}) {
+                float[] got = new float[1];
+                onPath(ops, big, AparapiOps.TOPK_MIN, "topkThreshold", () -> got[0] = ops.topkThreshold(gaussian, k));
+                assertKthLargestMagnitude(gaussian.data(), k, got[0], "gaussian k=" + k);
+            }
+        }
+        for (String path : new String[] {"radix passes over all elements", "candidates selected in plain Java",
+            "candidates selected by radix passes on the device"}) {
+            assertTrue(log.stream().anyMatch(l -> l.contains(path)), "no topkThreshold took the path '" + path + "': " + log);
+        }
+    }
+
+    /** Collects the FINE messages of AparapiOps' logger while open. */
+    private static final class LogCapture extends Handler implements AutoCloseable {
+        private final Logger logger = Logger.getLogger(AparapiOps.class.getName());
+        private final Level old = logger.getLevel();
+        private final List<String> messages;
+
+        LogCapture(List<String> messages) {
+            this.messages = messages;
+            logger.setLevel(Level.FINE);
+            logger.addHandler(this);
+        }
+
+        @Override
+        public void publish(LogRecord r) {
+            if (r.getLevel() == Level.FINE) messages.add(r.getMessage());
+        }
+
+        @Override
+        public void flush() {}
+
+        @Override
+        public void close() {
+            logger.removeHandler(this);
+            logger.setLevel(old);
+        }
+    }
+
     static Stream<Arguments> mergeCases() {
         List<Arguments> cases = new ArrayList<>();
         for (String b : new String[] {"cpu-shapes", "gpu-shapes"}) {
@@ -817,24 +899,8 @@ class AparapiKernelsTest {
 
     @Test
     void eachChoiceIsLoggedOncePerOpAndVariant() {
-        Logger logger = Logger.getLogger(AparapiOps.class.getName());
         List<String> messages = new ArrayList<>();
-        Handler handler = new Handler() {
-            @Override
-            public void publish(LogRecord r) {
-                if (r.getLevel() == Level.FINE) messages.add(r.getMessage());
-            }
-
-            @Override
-            public void flush() {}
-
-            @Override
-            public void close() {}
-        };
-        Level old = logger.getLevel();
-        logger.setLevel(Level.FINE);
-        logger.addHandler(handler);
-        try (AparapiOps ops = new AparapiOps(cpu.device(), false)) {
+        try (AparapiOps ops = new AparapiOps(cpu.device(), false); LogCapture capture = new LogCapture(messages)) {
             Tensor big = Tensor.zeros(AparapiOps.ELEMENTWISE_MIN), small = Tensor.zeros(10);
             for (int i = 0; i < 3; i++) {
                 ops.sub(big, big, big);
@@ -843,9 +909,6 @@ class AparapiKernelsTest {
             Tensor a = Tensor.zeros(128, 128);
             ops.matmul(a, false, a, true, Tensor.zeros(128, 128));
             ops.matmul(a, false, a, true, Tensor.zeros(128, 128));
-        } finally {
-            logger.removeHandler(handler);
-            logger.setLevel(old);
         }
         long subKernel = messages.stream().filter(m -> m.startsWith("sub: opencl")).count();
         long subJava = messages.stream().filter(m -> m.startsWith("sub: plain Java")).count();
