@@ -38,19 +38,34 @@ import org.mtflow.kernels.jvm.JavaOps;
 public final class AparapiOps implements TensorOps {
     private static final Logger LOG = Logger.getLogger(AparapiOps.class.getName());
 
-    // Work sizes below which the plain-Java path is faster (measured on PoCL, 2-core AVX-512; see
-    // AparapiThresholdBench in the tests). Elements unless stated otherwise.
-    static final int ELEMENTWISE_MIN = 1 << 15;
-    static final int CAST_MIN = 1 << 15;
-    static final int REDUCE_MIN = 1 << 15;
-    static final int ROWS_MIN = 1 << 13;
-    static final int OPTIMIZER_MIN = 1 << 13;
-    /** Elements × task vectors. */
+    // Work sizes (elements unless stated) below which the plain-Java path runs: the crossovers
+    // measured by AparapiKernelsBench thresholds on PoCL, 2-core AVX-512, with another process
+    // busy on one core (kernel launches then take ~80 µs; ~20 µs on an idle machine). Cheap
+    // streaming ops only win once two cores beat one core's vectorized Java loop on memory.
+    /** add, sub, mul, scale, axpy, clamp, sign, abs, relu(Backward), fill, copy, maskAtLeast, addBias, outerAccumulate. */
+    static final int ELEMENTWISE_MIN = 1 << 20;
+    /** gelu and geluBackward (tanh per element). */
+    static final int GELU_MIN = 1 << 11;
+    static final int CAST_F16_MIN = 1 << 16;
+    static final int CAST_BF16_MIN = 1 << 20;
+    /** sum, norm1, norm2, dot (cosine, slerp's statistics). */
+    static final int REDUCE_MIN = 1 << 18;
+    static final int MAX_MIN = 1 << 20;
+    static final int SUM_ROWS_MIN = 1 << 20;
+    /** softmaxRows and softmaxCrossEntropy. */
+    static final int SOFTMAX_MIN = 1 << 13;
+    static final int ARGMAX_MIN = 1 << 19;
+    static final int ROW_TOPK_MIN = 1 << 17;
+    static final int OPTIMIZER_MIN = 1 << 21;
+    /** electSign and disjointMerge: elements × task vectors. */
     static final int MERGE_MIN = 1 << 15;
-    static final int RANDOM_MIN = 1 << 11;
-    static final int TOPK_MIN = 1 << 16;
+    /** uniform and dropAndRescale. */
+    static final int RANDOM_MIN = 1 << 14;
+    static final int TOPK_MIN = 1 << 18;
+    /** Gathered top-k candidates: selected by kernels from this many, in plain Java below. */
+    static final int TOPK_CANDIDATES_MIN = 1 << 16;
     /** m·n·k multiply-adds. */
-    static final long MATMUL_MIN = 1L << 16;
+    static final long MATMUL_MIN = 1L << 19;
 
     /** Elements per work-item of the streaming kernels on a CPU: one vectorized loop per thread. */
     static final int CPU_CHUNK = 4096;
@@ -58,7 +73,7 @@ public final class AparapiOps implements TensorOps {
     static final int CPU_REDUCE_CHUNK = 1 << 14;
     /** Most elements per work-item of the top-k passes on a CPU. */
     static final int CPU_TOPK_CHUNK = 1 << 20;
-    /** Elements sampled to bracket the top-k threshold. */
+    /** Most elements sampled to bracket the top-k threshold. */
     static final int TOPK_SAMPLES = 1 << 14;
     /** Target elements per work-item of row ops on a CPU. */
     static final int CPU_ROW_WORK = 4096;
@@ -228,7 +243,7 @@ public final class AparapiOps implements TensorOps {
                 : Math.max(1, Math.min(rows, ceilDiv(4 * computeUnits, colChunks)));
         int rowBlock = ceilDiv(rows, rowBlocks);
         rowBlocks = ceilDiv(rows, rowBlock);
-        if (!onDevice("sumRows", x.size(), REDUCE_MIN, reduce,
+        if (!onDevice("sumRows", x.size(), SUM_ROWS_MIN, reduce,
                 "opencl " + colChunk + "-column chunks x row blocks, partials added in double")) {
             small.sumRows(x, out);
             return;
@@ -389,7 +404,8 @@ public final class AparapiOps implements TensorOps {
     private boolean elementwise(String op, int code, Tensor a, Tensor b, float s, float t, Tensor out) {
         int n = out.size();
         if (n == 0) return true;
-        if (!onDevice(op, n, ELEMENTWISE_MIN, elementwise, streamShape())) return false;
+        int threshold = code == ElementwiseKernel.GELU || code == ElementwiseKernel.GELU_BACKWARD ? GELU_MIN : ELEMENTWISE_MIN;
+        if (!onDevice(op, n, threshold, elementwise, streamShape())) return false;
         int chunk = gpu ? 1 : CPU_CHUNK;
         elementwise.set(code, a.data(), b.data(), s, t, out.data(), chunk);
         launch1D(elementwise, ceilDiv(n, chunk));
@@ -404,7 +420,7 @@ public final class AparapiOps implements TensorOps {
         Objects.requireNonNull(type, "type");
         Shapes.requireRange(out.length, offset, a.size(), "encodeHalf output");
         if (a.size() == 0) return;
-        if (!onDevice("encodeHalf " + type, a.size(), CAST_MIN, cast, streamShape())) {
+        if (!onDevice("encodeHalf " + type, a.size(), castMin(type), cast, streamShape())) {
             small.encodeHalf(a, type, out, offset);
             return;
         }
@@ -416,11 +432,15 @@ public final class AparapiOps implements TensorOps {
         Objects.requireNonNull(type, "type");
         Shapes.requireRange(in.length, offset, out.size(), "decodeHalf input");
         if (out.size() == 0) return;
-        if (!onDevice("decodeHalf " + type, out.size(), CAST_MIN, cast, streamShape())) {
+        if (!onDevice("decodeHalf " + type, out.size(), castMin(type), cast, streamShape())) {
             small.decodeHalf(in, offset, type, out);
             return;
         }
         castLaunch(type == HalfType.F16 ? CastKernel.DECODE_F16 : CastKernel.DECODE_BF16, out.data(), in, offset);
+    }
+
+    static int castMin(HalfType type) {
+        return type == HalfType.F16 ? CAST_F16_MIN : CAST_BF16_MIN;
     }
 
     private void castLaunch(int code, float[] floats, short[] halves, int offset) {
@@ -464,7 +484,7 @@ public final class AparapiOps implements TensorOps {
     @Override
     public synchronized float max(Tensor a) {
         if (a.size() == 0) return Float.NEGATIVE_INFINITY;
-        if (!onDevice("max", a.size(), REDUCE_MIN, reduce, reduceShape())) return small.max(a);
+        if (!onDevice("max", a.size(), MAX_MIN, reduce, reduceShape())) return small.max(a);
         float m = Float.NEGATIVE_INFINITY;
         for (float p : reducePartials(ReduceKernel.MAX, a, a)) m = Math.max(m, p);
         return m;
@@ -493,7 +513,7 @@ public final class AparapiOps implements TensorOps {
         Shapes.requireRowCount(a, out, "argmaxRows output");
         if (out.length == 0) return;
         if (a.cols() == 0) throw new IllegalArgumentException("argmaxRows of rows with no columns: " + a);
-        if (!onDevice("argmaxRows", a.size(), ROWS_MIN, row, rowShape())) {
+        if (!onDevice("argmaxRows", a.size(), ARGMAX_MIN, row, rowShape())) {
             small.argmaxRows(a, out);
             return;
         }
@@ -505,7 +525,7 @@ public final class AparapiOps implements TensorOps {
     public synchronized void softmaxRows(Tensor a, Tensor out) {
         Shapes.requireSame(a, out);
         if (a.size() == 0) return;
-        if (!onDevice("softmaxRows", a.size(), ROWS_MIN, row, rowShape())) {
+        if (!onDevice("softmaxRows", a.size(), SOFTMAX_MIN, row, rowShape())) {
             small.softmaxRows(a, out);
             return;
         }
@@ -525,7 +545,7 @@ public final class AparapiOps implements TensorOps {
             }
         }
         if (rows == 0) return Double.NaN;
-        if (!onDevice("softmaxCrossEntropy", logits.size(), ROWS_MIN, row, rowShape())) {
+        if (!onDevice("softmaxCrossEntropy", logits.size(), SOFTMAX_MIN, row, rowShape())) {
             return small.softmaxCrossEntropy(logits, labels, grad);
         }
         float[] loss = new float[rows];
@@ -547,7 +567,7 @@ public final class AparapiOps implements TensorOps {
             fill(mask, k == 0 ? 0f : 1f);
             return;
         }
-        if (!onDevice("rowTopkMask", a.size(), ROWS_MIN, row, rowShape() + ", radix select 8+8+8+7 bits")) {
+        if (!onDevice("rowTopkMask", a.size(), ROW_TOPK_MIN, row, rowShape() + ", radix select 8+8+8+7 bits")) {
             small.rowTopkMask(a, k, mask);
             return;
         }
@@ -663,7 +683,7 @@ public final class AparapiOps implements TensorOps {
         int items = ceilDiv(n, chunk);
         t.chunk = chunk;
         // The sample: one element from each of m equal strata, jittered by a fixed hash, sorted.
-        int m = Math.min(n, TOPK_SAMPLES);
+        int m = topkSamples(n);
         int[] sample = new int[m];
         for (int j = 0; j < m; j++) sample[j] = Float.floatToRawIntBits(data[samplePosition(j, n, m)]) & 0x7FFFFFFF;
         java.util.Arrays.sort(sample);
@@ -713,7 +733,7 @@ public final class AparapiOps implements TensorOps {
             launch1D(t, items);
             t.a = new float[1];
             long need = k - atLeast[j + 1];
-            if (total < TOPK_MIN) {
+            if (total < TOPK_CANDIDATES_MIN) {
                 choose("topkThreshold", "opencl", "bracket candidates selected in plain Java");
                 return SmallOps.kthLargest(candidates, total, need);
             }
@@ -725,6 +745,11 @@ public final class AparapiOps implements TensorOps {
         }
         choose("topkThreshold", "opencl", "radix passes over all elements (the sampled bracket missed or was too full)");
         return radixSelect(t, n, k);
+    }
+
+    /** The sample size for n elements: 1/64 of them, at least 1024 and at most {@link #TOPK_SAMPLES}. */
+    static int topkSamples(int n) {
+        return Math.min(n, Math.min(TOPK_SAMPLES, Math.max(1024, n >> 6)));
     }
 
     /** Sample j of m from n elements: one per stratum of n/m, at a position a fixed hash picks. */

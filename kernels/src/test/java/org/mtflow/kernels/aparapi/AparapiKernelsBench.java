@@ -122,41 +122,53 @@ public final class AparapiKernelsBench {
         }
     }
 
+    /** Results of timed calls go here, so the JIT cannot drop a call whose result is unused. */
+    static volatile double sink;
+
     /** Plain Java against the kernel per size, for every op family: where the kernel starts to win. */
     private static void thresholds(AparapiOps ops) {
-        TensorOps small = new SmallOps();
         SplittableRandom rng = new SplittableRandom(3);
         System.out.println("op                       size     java us   kernel us");
-        for (int n = 1 << 9; n <= 1 << 18; n <<= 1) {
+        for (int n = 1 << 9; n <= 1 << 22; n <<= 1) {
             Tensor x = Reference.random(rng, n), y = Reference.random(rng, n), out = Tensor.zeros(n);
+            Tensor v = Tensor.zeros(n);
             short[] h = new short[n];
             Tensor[] xs = {x, y, Reference.random(rng, n)};
             int size = n;
+            boolean cheapOnly = n > 1 << 18;
             compare(ops, "add", n, o -> o.add(x, y, out));
+            compare(ops, "axpy", n, o -> o.axpy(1e-3f, x, out));
+            compare(ops, "copy", n, o -> o.copy(x, out));
+            compare(ops, "encodeHalf F16", n, o -> o.encodeHalf(x, HalfType.F16, h, 0));
+            compare(ops, "decodeHalf F16", n, o -> o.decodeHalf(h, 0, HalfType.F16, out));
+            compare(ops, "sum", n, o -> sink += o.sum(x));
+            compare(ops, "max", n, o -> sink += o.max(x));
+            compare(ops, "adamW", n, o -> o.adamW(x, y, out, v, 1e-3f, 0.9f, 0.99f, 1e-8f, 0f, 1));
+            compare(ops, "electSign K=3", 3L * n, o -> o.electSign(xs, SignElection.SUM, out));
+            compare(ops, "disjointMerge K=3", 3L * n, o -> o.disjointMerge(xs, x, true, out));
+            if (cheapOnly) continue;
             compare(ops, "gelu", n, o -> o.gelu(x, out));
-            compare(ops, "encodeHalf", n, o -> o.encodeHalf(x, HalfType.F16, h, 0));
-            compare(ops, "sum", n, o -> o.sum(x));
-            compare(ops, "adamW", n, o -> o.adamW(x, y, out, out, 1e-3f, 0.9f, 0.99f, 1e-8f, 0f, 1));
-            compare(ops, "electSign K=3", 3 * n, o -> o.electSign(xs, SignElection.SUM, out));
             compare(ops, "uniform", n, o -> o.uniform(1, 2, 0f, 1f, out));
             compare(ops, "dropAndRescale", n, o -> o.dropAndRescale(x, 0.5f, 1, 2, out));
-            compare(ops, "topkThreshold", n, o -> o.topkThreshold(x, size / 3));
+            compare(ops, "topkThreshold", n, o -> sink += o.topkThreshold(x, size / 3));
             Tensor rows = Tensor.of(x.data(), n / 64, 64), rowsOut = Tensor.of(out.data(), n / 64, 64);
             compare(ops, "softmaxRows x64", n, o -> o.softmaxRows(rows, rowsOut));
+            compare(ops, "argmaxRows x64", n, o -> o.argmaxRows(rows, new int[size / 64]));
             compare(ops, "rowTopkMask x64", n, o -> o.rowTopkMask(rows, 10, rowsOut));
+            Tensor wide = Tensor.of(x.data(), 64, n / 64), sums = Tensor.zeros(n / 64);
+            compare(ops, "sumRows 64 rows", n, o -> o.sumRows(wide, sums));
             int side = (int) Math.round(Math.cbrt(n * 64.0));
             Tensor a = Reference.random(rng, side, side), b = Reference.random(rng, side, side), c = Tensor.zeros(side, side);
             compare(ops, "matmul " + side + "^3", (long) side * side * side, o -> o.matmul(a, false, b, false, c));
         }
-        System.out.println("(small = SmallOps single-threaded; kernel = AparapiOps with thresholds ignored)");
-        small.close();
+        System.out.println("(java = SmallOps, single-threaded; kernel = AparapiOps with thresholds ignored)");
     }
 
     private interface Call { void run(TensorOps o); }
 
     private static void compare(AparapiOps ops, String op, long work, Call call) {
         TensorOps small = new SmallOps();
-        int inner = (int) Math.max(1, Math.min(2000, 2_000_000 / work));
+        int inner = (int) Math.max(1, Math.min(1000, 1_000_000 / work));
         double java = bestOf(5, inner, () -> call.run(small));
         ops.ignoreThresholds = true;
         double kernel = bestOf(5, inner, () -> call.run(ops));
