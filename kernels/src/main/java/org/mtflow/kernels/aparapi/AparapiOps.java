@@ -115,15 +115,28 @@ public final class AparapiOps implements TensorOps {
     }
 
     /**
+     * The backend for {@code device}, running tensors below the thresholds on {@code small} (for
+     * example {@link JavaOps}) instead of this package's single-threaded loops. {@code small} must
+     * give the exact ops the same bits as the kernels, as every backend must.
+     */
+    public AparapiOps(OpenCLDevice device, TensorOps small) {
+        this(device, device.getType() == Device.TYPE.GPU, small);
+    }
+
+    /**
      * With the kernel shapes chosen explicitly: tests run the GPU shapes on a CPU device (correct
      * there, only slow).
      */
     AparapiOps(OpenCLDevice device, boolean gpuShapes) {
+        this(device, gpuShapes, new SmallOps());
+    }
+
+    private AparapiOps(OpenCLDevice device, boolean gpuShapes, TensorOps small) {
         this.device = Objects.requireNonNull(device, "device");
         this.gpu = gpuShapes;
         this.groupSize = gpuShapes ? Math.max(1, Math.min(256, device.getMaxWorkGroupSize())) : 1;
         this.computeUnits = Math.max(1, device.getMaxComputeUnits());
-        this.small = new SmallOps();
+        this.small = Objects.requireNonNull(small, "small");
     }
 
     public OpenCLDevice device() { return device; }

@@ -28,6 +28,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.mtflow.kernels.Reference;
 import org.mtflow.kernels.Tensor;
+import org.mtflow.kernels.TensorOps;
 import org.mtflow.kernels.TensorOps.HalfType;
 import org.mtflow.kernels.TensorOps.SignElection;
 import org.mtflow.kernels.jvm.JavaOps;
@@ -943,6 +944,30 @@ class AparapiKernelsTest {
         assertThrows(IllegalArgumentException.class, () -> cpu.adamW(a, a, a, a, 1, 0.9f, 0.99f, 1e-8f, 0, 0));
         assertThrows(IllegalArgumentException.class, () -> cpu.rowTopkMask(a, -1, out));
         for (float v : out.data()) assertTrue(Float.isNaN(v), "a rejected call wrote its output");
+    }
+
+    @Test
+    void smallTensorsGoToTheGivenPlainJavaBackend() {
+        List<String> calls = new ArrayList<>();
+        TensorOps recording = new TensorOps() {
+            @Override
+            public String name() { return "recording"; }
+
+            @Override
+            public void add(Tensor a, Tensor b, Tensor out) {
+                calls.add("add");
+                new SmallOps().add(a, b, out);
+            }
+        };
+        try (AparapiOps ops = new AparapiOps(cpu.device(), recording)) {
+            Tensor small = Tensor.of(new float[] {1, 2, 3}, 3), out = Reference.poisoned(3);
+            ops.add(small, small, out);
+            assertArrayEquals(new float[] {2, 4, 6}, out.data());
+            Tensor big = Tensor.zeros(AparapiOps.ELEMENTWISE_MIN);
+            ops.add(big, big, big);
+            assertEquals(List.of("add"), calls, "only the small add goes to the plain-Java backend");
+            assertEquals(1, ops.launches());
+        }
     }
 
     @Test
