@@ -19,6 +19,8 @@ public final class CastKernel extends BitsKernel {
     int op;
     /** 2^-24, the weight of one binary16 subnormal step (from the host: no float literal to print). */
     float halfUlp = 0x1.0p-24f;
+    /** 0.5, whose ulp is 2^-24 (from the host, as halfUlp; "half" is an OpenCL type name). */
+    float oneHalf = 0.5f;
 
     void set(int op, float[] floats, short[] halves, int offset, int chunk) {
         this.op = op;
@@ -36,31 +38,23 @@ public final class CastKernel extends BitsKernel {
 
     /**
      * binary16 bits of f, round to nearest even; NaN stays NaN (quiet), overflow goes to infinity.
-     * Every case is computed and the right one selected, without branches, so the loop vectorizes.
+     * Every case is computed and the right one selected, without branches, so the loop vectorizes
+     * (F. Giesen's float_to_half_fast3_rtne).
      */
     protected int toF16(float f) {
         int bits = floatBits(f);
         int sign = (bits >>> 16) & 0x8000;
         int mag = bits & 0x7FFFFFFF;
-        // Normal half: re-bias the exponent (127 → 15) and round the 13 dropped mantissa bits.
-        int r = mag - 0x38000000;
-        int normal = (r + 0xFFF + ((r >>> 13) & 1)) >>> 13;
-        // Subnormal half (or zero): the 24-bit significand shifted right by 126 − exponent (≥ 14),
-        // rounded; shifts of 25 and more leave 0 (the shift is clamped to stay defined).
-        int e = mag >>> 23;
-        int m = (mag & 0x7FFFFF) | 0x800000;
-        int shift = min(max(126 - e, 1), 25);
-        int q = m >>> shift;
-        int rem = m & ((1 << shift) - 1);
-        int halfway = 1 << (shift - 1);
-        int up = (rem > halfway ? 1 : 0) | ((rem == halfway ? 1 : 0) & q & 1);
-        int h = q + up;
-        if (mag >= 0x38800000) {
-            h = normal;
-        }
-        if (mag >= 0x477FF000) {
-            // 65520 and above round to infinity (65504 is the largest finite; ties go to even = ∞).
-            h = 0x7C00;
+        // Normal half: re-bias the exponent (127 → 15: −0x38000000) and round the 13 dropped
+        // mantissa bits to nearest even (+0xFFF, +1 when the kept part is odd). A carry into the
+        // exponent is the right result, up to infinity.
+        int normal = (mag - 0x37FFF001 + ((mag >>> 13) & 1)) >>> 13;
+        // Subnormal half (or zero): adding 0.5 leaves |f| rounded to a multiple of 2⁻²⁴ (one
+        // correctly rounded float add, to nearest even) in the low mantissa bits of 0.5.
+        int subnormal = floatBits(bitsFloat(mag) + oneHalf) - 0x3F000000;
+        int h = mag < 0x38800000 ? subnormal : normal;
+        if (mag >= 0x47800000) {
+            h = 0x7C00; // 2^16 and above (infinity too); 65520 up to 2^16 rounds there above
         }
         if (mag > 0x7F800000) {
             h = 0x7E00 | ((mag >>> 13) & 0x3FF);
