@@ -208,7 +208,7 @@ public final class AparapiOps implements TensorOps {
             mk.c = bRowMajor;
             mk.m = n;
             mk.n = k;
-            launch(mk, ceilDiv(n, MatmulKernel.TRANSPOSE_BLOCK) * ceilDiv(k, MatmulKernel.TRANSPOSE_BLOCK));
+            launch1D(mk, ceilDiv(n, MatmulKernel.TRANSPOSE_BLOCK) * ceilDiv(k, MatmulKernel.TRANSPOSE_BLOCK));
         }
         mk.op = MatmulKernel.MATMUL;
         mk.a = a.data();
@@ -223,7 +223,7 @@ public final class AparapiOps implements TensorOps {
         mk.tileCols = tileCols;
         mk.colTiles = colTiles;
         mk.kBlock = CPU_MATMUL_K_BLOCK;
-        launch(mk, ceilDiv(m, tileRows) * colTiles);
+        launch1D(mk, ceilDiv(m, tileRows) * colTiles);
         mk.release();
     }
 
@@ -263,7 +263,7 @@ public final class AparapiOps implements TensorOps {
         }
         float[] partial = new float[rowBlocks * cols];
         reduce.setSumRows(x.data(), rows, cols, partial, rowBlock, colChunk);
-        launch(reduce, rowBlocks * colChunks);
+        launch1D(reduce, rowBlocks * colChunks);
         reduce.release();
         float[] o = out.data();
         for (int c = 0; c < cols; c++) {
@@ -998,13 +998,12 @@ public final class AparapiOps implements TensorOps {
         return ok;
     }
 
+    /**
+     * {@code items} work-items in groups of {@link #groupSize}: 1 on a CPU, so that each work-item is
+     * a PoCL thread running its loops; on a GPU rounded up to whole groups (kernels skip the extra).
+     */
     private void launch1D(Kernel kernel, int items) {
         launch(kernel, Range.create(device, roundUp(items, groupSize), groupSize));
-    }
-
-    /** CPU launches: work-group size 1, so each work-item is a PoCL thread running its loops. */
-    private void launch(Kernel kernel, int items) {
-        launch1D(kernel, items);
     }
 
     private void launch(Kernel kernel, Range range) {
