@@ -45,7 +45,8 @@ class DevicesTest {
         assertTrue(ops instanceof AparapiOps);
         long seed = new SplittableRandom().nextLong();
         SplittableRandom rnd = new SplittableRandom(seed);
-        int m = 37, k = 29, n = 41;
+        // Large enough for a kernel: AparapiOps keeps products below MATMUL_MIN multiply-adds in plain Java.
+        int m = 97, k = 89, n = 101;
         Tensor a = Tensor.zeros(m, k), b = Tensor.zeros(k, n);
         for (int i = 0; i < a.size(); i++) a.data()[i] = (float) rnd.nextDouble(-1, 1);
         for (int i = 0; i < b.size(); i++) b.data()[i] = (float) rnd.nextDouble(-1, 1);

@@ -82,22 +82,22 @@ public interface TensorOps extends AutoCloseable {
         throw new UnsupportedOperationException("TEMPORARY: " + name() + " lacks this op");
     }
 
-    /** {@code out = min(max(a, lo), hi)}. Exact. */
+    /** {@code out = Math.min(Math.max(a, lo), hi)} (NaN stays NaN). Exact. */
     default void clamp(Tensor a, float lo, float hi, Tensor out) {
         throw new UnsupportedOperationException("TEMPORARY: " + name() + " lacks this op");
     }
 
-    /** {@code out = sign(a)}: 1, −1, or 0 for ±0 (NaN stays NaN). Exact. */
+    /** {@code out = Math.signum(a)}: 1, −1, or 0 for ±0 (the zero keeps its sign; NaN stays NaN). Exact. */
     default void sign(Tensor a, Tensor out) {
         throw new UnsupportedOperationException("TEMPORARY: " + name() + " lacks this op");
     }
 
-    /** {@code out = |a|}. Exact. */
+    /** {@code out = |a|}: the sign bit cleared (NaN included). Exact. */
     default void abs(Tensor a, Tensor out) {
         throw new UnsupportedOperationException("TEMPORARY: " + name() + " lacks this op");
     }
 
-    /** {@code out = max(a, 0)}. Exact. */
+    /** {@code out = Math.max(a, 0f)}: NaN stays NaN, −0 becomes +0. Exact. */
     default void relu(Tensor a, Tensor out) {
         throw new UnsupportedOperationException("TEMPORARY: " + name() + " lacks this op");
     }
@@ -159,7 +159,11 @@ public interface TensorOps extends AutoCloseable {
         throw new UnsupportedOperationException("TEMPORARY: " + name() + " lacks this op");
     }
 
-    /** For each row of a [rows, cols], the index of its largest element (the first on ties). Exact. */
+    /**
+     * For each row of a [rows, cols], the index of its largest element (the first on ties): a scan
+     * from column 0 that moves only on a strictly greater element, so NaN never wins (but column 0).
+     * Exact.
+     */
     default void argmaxRows(Tensor a, int[] out) {
         throw new UnsupportedOperationException("TEMPORARY: " + name() + " lacks this op");
     }
@@ -256,8 +260,9 @@ public interface TensorOps extends AutoCloseable {
 
     /**
      * DARE's drop-and-rescale: element i is kept with probability 1 − p, decided by Philox draw i of
-     * (seed, stream) — {@code keep ⇔ (bits >>> 8) ≥ round(p · 2^24)} — and rescaled by 1/(1 − p);
-     * dropped elements become 0. Exact: the same elements drop on every backend.
+     * (seed, stream) — {@code keep ⇔ (bits >>> 8) ≥ round(p · 2^24)} — and rescaled:
+     * {@code a · (1f / (1f − p))} in float; dropped elements become 0. Exact: the same elements drop,
+     * with the same values, on every backend.
      */
     default void dropAndRescale(Tensor a, float p, long seed, long stream, Tensor out) {
         throw new UnsupportedOperationException("TEMPORARY: " + name() + " lacks this op");

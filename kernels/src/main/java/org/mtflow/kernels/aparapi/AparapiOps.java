@@ -2,29 +2,141 @@ package org.mtflow.kernels.aparapi;
 
 import com.aparapi.Kernel;
 import com.aparapi.Range;
+import com.aparapi.device.Device;
 import com.aparapi.device.OpenCLDevice;
+import com.aparapi.exception.CompileFailedException;
+import java.util.HashSet;
+import java.util.IdentityHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.mtflow.kernels.Shapes;
 import org.mtflow.kernels.Tensor;
 import org.mtflow.kernels.TensorOps;
+import org.mtflow.kernels.jvm.JavaOps;
 
 /**
- * The OpenCL backend: Aparapi kernels run on one OpenCL device. Aparapi silently falls back to its
- * Java thread pool when a kernel fails to build; every launch checks {@link Kernel#isRunningCL()}
- * so that a fallback is seen (logged, and counted in {@link #fallbackLaunches()}).
+ * The OpenCL backend: Aparapi kernels run on one OpenCL device, one kernel class per op family.
+ *
+ * <p>Dispatch. Each op picks, per call, plain Java or a kernel, and the kernel's shape for the
+ * device type: below a measured work size ({@code *_MIN} below) a launch costs more than the work
+ * and the op runs on {@link SmallOps} (single-threaded loops that give the kernels' exact results).
+ * CPU devices (PoCL) get work-group size 1 and a few thousand contiguous elements per work-item;
+ * GPU devices get one element per work-item (coalesced), strided reductions, atomics for histograms
+ * and a local-memory tiled matmul. Every choice is logged once per op and variant at FINE on this
+ * class's logger.
+ *
+ * <p>Fallback. A kernel is compiled on the device before its first launch; one that fails to build
+ * is never launched (Aparapi would run it on its Java thread pool, where the bit intrinsics are
+ * placeholders): its ops take the plain-Java path and count in {@link #fallbackLaunches()}, as does
+ * any launch after which {@link Kernel#isRunningCL()} is false.
+ *
+ * <p>Threads: ops are synchronized, since kernels hold their arguments in fields.
  */
 public final class AparapiOps implements TensorOps {
     private static final Logger LOG = Logger.getLogger(AparapiOps.class.getName());
 
+    // Work sizes (elements unless stated) below which the plain-Java path runs: the crossovers
+    // measured by AparapiKernelsBench thresholds on PoCL, 2-core AVX-512, with another process
+    // busy on one core (kernel launches then take ~80 µs; ~20 µs on an idle machine). Cheap
+    // streaming ops only win once two cores beat one core's vectorized Java loop on memory.
+    /** add, sub, mul, scale, axpy, clamp, sign, abs, relu(Backward), fill, copy, maskAtLeast, addBias, outerAccumulate. */
+    static final int ELEMENTWISE_MIN = 1 << 20;
+    /** gelu and geluBackward (tanh per element). */
+    static final int GELU_MIN = 1 << 11;
+    static final int CAST_F16_MIN = 1 << 16;
+    static final int CAST_BF16_MIN = 1 << 20;
+    /** sum, norm1, norm2, dot (cosine, slerp's statistics). */
+    static final int REDUCE_MIN = 1 << 18;
+    static final int MAX_MIN = 1 << 20;
+    static final int SUM_ROWS_MIN = 1 << 20;
+    /** softmaxRows and softmaxCrossEntropy. */
+    static final int SOFTMAX_MIN = 1 << 13;
+    static final int ARGMAX_MIN = 1 << 19;
+    static final int ROW_TOPK_MIN = 1 << 17;
+    static final int OPTIMIZER_MIN = 1 << 21;
+    /** electSign and disjointMerge: elements × task vectors. */
+    static final int MERGE_MIN = 1 << 15;
+    /** uniform and dropAndRescale. */
+    static final int RANDOM_MIN = 1 << 14;
+    static final int TOPK_MIN = 1 << 18;
+    /** Gathered top-k candidates: selected by kernels from this many, in plain Java below. */
+    static final int TOPK_CANDIDATES_MIN = 1 << 16;
+    /** m·n·k multiply-adds. */
+    static final long MATMUL_MIN = 1L << 19;
+
+    /** Elements per work-item of the streaming kernels on a CPU: one vectorized loop per thread. */
+    static final int CPU_CHUNK = 4096;
+    /** Elements per work-item (and float partial) of reductions on a CPU. */
+    static final int CPU_REDUCE_CHUNK = 1 << 14;
+    /** Most elements per work-item of the top-k passes on a CPU. */
+    static final int CPU_TOPK_CHUNK = 1 << 20;
+    /** Most elements sampled to bracket the top-k threshold. */
+    static final int TOPK_SAMPLES = 1 << 14;
+    /** Target elements per work-item of row ops on a CPU. */
+    static final int CPU_ROW_WORK = 4096;
+    static final int CPU_MATMUL_TILE_ROWS = 32;
+    static final int CPU_MATMUL_TILE_COLS = 512;
+    static final int CPU_MATMUL_K_BLOCK = 128;
+    /** Work-items of strided reductions and atomic histograms on a GPU. */
+    static final int GPU_REDUCE_ITEMS = 1 << 14;
+
     private final OpenCLDevice device;
-    private final MatmulKernel matmul = new MatmulKernel();
+    private final boolean gpu;
+    private final int groupSize;
+    private final int computeUnits;
+    private final TensorOps small;
+    private TensorOps javaBackend;
+
+    private final MatmulKernel matmulKernel = new MatmulKernel();
+    private final MatmulTiledKernel matmulTiledKernel = new MatmulTiledKernel();
     private final ElementwiseKernel elementwise = new ElementwiseKernel();
+    private final CastKernel cast = new CastKernel();
     private final ReduceKernel reduce = new ReduceKernel();
+    private final RowKernel row = new RowKernel();
+    private final OptimizerKernel optimizer = new OptimizerKernel();
+    private final MergeKernel merge = new MergeKernel();
+    private final RandomKernel random = new RandomKernel();
+    private final TopkKernel topk = new TopkKernel();
+
+    /** Kernel → built on the device (true) or failed to build (false); absent until first use. */
+    private final Map<Kernel, Boolean> built = new IdentityHashMap<>();
+    private final Set<String> logged = new HashSet<>();
     private long launches;
     private long fallbackLaunches;
+    /** Benchmarks only: launch kernels at any size, to measure where the thresholds belong. */
+    boolean ignoreThresholds;
 
+    /** The backend for {@code device}, with the kernel shapes of its type (GPU or not). */
     public AparapiOps(OpenCLDevice device) {
-        this.device = device;
+        this(device, device.getType() == Device.TYPE.GPU);
+    }
+
+    /**
+     * The backend for {@code device}, running tensors below the thresholds on {@code small} (for
+     * example {@link JavaOps}) instead of this package's single-threaded loops. {@code small} must
+     * give the exact ops the same bits as the kernels, as every backend must.
+     */
+    public AparapiOps(OpenCLDevice device, TensorOps small) {
+        this(device, device.getType() == Device.TYPE.GPU, small);
+    }
+
+    /**
+     * With the kernel shapes chosen explicitly: tests run the GPU shapes on a CPU device (correct
+     * there, only slow).
+     */
+    AparapiOps(OpenCLDevice device, boolean gpuShapes) {
+        this(device, gpuShapes, new SmallOps());
+    }
+
+    private AparapiOps(OpenCLDevice device, boolean gpuShapes, TensorOps small) {
+        this.device = Objects.requireNonNull(device, "device");
+        this.gpu = gpuShapes;
+        this.groupSize = gpuShapes ? Math.max(1, Math.min(256, device.getMaxWorkGroupSize())) : 1;
+        this.computeUnits = Math.max(1, device.getMaxComputeUnits());
+        this.small = Objects.requireNonNull(small, "small");
     }
 
     public OpenCLDevice device() { return device; }
@@ -35,64 +147,892 @@ public final class AparapiOps implements TensorOps {
     /** Kernel launches so far. */
     public synchronized long launches() { return launches; }
 
-    /** Launches that did not run on the OpenCL device (Aparapi fell back to Java threads). */
+    /**
+     * Launches that did not run on the OpenCL device: Aparapi fell back to Java threads, or the
+     * kernel failed to build and its op ran on the plain-Java path instead.
+     */
     public synchronized long fallbackLaunches() { return fallbackLaunches; }
 
+    // ================================================================ linear algebra
+
     @Override
-    public synchronized void matmul(Tensor a, Tensor b, Tensor out) {
-        Shapes.requireMatmul(a, b, out);
+    public synchronized void matmul(Tensor a, boolean transposeA, Tensor b, boolean transposeB, Tensor out) {
+        Shapes.requireMatmul(a, transposeA, b, transposeB, out);
+        int m = out.dim(0), n = out.dim(1), k = transposeA ? a.dim(0) : a.dim(1);
         if (out.size() == 0) return;
-        matmul.set(a.data(), b.data(), out.data(), a.dim(0), a.dim(1), b.dim(1));
-        launch(matmul, matmul.workItems());
+        String variant = (transposeA ? "T" : "") + "A·" + (transposeB ? "T" : "") + "B";
+        if (k == 0) {
+            fill(out, 0f);
+            return;
+        }
+        long work = (long) m * n * k;
+        if (gpu) {
+            if (!onDevice("matmul " + variant, work, MATMUL_MIN, matmulTiledKernel, "opencl local-memory tiles 16x16")) {
+                small.matmul(a, transposeA, b, transposeB, out);
+                return;
+            }
+            MatmulTiledKernel t = matmulTiledKernel;
+            t.a = a.data();
+            t.b = b.data();
+            t.c = out.data();
+            t.m = m;
+            t.k = k;
+            t.n = n;
+            t.aRow = transposeA ? 1 : k;
+            t.aCol = transposeA ? m : 1;
+            t.bRow = transposeB ? 1 : n;
+            t.bCol = transposeB ? k : 1;
+            int tile = MatmulTiledKernel.TILE;
+            launch(t, Range.create2D(device, roundUp(n, tile), roundUp(m, tile), tile, tile));
+            t.release();
+            return;
+        }
+        MatmulKernel mk = matmulKernel;
+        int tileCols = Math.min(CPU_MATMUL_TILE_COLS, n);
+        int colTiles = ceilDiv(n, tileCols);
+        int tileRows = CPU_MATMUL_TILE_ROWS;
+        // Small products: thinner tiles, so that every core gets work-items.
+        while (tileRows > 4 && (long) ceilDiv(m, tileRows) * colTiles < 4L * computeUnits) tileRows /= 2;
+        String shape = "opencl tiles " + tileRows + "x" + tileCols + " k-block " + CPU_MATMUL_K_BLOCK
+                + (transposeB ? ", B transposed into scratch" : "") + (transposeA ? ", A read by strides" : "");
+        if (!onDevice("matmul " + variant, work, MATMUL_MIN, mk, shape)) {
+            small.matmul(a, transposeA, b, transposeB, out);
+            return;
+        }
+        float[] bRowMajor = b.data();
+        if (transposeB) {
+            // B is [n,k]: make it [k,n] so the inner loop runs over contiguous columns.
+            bRowMajor = new float[k * n];
+            mk.op = MatmulKernel.TRANSPOSE;
+            mk.a = b.data();
+            mk.c = bRowMajor;
+            mk.m = n;
+            mk.n = k;
+            launch1D(mk, ceilDiv(n, MatmulKernel.TRANSPOSE_BLOCK) * ceilDiv(k, MatmulKernel.TRANSPOSE_BLOCK));
+        }
+        mk.op = MatmulKernel.MATMUL;
+        mk.a = a.data();
+        mk.b = bRowMajor;
+        mk.c = out.data();
+        mk.m = m;
+        mk.k = k;
+        mk.n = n;
+        mk.aRow = transposeA ? 1 : k;
+        mk.aCol = transposeA ? m : 1;
+        mk.tileRows = tileRows;
+        mk.tileCols = tileCols;
+        mk.colTiles = colTiles;
+        mk.kBlock = CPU_MATMUL_K_BLOCK;
+        launch1D(mk, ceilDiv(m, tileRows) * colTiles);
+        mk.release();
     }
+
+    @Override
+    public synchronized void addBias(Tensor x, Tensor bias, Tensor out) {
+        Shapes.requireSame(x, out);
+        Shapes.requireColumnVector(x, bias, "bias");
+        if (out.size() == 0) return;
+        if (!onDevice("addBias", out.size(), ELEMENTWISE_MIN, row, rowShape())) {
+            small.addBias(x, bias, out);
+            return;
+        }
+        row.bias = bias.data();
+        row.out = out.data();
+        launchRows(RowKernel.ADD_BIAS, x);
+    }
+
+    @Override
+    public synchronized void sumRows(Tensor x, Tensor out) {
+        Shapes.requireColumnVector(x, out, "sumRows output");
+        int rows = x.rows(), cols = x.cols();
+        if (out.size() == 0) return;
+        if (rows == 0) {
+            java.util.Arrays.fill(out.data(), 0f);
+            return;
+        }
+        int colChunk = gpu ? 1 : Math.min(cols, 1024);
+        int colChunks = ceilDiv(cols, colChunk);
+        int rowBlocks = gpu ? Math.max(1, Math.min(rows, GPU_REDUCE_ITEMS / colChunks))
+                : Math.max(1, Math.min(rows, ceilDiv(4 * computeUnits, colChunks)));
+        int rowBlock = ceilDiv(rows, rowBlocks);
+        rowBlocks = ceilDiv(rows, rowBlock);
+        if (!onDevice("sumRows", x.size(), SUM_ROWS_MIN, reduce,
+                "opencl " + colChunk + "-column chunks x row blocks, partials added in double")) {
+            small.sumRows(x, out);
+            return;
+        }
+        float[] partial = new float[rowBlocks * cols];
+        reduce.setSumRows(x.data(), rows, cols, partial, rowBlock, colChunk);
+        launch1D(reduce, rowBlocks * colChunks);
+        reduce.release();
+        float[] o = out.data();
+        for (int c = 0; c < cols; c++) {
+            double s = 0;
+            for (int rb = 0; rb < rowBlocks; rb++) s += partial[rb * cols + c];
+            o[c] = (float) s;
+        }
+    }
+
+    @Override
+    public synchronized void outerAccumulate(float alpha, Tensor x, Tensor y, Tensor a) {
+        if (a.rank() != 2 || a.dim(0) != x.size() || a.dim(1) != y.size()) {
+            throw new IllegalArgumentException("outerAccumulate needs a [" + x.size() + "," + y.size() + "], got "
+                    + java.util.Arrays.toString(a.shape()));
+        }
+        if (a.data() == x.data() || a.data() == y.data()) {
+            throw new IllegalArgumentException("outerAccumulate: a must not alias x or y");
+        }
+        int m = x.size(), n = y.size();
+        if (a.size() == 0) return;
+        int tileCols = gpu ? 1 : Math.min(CPU_MATMUL_TILE_COLS, n);
+        int tileRows = gpu ? 1 : Math.max(1, Math.min(m, CPU_CHUNK / tileCols));
+        if (!onDevice("outerAccumulate", a.size(), ELEMENTWISE_MIN, matmulKernel,
+                "opencl tiles " + tileRows + "x" + tileCols)) {
+            small.outerAccumulate(alpha, x, y, a);
+            return;
+        }
+        MatmulKernel mk = matmulKernel;
+        mk.op = MatmulKernel.OUTER;
+        mk.a = x.data();
+        mk.b = y.data();
+        mk.c = a.data();
+        mk.m = m;
+        mk.n = n;
+        mk.alpha = alpha;
+        mk.tileRows = tileRows;
+        mk.tileCols = tileCols;
+        mk.colTiles = ceilDiv(n, tileCols);
+        launch1D(mk, ceilDiv(m, tileRows) * mk.colTiles);
+        mk.release();
+    }
+
+    // ================================================================ elementwise
 
     @Override
     public synchronized void add(Tensor a, Tensor b, Tensor out) {
         Shapes.requireSame(a, b, out);
-        if (out.size() == 0) return;
-        elementwise.set(ElementwiseKernel.ADD, a.data(), b.data(), 0f, out.data());
-        launch(elementwise, elementwise.workItems());
+        if (elementwise("add", ElementwiseKernel.ADD, a, b, 0f, 0f, out)) return;
+        small.add(a, b, out);
+    }
+
+    @Override
+    public synchronized void sub(Tensor a, Tensor b, Tensor out) {
+        Shapes.requireSame(a, b, out);
+        if (elementwise("sub", ElementwiseKernel.SUB, a, b, 0f, 0f, out)) return;
+        small.sub(a, b, out);
+    }
+
+    @Override
+    public synchronized void mul(Tensor a, Tensor b, Tensor out) {
+        Shapes.requireSame(a, b, out);
+        if (elementwise("mul", ElementwiseKernel.MUL, a, b, 0f, 0f, out)) return;
+        small.mul(a, b, out);
     }
 
     @Override
     public synchronized void scale(Tensor a, float s, Tensor out) {
         Shapes.requireSame(a, out);
-        if (out.size() == 0) return;
-        elementwise.set(ElementwiseKernel.SCALE, a.data(), a.data(), s, out.data());
-        launch(elementwise, elementwise.workItems());
+        if (elementwise("scale", ElementwiseKernel.SCALE, a, a, s, 0f, out)) return;
+        small.scale(a, s, out);
     }
+
+    @Override
+    public synchronized void axpy(float alpha, Tensor x, Tensor y) {
+        Shapes.requireSame(x, y);
+        if (elementwise("axpy", ElementwiseKernel.AXPY, x, x, alpha, 0f, y)) return;
+        small.axpy(alpha, x, y);
+    }
+
+    @Override
+    public synchronized void clamp(Tensor a, float lo, float hi, Tensor out) {
+        Shapes.requireSame(a, out);
+        if (elementwise("clamp", ElementwiseKernel.CLAMP, a, a, lo, hi, out)) return;
+        small.clamp(a, lo, hi, out);
+    }
+
+    @Override
+    public synchronized void sign(Tensor a, Tensor out) {
+        Shapes.requireSame(a, out);
+        if (elementwise("sign", ElementwiseKernel.SIGN, a, a, 0f, 0f, out)) return;
+        small.sign(a, out);
+    }
+
+    @Override
+    public synchronized void abs(Tensor a, Tensor out) {
+        Shapes.requireSame(a, out);
+        if (elementwise("abs", ElementwiseKernel.ABS, a, a, 0f, 0f, out)) return;
+        small.abs(a, out);
+    }
+
+    @Override
+    public synchronized void relu(Tensor a, Tensor out) {
+        Shapes.requireSame(a, out);
+        if (elementwise("relu", ElementwiseKernel.RELU, a, a, 0f, 0f, out)) return;
+        small.relu(a, out);
+    }
+
+    @Override
+    public synchronized void reluBackward(Tensor x, Tensor gradOut, Tensor gradIn) {
+        Shapes.requireSame(x, gradOut, gradIn);
+        if (elementwise("reluBackward", ElementwiseKernel.RELU_BACKWARD, x, gradOut, 0f, 0f, gradIn)) return;
+        small.reluBackward(x, gradOut, gradIn);
+    }
+
+    @Override
+    public synchronized void gelu(Tensor a, Tensor out) {
+        Shapes.requireSame(a, out);
+        if (elementwise("gelu", ElementwiseKernel.GELU, a, a, 0f, 0f, out)) return;
+        small.gelu(a, out);
+    }
+
+    @Override
+    public synchronized void geluBackward(Tensor x, Tensor gradOut, Tensor gradIn) {
+        Shapes.requireSame(x, gradOut, gradIn);
+        if (elementwise("geluBackward", ElementwiseKernel.GELU_BACKWARD, x, gradOut, 0f, 0f, gradIn)) return;
+        small.geluBackward(x, gradOut, gradIn);
+    }
+
+    @Override
+    public synchronized void fill(Tensor out, float value) {
+        if (elementwise("fill", ElementwiseKernel.FILL, out, out, value, 0f, out)) return;
+        small.fill(out, value);
+    }
+
+    @Override
+    public synchronized void copy(Tensor a, Tensor out) {
+        Shapes.requireSame(a, out);
+        if (a.data() == out.data()) return;
+        if (elementwise("copy", ElementwiseKernel.COPY, a, a, 0f, 0f, out)) return;
+        small.copy(a, out);
+    }
+
+    @Override
+    public synchronized void maskAtLeast(Tensor a, float threshold, Tensor mask) {
+        Shapes.requireSame(a, mask);
+        if (elementwise("maskAtLeast", ElementwiseKernel.MASK_AT_LEAST, a, a, threshold, 0f, mask)) return;
+        small.maskAtLeast(a, threshold, mask);
+    }
+
+    /** Runs an elementwise op on the device when it is big enough; false: the caller runs it in Java. */
+    private boolean elementwise(String op, int code, Tensor a, Tensor b, float s, float t, Tensor out) {
+        int n = out.size();
+        if (n == 0) return true;
+        int threshold = code == ElementwiseKernel.GELU || code == ElementwiseKernel.GELU_BACKWARD ? GELU_MIN : ELEMENTWISE_MIN;
+        if (!onDevice(op, n, threshold, elementwise, streamShape())) return false;
+        int chunk = gpu ? 1 : CPU_CHUNK;
+        elementwise.set(code, a.data(), b.data(), s, t, out.data(), chunk);
+        launch1D(elementwise, ceilDiv(n, chunk));
+        elementwise.release();
+        return true;
+    }
+
+    // ================================================================ casts
+
+    @Override
+    public synchronized void encodeHalf(Tensor a, HalfType type, short[] out, int offset) {
+        Objects.requireNonNull(type, "type");
+        Shapes.requireRange(out.length, offset, a.size(), "encodeHalf output");
+        if (a.size() == 0) return;
+        if (!onDevice("encodeHalf " + type, a.size(), castMin(type), cast, streamShape())) {
+            small.encodeHalf(a, type, out, offset);
+            return;
+        }
+        castLaunch(type == HalfType.F16 ? CastKernel.ENCODE_F16 : CastKernel.ENCODE_BF16, a.data(), out, offset);
+    }
+
+    @Override
+    public synchronized void decodeHalf(short[] in, int offset, HalfType type, Tensor out) {
+        Objects.requireNonNull(type, "type");
+        Shapes.requireRange(in.length, offset, out.size(), "decodeHalf input");
+        if (out.size() == 0) return;
+        if (!onDevice("decodeHalf " + type, out.size(), castMin(type), cast, streamShape())) {
+            small.decodeHalf(in, offset, type, out);
+            return;
+        }
+        castLaunch(type == HalfType.F16 ? CastKernel.DECODE_F16 : CastKernel.DECODE_BF16, out.data(), in, offset);
+    }
+
+    static int castMin(HalfType type) {
+        return type == HalfType.F16 ? CAST_F16_MIN : CAST_BF16_MIN;
+    }
+
+    private void castLaunch(int code, float[] floats, short[] halves, int offset) {
+        int chunk = gpu ? 1 : CPU_CHUNK;
+        cast.set(code, floats, halves, offset, chunk);
+        launch1D(cast, ceilDiv(floats.length, chunk));
+        cast.release();
+    }
+
+    // ================================================================ reductions
 
     @Override
     public synchronized double sum(Tensor a) {
         if (a.size() == 0) return 0;
-        float[] partial = new float[ReduceKernel.workItems(a.size())];
-        reduce.set(a.data(), partial);
-        launch(reduce, partial.length);
-        double total = 0;
-        for (float p : partial) total += p;
-        return total;
+        if (!onDevice("sum", a.size(), REDUCE_MIN, reduce, reduceShape())) return small.sum(a);
+        return sumOfPartials(reducePartials(ReduceKernel.SUM, a, a));
     }
 
-    private void launch(Kernel kernel, int workItems) {
-        // Work-group size 1: each work-item is a CPU thread on PoCL running a vectorizable loop.
-        kernel.execute(Range.create(device, workItems, 1));
+    @Override
+    public synchronized double norm1(Tensor a) {
+        if (a.size() == 0) return 0;
+        if (!onDevice("norm1", a.size(), REDUCE_MIN, reduce, reduceShape())) return small.norm1(a);
+        return sumOfPartials(reducePartials(ReduceKernel.SUM_ABS, a, a));
+    }
+
+    @Override
+    public synchronized double norm2(Tensor a) {
+        if (a.size() == 0) return 0;
+        if (!onDevice("norm2", a.size(), REDUCE_MIN, reduce, reduceShape())) return small.norm2(a);
+        return Math.sqrt(sumOfPartials(reducePartials(ReduceKernel.SUM_SQUARES, a, a)));
+    }
+
+    @Override
+    public synchronized double dot(Tensor a, Tensor b) {
+        Shapes.requireSame(a, b);
+        if (a.size() == 0) return 0;
+        if (!onDevice("dot", a.size(), REDUCE_MIN, reduce, reduceShape())) return small.dot(a, b);
+        return sumOfPartials(reducePartials(ReduceKernel.DOT, a, b));
+    }
+
+    @Override
+    public synchronized float max(Tensor a) {
+        if (a.size() == 0) return Float.NEGATIVE_INFINITY;
+        if (!onDevice("max", a.size(), MAX_MIN, reduce, reduceShape())) return small.max(a);
+        float m = Float.NEGATIVE_INFINITY;
+        for (float p : reducePartials(ReduceKernel.MAX, a, a)) m = Math.max(m, p);
+        return m;
+    }
+
+    private float[] reducePartials(int code, Tensor a, Tensor b) {
+        int n = a.size();
+        int items = gpu ? Math.min(roundUp(n, groupSize), GPU_REDUCE_ITEMS) : ceilDiv(n, CPU_REDUCE_CHUNK);
+        float[] partial = new float[items];
+        reduce.set(code, a.data(), b.data(), partial, CPU_REDUCE_CHUNK, gpu ? items : 1);
+        launch1D(reduce, items);
+        reduce.release();
+        return partial;
+    }
+
+    private static double sumOfPartials(float[] partial) {
+        double s = 0;
+        for (float p : partial) s += p;
+        return s;
+    }
+
+    // ================================================================ row ops
+
+    @Override
+    public synchronized void argmaxRows(Tensor a, int[] out) {
+        Shapes.requireRowCount(a, out, "argmaxRows output");
+        if (out.length == 0) return;
+        if (a.cols() == 0) throw new IllegalArgumentException("argmaxRows of rows with no columns: " + a);
+        if (!onDevice("argmaxRows", a.size(), ARGMAX_MIN, row, rowShape())) {
+            small.argmaxRows(a, out);
+            return;
+        }
+        row.index = out;
+        launchRows(RowKernel.ARGMAX, a);
+    }
+
+    @Override
+    public synchronized void softmaxRows(Tensor a, Tensor out) {
+        Shapes.requireSame(a, out);
+        if (a.size() == 0) return;
+        if (!onDevice("softmaxRows", a.size(), SOFTMAX_MIN, row, rowShape())) {
+            small.softmaxRows(a, out);
+            return;
+        }
+        row.out = out.data();
+        launchRows(RowKernel.SOFTMAX, a);
+    }
+
+    @Override
+    public synchronized double softmaxCrossEntropy(Tensor logits, int[] labels, Tensor grad) {
+        Shapes.requireRowCount(logits, labels, "labels");
+        if (grad != null) Shapes.requireSame(logits, grad);
+        int rows = logits.rows(), cols = logits.cols();
+        for (int r = 0; r < rows; r++) {
+            if (labels[r] < 0 || labels[r] >= cols) {
+                throw new IllegalArgumentException("label " + labels[r] + " of row " + r + " is not a class of "
+                        + cols);
+            }
+        }
+        if (rows == 0) return Double.NaN;
+        if (!onDevice("softmaxCrossEntropy", logits.size(), SOFTMAX_MIN, row, rowShape())) {
+            return small.softmaxCrossEntropy(logits, labels, grad);
+        }
+        float[] loss = new float[rows];
+        row.labels = labels;
+        row.loss = loss;
+        row.withGrad = grad == null ? 0 : 1;
+        row.out = grad == null ? new float[1] : grad.data();
+        row.gradScale = 1f / rows;
+        launchRows(RowKernel.CROSS_ENTROPY, logits);
+        return sumOfPartials(loss) / rows;
+    }
+
+    @Override
+    public synchronized void rowTopkMask(Tensor a, int k, Tensor mask) {
+        Shapes.requireSame(a, mask);
+        if (k < 0) throw new IllegalArgumentException("rowTopkMask needs k >= 0, got " + k);
+        if (a.size() == 0) return;
+        if (k == 0 || k >= a.cols()) {
+            fill(mask, k == 0 ? 0f : 1f);
+            return;
+        }
+        if (!onDevice("rowTopkMask", a.size(), ROW_TOPK_MIN, row, rowShape() + ", radix select 8+8+8+7 bits")) {
+            small.rowTopkMask(a, k, mask);
+            return;
+        }
+        row.out = mask.data();
+        row.k = k;
+        row.hist = new int[256 * rowItems(a)];
+        launchRows(RowKernel.ROW_TOPK, a);
+    }
+
+    private int rowsPerItem(Tensor a) {
+        return gpu ? 1 : Math.max(1, CPU_ROW_WORK / Math.max(1, a.cols()));
+    }
+
+    private int rowItems(Tensor a) {
+        return ceilDiv(a.rows(), rowsPerItem(a));
+    }
+
+    private void launchRows(int code, Tensor a) {
+        row.set(code, a.data(), a.rows(), a.cols(), rowsPerItem(a));
+        launch1D(row, rowItems(a));
+        row.release();
+    }
+
+    // ================================================================ optimizers
+
+    @Override
+    public synchronized void sgdMomentum(Tensor param, Tensor grad, Tensor velocity, float lr, float momentum,
+                                         float weightDecay, boolean nesterov) {
+        Shapes.requireSame(param, grad, velocity);
+        if (param.size() == 0) return;
+        if (!onDevice("sgdMomentum", param.size(), OPTIMIZER_MIN, optimizer, streamShape())) {
+            small.sgdMomentum(param, grad, velocity, lr, momentum, weightDecay, nesterov);
+            return;
+        }
+        OptimizerKernel o = optimizer;
+        o.op = OptimizerKernel.SGD;
+        o.param = param.data();
+        o.grad = grad.data();
+        o.m = velocity.data();
+        o.lr = lr;
+        o.momentum = momentum;
+        o.weightDecay = weightDecay;
+        o.nesterov = nesterov ? 1 : 0;
+        launchOptimizer(param.size());
+    }
+
+    @Override
+    public synchronized void adamW(Tensor param, Tensor grad, Tensor m, Tensor v, float lr, float beta1, float beta2,
+                                   float eps, float weightDecay, int step) {
+        Shapes.requireSame(param, grad, m);
+        Shapes.requireSame(param, v);
+        if (step < 1) throw new IllegalArgumentException("adamW step counts from 1, got " + step);
+        if (param.size() == 0) return;
+        if (!onDevice("adamW", param.size(), OPTIMIZER_MIN, optimizer, streamShape())) {
+            small.adamW(param, grad, m, v, lr, beta1, beta2, eps, weightDecay, step);
+            return;
+        }
+        OptimizerKernel o = optimizer;
+        o.op = OptimizerKernel.ADAMW;
+        o.param = param.data();
+        o.grad = grad.data();
+        o.m = m.data();
+        o.v = v.data();
+        o.lr = lr;
+        o.beta1 = beta1;
+        o.beta2 = beta2;
+        o.eps = eps;
+        o.weightDecay = weightDecay;
+        o.biasCorrection1 = (float) (1 - Math.pow(beta1, step));
+        o.biasCorrection2 = (float) (1 - Math.pow(beta2, step));
+        launchOptimizer(param.size());
+    }
+
+    private void launchOptimizer(int n) {
+        int chunk = gpu ? 1 : CPU_CHUNK;
+        optimizer.n = n;
+        optimizer.chunk = chunk;
+        launch1D(optimizer, ceilDiv(n, chunk));
+        optimizer.release();
+    }
+
+    // ================================================================ merging
+
+    @Override
+    public synchronized float topkThreshold(Tensor a, long k) {
+        if (k < 0) throw new IllegalArgumentException("topkThreshold needs k >= 0, got " + k);
+        int n = a.size();
+        if (k == 0) return Float.POSITIVE_INFINITY;
+        if (k >= n) return 0f;
+        if (!onDevice("topkThreshold", n, TOPK_MIN, topk, gpu ? "opencl radix select, atomic histograms, 11+10+10-bit digits"
+                : "opencl sampled bracket, counting pass, gather, select among the candidates")) {
+            return small.topkThreshold(a, k);
+        }
+        TopkKernel t = topk;
+        t.a = a.data();
+        t.n = n;
+        t.fromBits = 0;
+        int result = gpu ? radixSelect(t, n, k) : bracketSelect(t, a.data(), n, k);
+        t.release();
+        return Float.intBitsToFloat(result);
+    }
+
+    /**
+     * The k-th largest of the bits v of |a| on a CPU, in two passes over a: a sample of a brackets
+     * the answer and splits the bracket in four buckets; one vectorized pass counts the elements at
+     * or above each bucket edge; when the k-th largest lies in a bucket, a second pass gathers that
+     * bucket's elements (about one per cent of a) and the answer is selected among them. An unlucky
+     * sample, or a bucket too full to gather, takes radix passes over all of a instead. Exact either
+     * way.
+     */
+    private int bracketSelect(TopkKernel t, float[] data, int n, long k) {
+        int chunk = Math.min(CPU_TOPK_CHUNK, Math.max(1 << 16, roundUp(ceilDiv(n, 8 * computeUnits), 16)));
+        int items = ceilDiv(n, chunk);
+        t.chunk = chunk;
+        // The sample: one element from each of m equal strata, jittered by a fixed hash, sorted.
+        int m = topkSamples(n);
+        int[] sample = new int[m];
+        for (int j = 0; j < m; j++) sample[j] = Float.floatToRawIntBits(data[samplePosition(j, n, m)]) & 0x7FFFFFFF;
+        java.util.Arrays.sort(sample);
+        // The k-th largest of a sits near the (k·m/n)-th largest of the sample: ±4 standard
+        // deviations of that rank, and two samples more, make the bracket [lo, hi].
+        double p = (double) k / n, rank = p * m, margin = 4 * Math.sqrt(m * p * (1 - p)) + 2;
+        long upper = (long) Math.floor(rank - margin), lower = (long) Math.ceil(rank + margin);
+        int iHi = upper < 1 ? -1 : (int) (m - upper), iLo = lower > m ? -1 : (int) (m - lower);
+        int hi = iHi < 0 ? Integer.MAX_VALUE : sample[iHi];
+        int lo = iLo < 0 ? 0 : sample[iLo];
+        int from = Math.max(0, iLo), to = iHi < 0 ? m - 1 : iHi;
+        int[] edges = {lo, Math.max(lo, sample[from + (to - from) / 4]), Math.max(lo, sample[from + (to - from) / 2]),
+            Math.max(lo, sample[from + 3 * (to - from) / 4])};
+        int[] counts = new int[5 * items];
+        t.op = TopkKernel.COUNT;
+        t.counts = counts;
+        t.edges = edges;
+        t.hi = hi;
+        launch1D(t, items);
+        // atLeast[j]: elements ≥ edges[j]; atLeast[4]: elements above hi.
+        long[] atLeast = new long[5];
+        for (int w = 0; w < items; w++) {
+            for (int j = 0; j < 5; j++) atLeast[j] += counts[5 * w + j];
+        }
+        for (int j = 3; j >= 0; j--) {
+            if (!(atLeast[j + 1] < k && k <= atLeast[j])) continue;
+            // The k-th largest is in bucket j: [edges[j], top].
+            int top = j == 3 ? hi : edges[j + 1] - 1;
+            long inBucket = atLeast[j] - atLeast[j + 1];
+            if (edges[j] == top) return top; // one value
+            if (inBucket > n / 8) break;
+
+            // Each work-item's region holds its candidates and one spare slot, marked −1 (a value
+            // no later pass counts).
+            int[] offsets = new int[items];
+            int total = 0;
+            for (int w = 0; w < items; w++) {
+                offsets[w] = total;
+                total += counts[5 * w + j] - counts[5 * w + j + 1] + 1;
+            }
+            int[] candidates = new int[total];
+            t.op = TopkKernel.GATHER;
+            t.offsets = offsets;
+            t.bits = candidates;
+            t.lo = edges[j];
+            t.hi = top;
+            launch1D(t, items);
+            t.a = new float[1];
+            long need = k - atLeast[j + 1];
+            if (total < TOPK_CANDIDATES_MIN) {
+                choose("topkThreshold", "opencl", "bracket candidates selected in plain Java");
+                return SmallOps.kthLargest(candidates, total, need);
+            }
+            choose("topkThreshold", "opencl", "bracket candidates selected by radix passes on the device");
+            t.fromBits = 1;
+            t.n = total;
+            t.chunk = Math.max(1 << 16, ceilDiv(total, 4 * computeUnits));
+            return radixSelect(t, total, need);
+        }
+        choose("topkThreshold", "opencl", "radix passes over all elements (the sampled bracket missed or was too full)");
+        return radixSelect(t, n, k);
+    }
+
+    /** The sample size for n elements: 1/64 of them, at least 1024 and at most {@link #TOPK_SAMPLES}. */
+    static int topkSamples(int n) {
+        return Math.min(n, Math.min(TOPK_SAMPLES, Math.max(1024, n >> 6)));
+    }
+
+    /** Sample j of m from n elements: one per stratum of n/m, at a position a fixed hash picks. */
+    static int samplePosition(int j, int n, int m) {
+        long from = (long) j * n / m, width = (long) (j + 1) * n / m - from;
+        return (int) (from + ((j * 0x9E3779B97F4A7C15L) >>> 1) % width);
+    }
+
+    /**
+     * The k-th largest value (1 ≤ k ≤ n) of t's source by radix select: three histogram passes of
+     * 11 + 10 + 10 bits, each over the values whose higher bits match the digits chosen so far.
+     */
+    private int radixSelect(TopkKernel t, int n, long k) {
+        int items = gpu ? Math.min(roundUp(n, groupSize), GPU_REDUCE_ITEMS) : ceilDiv(n, t.chunk);
+        t.atomic = gpu ? 1 : 0;
+        t.stride = items;
+        t.op = TopkKernel.HIST;
+        int prefix = 0;
+        int shift = 31;
+        long need = k;
+        for (int width : new int[] {11, 10, 10}) {
+            // The values that still count: those whose bits above shift are the chosen prefix.
+            long lo = (long) prefix << shift, hi = lo | ((1L << shift) - 1);
+            shift -= width;
+            int bins = 1 << width;
+            int histograms = gpu ? 1 : items * TopkKernel.WAYS;
+            int[] hist = new int[histograms * bins];
+            t.hist = hist;
+            t.bins = bins;
+            t.shift = shift;
+            t.lo = (int) lo;
+            t.hi = (int) hi;
+            launch1D(t, items);
+            // The host adds the histograms and scans the bins from the top digit down.
+            long[] total = new long[bins];
+            for (int h = 0; h < histograms; h++) {
+                for (int d = 0; d < bins; d++) total[d] += hist[h * bins + d];
+            }
+            int digit = bins - 1;
+            while (total[digit] < need) need -= total[digit--];
+            prefix = (prefix << width) | digit;
+        }
+        return prefix;
+    }
+
+    @Override
+    public synchronized void electSign(Tensor[] xs, SignElection mode, Tensor out) {
+        Objects.requireNonNull(mode, "mode");
+        requireTaskVectors(xs, out);
+        if (out.size() == 0) return;
+        if (!onDevice("electSign " + mode, (long) out.size() * xs.length, MERGE_MIN, merge, mergeShape(xs.length))) {
+            small.electSign(xs, mode, out);
+            return;
+        }
+        mergeLaunches(mode == SignElection.SUM ? MergeKernel.ELECT_SUM : MergeKernel.ELECT_COUNT, xs, null, false, out);
+    }
+
+    @Override
+    public synchronized void disjointMerge(Tensor[] xs, Tensor sign, boolean mean, Tensor out) {
+        requireTaskVectors(xs, out);
+        Shapes.requireSame(sign, out);
+        if (out.size() == 0) return;
+        if (!onDevice("disjointMerge", (long) out.size() * xs.length, MERGE_MIN, merge, mergeShape(xs.length))) {
+            small.disjointMerge(xs, sign, mean, out);
+            return;
+        }
+        mergeLaunches(MergeKernel.DISJOINT, xs, sign, mean, out);
+    }
+
+    private static void requireTaskVectors(Tensor[] xs, Tensor out) {
+        if (xs.length == 0) throw new IllegalArgumentException("no task vectors");
+        Shapes.requireAllSame(out, xs);
+    }
+
+    /** One launch for up to eight task vectors; more take a launch per eight, carrying sums in scratch. */
+    private void mergeLaunches(int code, Tensor[] xs, Tensor sign, boolean mean, Tensor out) {
+        int n = out.size();
+        int chunk = gpu ? 1 : CPU_CHUNK;
+        float[][] data = new float[xs.length][];
+        for (int j = 0; j < xs.length; j++) data[j] = xs[j].data();
+        MergeKernel mk = merge;
+        mk.op = code;
+        mk.n = n;
+        mk.chunk = chunk;
+        mk.mean = mean ? 1 : 0;
+        mk.sign = sign == null ? data[0] : sign.data();
+        mk.out = out.data();
+        boolean multi = xs.length > MergeKernel.SLOTS;
+        float[] acc = multi ? new float[n] : data[0];
+        float[] cnt = multi ? new float[n] : acc;
+        for (int from = 0; from < xs.length; from += MergeKernel.SLOTS) {
+            mk.setSlots(data, from);
+            mk.acc = acc;
+            mk.cnt = cnt;
+            launch1D(mk, ceilDiv(n, chunk));
+        }
+        mk.release();
+    }
+
+    @Override
+    public synchronized void dropAndRescale(Tensor a, float p, long seed, long stream, Tensor out) {
+        Shapes.requireSame(a, out);
+        Shapes.requireProbability(p, "drop probability");
+        if (out.size() == 0) return;
+        if (!onDevice("dropAndRescale", out.size(), RANDOM_MIN, merge, streamShape() + ", Philox in-kernel")) {
+            small.dropAndRescale(a, p, seed, stream, out);
+            return;
+        }
+        MergeKernel mk = merge;
+        int chunk = gpu ? 4 : CPU_CHUNK; // whole Philox blocks per work-item
+        mk.op = MergeKernel.DROP;
+        mk.x0 = a.data();
+        mk.out = out.data();
+        mk.n = out.size();
+        mk.chunk = chunk;
+        mk.threshold = SmallOps.dropThreshold(p);
+        mk.scale = 1f / (1f - p);
+        mk.setKey(seed, stream);
+        launch1D(mk, ceilDiv(out.size(), chunk));
+        mk.release();
+    }
+
+    @Override
+    public synchronized void slerp(Tensor a, Tensor b, float t, Tensor out) {
+        Shapes.requireSame(a, b, out);
+        if (out.size() == 0) return;
+        double[] c = SmallOps.slerpCoefficients(dot(a, b), norm2(a), norm2(b), t);
+        if (!elementwise("slerp", ElementwiseKernel.LINCOMB, a, b, (float) c[0], (float) c[1], out)) {
+            float ca = (float) c[0], cb = (float) c[1];
+            float[] x = a.data(), y = b.data(), o = out.data();
+            for (int i = 0; i < o.length; i++) o[i] = ca * x[i] + cb * y[i];
+        }
+    }
+
+    // ================================================================ random
+
+    @Override
+    public synchronized void uniform(long seed, long stream, float lo, float hi, Tensor out) {
+        if (out.size() == 0) return;
+        if (!onDevice("uniform", out.size(), RANDOM_MIN, random, streamShape() + ", Philox in-kernel")) {
+            small.uniform(seed, stream, lo, hi, out);
+            return;
+        }
+        RandomKernel r = random;
+        int chunk = gpu ? 4 : CPU_CHUNK; // whole Philox blocks per work-item
+        r.out = out.data();
+        r.n = out.size();
+        r.chunk = chunk;
+        r.width = hi - lo;
+        r.lo = lo;
+        r.cap = Math.nextDown(hi);
+        r.setKey(seed, stream);
+        launch1D(r, ceilDiv(out.size(), chunk));
+        r.release();
+    }
+
+    /**
+     * Normal draws are computed in Java on every backend (OpenCL's log/cos/sqrt are not correctly
+     * rounded, so a kernel could not be exact): this hands the op to the plain-Java backend.
+     */
+    @Override
+    public void normal(long seed, long stream, float mean, float std, Tensor out) {
+        TensorOps java;
+        synchronized (this) {
+            if (javaBackend == null) javaBackend = new JavaOps(1);
+            java = javaBackend;
+        }
+        choose("normal", "java", "Box-Muller in Java by design");
+        java.normal(seed, stream, mean, std, out);
+    }
+
+    // ================================================================ dispatch and launches
+
+    private String streamShape() {
+        return gpu ? "opencl one element per work-item, groups of " + groupSize
+                : "opencl " + CPU_CHUNK + " elements per work-item, work-group size 1";
+    }
+
+    private String reduceShape() {
+        return gpu ? "opencl " + GPU_REDUCE_ITEMS + " strided work-items, partials added in double"
+                : "opencl " + CPU_REDUCE_CHUNK + " elements per work-item, partials added in double";
+    }
+
+    private String rowShape() {
+        return gpu ? "opencl one row per work-item" : "opencl ~" + CPU_ROW_WORK + " elements of whole rows per work-item";
+    }
+
+    private String mergeShape(int k) {
+        return streamShape() + (k > MergeKernel.SLOTS ? ", " + ceilDiv(k, MergeKernel.SLOTS)
+                + " launches of 8 task vectors" : ", one launch of " + k + " task vectors");
+    }
+
+    /**
+     * Whether {@code op} runs on the device: its work is at least {@code threshold} and its kernel
+     * builds. Logs the choice once per op and variant.
+     */
+    private boolean onDevice(String op, long work, long threshold, Kernel kernel, String variant) {
+        if (work < threshold && !ignoreThresholds) {
+            choose(op, "java", "plain Java below " + threshold + " (work " + work + ")");
+            return false;
+        }
+        if (!built(kernel)) {
+            fallbackLaunches++;
+            choose(op, "java", "plain Java: " + kernel.getClass().getSimpleName() + " failed to build on " + name());
+            return false;
+        }
+        choose(op, "opencl", variant + " on " + name());
+        return true;
+    }
+
+    private void choose(String op, String path, String detail) {
+        String key = op + " | " + path + " | " + detail;
+        synchronized (logged) {
+            if (!logged.add(key)) return;
+        }
+        LOG.fine(() -> op + ": " + detail);
+    }
+
+    /** Compiles the kernel for the device on first use; false when its OpenCL build fails. */
+    private boolean built(Kernel kernel) {
+        Boolean ok = built.get(kernel);
+        if (ok == null) {
+            try {
+                kernel.compile(device);
+                ok = true;
+            } catch (CompileFailedException | RuntimeException e) {
+                ok = false;
+                LOG.log(Level.WARNING, kernel.getClass().getSimpleName() + " failed to build on " + name()
+                        + "; its ops run in plain Java", e);
+            }
+            built.put(kernel, ok);
+        }
+        return ok;
+    }
+
+    /**
+     * {@code items} work-items in groups of {@link #groupSize}: 1 on a CPU, so that each work-item is
+     * a PoCL thread running its loops; on a GPU rounded up to whole groups (kernels skip the extra).
+     */
+    private void launch1D(Kernel kernel, int items) {
+        launch(kernel, Range.create(device, roundUp(items, groupSize), groupSize));
+    }
+
+    private void launch(Kernel kernel, Range range) {
+        kernel.execute(range);
         launches++;
         if (!kernel.isRunningCL()) {
             if (fallbackLaunches++ == 0) {
                 LOG.warning(kernel.getClass().getSimpleName() + " did not run on " + name()
-                        + ": Aparapi fell back to Java threads (OpenCL build or launch failed)");
+                        + ": Aparapi fell back to Java threads (OpenCL launch failed)");
             }
         }
     }
 
+    private static int ceilDiv(int a, int b) {
+        return (a + b - 1) / b;
+    }
+
+    private static int roundUp(int a, int multiple) {
+        return ceilDiv(a, multiple) * multiple;
+    }
+
     @Override
     public synchronized void close() {
-        // dispose() on a kernel whose OpenCL build failed crashes the JVM (DESIGN.md): only dispose
-        // kernels that never fell back.
-        if (fallbackLaunches == 0) {
-            matmul.dispose();
-            elementwise.dispose();
-            reduce.dispose();
+        // dispose() on a kernel whose OpenCL build failed crashes the JVM (DESIGN.md): dispose only
+        // kernels that built, and none after a launch fell back.
+        for (Map.Entry<Kernel, Boolean> e : built.entrySet()) {
+            if (e.getValue() && fallbackLaunches == 0) e.getKey().dispose();
         }
+        built.clear();
+        if (javaBackend != null) javaBackend.close();
     }
 }

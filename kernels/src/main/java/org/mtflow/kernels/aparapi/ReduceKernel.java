@@ -1,34 +1,200 @@
 package org.mtflow.kernels.aparapi;
 
-import com.aparapi.Kernel;
+/**
+ * Reductions to per-work-item float partials that the host adds in double, in work-item order: the
+ * result depends on the block layout only, never on the thread count.
+ *
+ * <p>CPU layout ({@code stride == 1}): work-item w sums the contiguous elements
+ * [w·chunk, (w+1)·chunk) into sixteen interleaved float accumulators in private memory (independent
+ * adds that the compiler keeps in one vector register, since OpenCL may not reorder one float sum;
+ * eight scalar accumulators stayed scalar and ran at half the speed). GPU layout
+ * ({@code stride} = the number of work-items): work-item w sums elements w, w + stride, … so that
+ * neighbouring work-items read neighbouring elements.
+ *
+ * <p>{@link #SUM_ROWS} is the column sum of a [rows, cols] matrix: work-item (row block, column
+ * chunk) writes the column sums of its block to {@code partial[rowBlock·cols + c]}.
+ */
+public final class ReduceKernel extends BitsKernel {
+    static final int SUM = 0;
+    static final int SUM_ABS = 1;
+    static final int SUM_SQUARES = 2;
+    static final int DOT = 3;
+    /** Java's Math.max over the elements (NaN propagates; +0 beats −0); starts from {@link #init}. */
+    static final int MAX = 4;
+    static final int SUM_ROWS = 5;
 
-/** Partial sums: work-item w sums chunk w of {@link #CHUNK} elements; the host adds the partials. */
-public final class ReduceKernel extends Kernel {
-    static final int CHUNK = 1 << 14;
+    static final int LANES = 16;
 
-    float[] x = new float[1];
+    float[] a = new float[1];
+    float[] b = new float[1];
     float[] partial = new float[1];
+    /** Per-work-item accumulators (OpenCL private memory). */
+    @PrivateMemorySpace(LANES)
+    float[] lanes = new float[LANES];
     int n;
+    int chunk = 1 << 14;
+    int stride = 1;
+    int op;
+    /** −∞ for MAX (from the host: Aparapi cannot print an infinite literal). */
+    float init;
+    int rows;
+    int cols;
+    int rowBlock;
+    int colChunk;
+    int colChunks;
 
-    void set(float[] x, float[] partial) {
-        this.x = x;
+    void set(int op, float[] a, float[] b, float[] partial, int chunk, int stride) {
+        this.op = op;
+        this.a = a;
+        this.b = b;
         this.partial = partial;
-        this.n = x.length;
+        this.n = a.length;
+        this.chunk = chunk;
+        this.stride = stride;
+        this.init = Float.NEGATIVE_INFINITY;
     }
 
-    static int workItems(int n) {
-        return (n + CHUNK - 1) / CHUNK;
+    void setSumRows(float[] x, int rows, int cols, float[] partial, int rowBlock, int colChunk) {
+        this.op = SUM_ROWS;
+        this.a = x;
+        this.partial = partial;
+        this.rows = rows;
+        this.cols = cols;
+        this.rowBlock = rowBlock;
+        this.colChunk = colChunk;
+        this.colChunks = (cols + colChunk - 1) / colChunk;
+    }
+
+    void release() {
+        a = b = partial = new float[1];
     }
 
     @Override
     public void run() {
         int w = getGlobalId();
-        int lo = w * CHUNK;
-        int hi = min(n, lo + CHUNK);
+        if (op == SUM_ROWS) {
+            sumRows(w);
+        } else if (stride == 1) {
+            contiguous(w);
+        } else {
+            strided(w);
+        }
+    }
+
+    private void contiguous(int w) {
+        int lo = w * chunk;
+        int hi = lo + min(chunk, n - lo);
+        int hiLanes = lo + ((hi - lo) / LANES) * LANES;
+        float start = 0f;
+        if (op == MAX) {
+            start = init;
+        }
+        for (int l = 0; l < LANES; l++) {
+            lanes[l] = start;
+        }
+        // Lane l accumulates elements lo + l, lo + l + 16, …: sixteen independent accumulators in
+        // private memory, one vector register.
+        if (op == SUM) {
+            for (int i = lo; i < hiLanes; i += LANES) {
+                for (int l = 0; l < LANES; l++) {
+                    lanes[l] += a[i + l];
+                }
+            }
+            for (int i = hiLanes; i < hi; i++) {
+                lanes[0] += a[i];
+            }
+        } else if (op == SUM_ABS) {
+            for (int i = lo; i < hiLanes; i += LANES) {
+                for (int l = 0; l < LANES; l++) {
+                    lanes[l] += abs(a[i + l]);
+                }
+            }
+            for (int i = hiLanes; i < hi; i++) {
+                lanes[0] += abs(a[i]);
+            }
+        } else if (op == SUM_SQUARES) {
+            for (int i = lo; i < hiLanes; i += LANES) {
+                for (int l = 0; l < LANES; l++) {
+                    lanes[l] = fma(a[i + l], a[i + l], lanes[l]);
+                }
+            }
+            for (int i = hiLanes; i < hi; i++) {
+                lanes[0] = fma(a[i], a[i], lanes[0]);
+            }
+        } else if (op == DOT) {
+            for (int i = lo; i < hiLanes; i += LANES) {
+                for (int l = 0; l < LANES; l++) {
+                    lanes[l] = fma(a[i + l], b[i + l], lanes[l]);
+                }
+            }
+            for (int i = hiLanes; i < hi; i++) {
+                lanes[0] = fma(a[i], b[i], lanes[0]);
+            }
+        } else if (op == MAX) {
+            for (int i = lo; i < hiLanes; i += LANES) {
+                for (int l = 0; l < LANES; l++) {
+                    lanes[l] = javaMax(lanes[l], a[i + l]);
+                }
+            }
+            for (int i = hiLanes; i < hi; i++) {
+                lanes[0] = javaMax(lanes[0], a[i]);
+            }
+        }
+        // Combine the lanes pairwise in a fixed order.
+        for (int width = LANES / 2; width > 0; width /= 2) {
+            for (int l = 0; l < width; l++) {
+                float x = lanes[l];
+                float y = lanes[l + width];
+                lanes[l] = op == MAX ? javaMax(x, y) : x + y;
+            }
+        }
+        partial[w] = lanes[0];
+    }
+
+    private void strided(int w) {
         float s = 0f;
-        for (int i = lo; i < hi; i++) {
-            s += x[i];
+        if (op == MAX) {
+            s = init;
+            for (int i = w; i < n; i += stride) {
+                s = javaMax(s, a[i]);
+            }
+        } else if (op == SUM) {
+            for (int i = w; i < n; i += stride) {
+                s += a[i];
+            }
+        } else if (op == SUM_ABS) {
+            for (int i = w; i < n; i += stride) {
+                s += abs(a[i]);
+            }
+        } else if (op == SUM_SQUARES) {
+            for (int i = w; i < n; i += stride) {
+                s = fma(a[i], a[i], s);
+            }
+        } else if (op == DOT) {
+            for (int i = w; i < n; i += stride) {
+                s = fma(a[i], b[i], s);
+            }
         }
         partial[w] = s;
+    }
+
+    private void sumRows(int w) {
+        int rb = w / colChunks;
+        int c0 = (w % colChunks) * colChunk;
+        int c1 = c0 + min(colChunk, cols - c0);
+        int r0 = rb * rowBlock;
+        int r1 = r0 + min(rowBlock, rows - r0);
+        if (r0 < rows) {
+            int p = rb * cols;
+            for (int c = c0; c < c1; c++) {
+                partial[p + c] = 0f;
+            }
+            for (int r = r0; r < r1; r++) {
+                int x = r * cols;
+                for (int c = c0; c < c1; c++) {
+                    partial[p + c] += a[x + c];
+                }
+            }
+        }
     }
 }
