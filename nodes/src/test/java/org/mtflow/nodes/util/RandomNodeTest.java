@@ -22,10 +22,14 @@ import org.mtflow.nodes.Workflows;
 class RandomNodeTest {
     @RegisterExtension static final NodeRuns runs = new NodeRuns();
 
-    /** Element i of the stream, computed one element at a time (not through fillUniform's blocks). */
+    /**
+     * Element i of the stream, computed one element at a time (not through fillUniform's blocks), by
+     * the documented rule: min(fma(high − low, u, low), nextDown(high)).
+     */
     static float expected(long seed, String taskId, long i, float low, float high) {
         long stream = Philox.stream("task", taskId, "random");
-        return low + (high - low) * Philox.toUnitFloat(Philox.bits(seed, stream, i));
+        float u = Philox.toUnitFloat(Philox.bits(seed, stream, i));
+        return Math.min(Math.fma(high - low, u, low), Math.nextDown(high));
     }
 
     static void assertBitsEqual(float[] expected, float[] actual, String msg) {
