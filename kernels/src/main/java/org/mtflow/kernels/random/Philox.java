@@ -77,6 +77,55 @@ public final class Philox {
     }
 
     /**
+     * Fills {@code out[from..to)} so that element i holds draw i: {@code toUniform(bits(seed, stream, i),
+     * lo, hi)}. One Philox block per four elements, no allocation.
+     */
+    public static void fillUniform(float[] out, int from, int to, long seed, long stream, float lo, float hi) {
+        int k0 = (int) seed, k1 = (int) (seed >>> 32), s0 = (int) stream, s1 = (int) (stream >>> 32);
+        int i = from;
+        while (i < to) {
+            long blockIndex = (long) i >>> 2;
+            int[] w = block((int) blockIndex, (int) (blockIndex >>> 32), s0, s1, k0, k1);
+            for (int word = i & 3; word < 4 && i < to; word++, i++) out[i] = toUniform(w[word], lo, hi);
+        }
+    }
+
+    /**
+     * A standard normal float from two draws, by Box–Muller: {@code u1 = ((bits1 >>> 8) + 1)·2⁻²⁴} in
+     * (0, 1], {@code u2 = (bits2 >>> 8)·2⁻²⁴} in [0, 1), {@code z = √(−2 ln u1) · cos(2π·u2)} computed
+     * in double with {@link StrictMath} (fdlibm, the same bits on every JVM and platform) and rounded
+     * once to float. |z| ≤ √(2·24·ln 2) ≈ 5.77.
+     */
+    public static float toNormal(int bits1, int bits2) {
+        double u1 = ((bits1 >>> 8) + 1) * 0x1p-24;
+        double u2 = (bits2 >>> 8) * 0x1p-24;
+        return (float) (StrictMath.sqrt(-2.0 * StrictMath.log(u1)) * StrictMath.cos(2.0 * Math.PI * u2));
+    }
+
+    /**
+     * Element i of the normal draw keyed by (seed, stream): {@code fma(std, toNormal(bits(2i),
+     * bits(2i + 1)), mean)}. This is the definition every backend follows (OpenCL's log and cos are
+     * not correctly rounded, so backends compute it with this Java code).
+     */
+    public static float normal(long seed, long stream, long i, float mean, float std) {
+        return Math.fma(std, toNormal(bits(seed, stream, 2 * i), bits(seed, stream, 2 * i + 1)), mean);
+    }
+
+    /** Fills {@code out[from..to)} so that element i holds {@link #normal normal(seed, stream, i, mean, std)}. */
+    public static void fillNormal(float[] out, int from, int to, long seed, long stream, float mean, float std) {
+        int k0 = (int) seed, k1 = (int) (seed >>> 32), s0 = (int) stream, s1 = (int) (stream >>> 32);
+        int i = from;
+        while (i < to) {
+            // Draws 2i and 2i+1 are words (2i) & 3 and (2i+1) & 3 of block i / 2: one block, two elements.
+            long blockIndex = (long) i >>> 1;
+            int[] w = block((int) blockIndex, (int) (blockIndex >>> 32), s0, s1, k0, k1);
+            for (int half = i & 1; half < 2 && i < to; half++, i++) {
+                out[i] = Math.fma(std, toNormal(w[2 * half], w[2 * half + 1]), mean);
+            }
+        }
+    }
+
+    /**
      * A 64-bit stream id for a purpose named by strings, e.g. {@code stream("task", "a", "init")}:
      * the first 8 bytes of the SHA-256 of the parts, each length-prefixed so that ("ab","c") and
      * ("a","bc") differ.
