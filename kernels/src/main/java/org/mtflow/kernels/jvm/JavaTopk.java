@@ -6,8 +6,10 @@ package org.mtflow.kernels.jvm;
  * above a number, and a threshold test {@code |x| ≥ t} never keeps it.
  */
 final class JavaTopk {
-    /** Elements per histogram task of the large-tensor threshold. */
-    private static final int TASK = 1 << 20;
+    /** Elements per histogram task of the large-tensor threshold (each task has its own histograms). */
+    private static final int TASK = 1 << 22;
+    /** Elements staged into L1 at a time by the histogram passes. */
+    private static final int STAGE = 2048;
     /** Up to this size the threshold runs as one small 8-bit-digit selection, no 384 KB histograms. */
     private static final int SMALL = 1 << 16;
 
@@ -30,10 +32,71 @@ final class JavaTopk {
             return Float.intBitsToFloat(kthLargest(keys, n, (int) k, new int[256]));
         }
         int tasks = (n + TASK - 1) / TASK;
-        boolean fork = true;
-        // Pass 1: histogram of the top 15 bits of the key (bits 30..16).
+        return thresholdByTwoPasses(par, x, k, tasks);
+    }
+
+    /**
+     * Two histogram passes: bits 30..16 of the key, then bits 15..0 within the chosen bucket. Each
+     * pass stages {@link #STAGE} elements at a time into an L1 array with System.arraycopy and runs
+     * the scalar loop there: the copy's wide loads stream memory well, a scalar loop reading memory
+     * directly ran 2.5× slower here (measured: 1.6 vs 0.65 ns per element for pass 1).
+     */
+    private static float thresholdByTwoPasses(Parallel par, float[] x, long k, int tasks) {
+        int n = x.length;
+        // Pass 1: histogram of bits 30..16 of |x|, straight from the bits (no NaN mapping in the hot
+        // loop: NaN and ∞ land in buckets ≥ 0x7f80, and if any is there the exact slow path runs).
         int[][] high = new int[tasks][];
-        par.forEach(tasks, fork, t -> {
+        par.forEach(tasks, true, t -> {
+            int[] h = new int[1 << 15];
+            float[] stage = new float[STAGE];
+            int hi = Math.min(n, t * TASK + TASK);
+            for (int s = t * TASK; s < hi; s += STAGE) {
+                int len = Math.min(STAGE, hi - s);
+                System.arraycopy(x, s, stage, 0, len);
+                for (int i = 0; i < len; i++) h[(Float.floatToRawIntBits(stage[i]) & 0x7fffffff) >>> 16]++;
+            }
+            high[t] = h;
+        });
+        int[] h1 = sum(high);
+        for (int b = 0x7f80; b < h1.length; b++) if (h1[b] != 0) return thresholdWithNonFinite(par, x, k, tasks);
+        long above = 0;
+        int bucket = h1.length - 1;
+        while (above + h1[bucket] < k) above += h1[bucket--];
+        return Float.intBitsToFloat(bucket << 16 | lowBits(par, x, tasks, bucket, k - above));
+    }
+
+    /**
+     * Pass 2: among the elements whose key has the high bits {@code prefix}, the low 16 bits of the
+     * {@code need}-th largest. The filter is one compare, nearly never true: a well-predicted branch.
+     */
+    private static int lowBits(Parallel par, float[] x, int tasks, int prefix, long need) {
+        int n = x.length;
+        int[][] low = new int[tasks][];
+        par.forEach(tasks, true, t -> {
+            int[] h = new int[1 << 16];
+            float[] stage = new float[STAGE];
+            int hi = Math.min(n, t * TASK + TASK);
+            for (int s = t * TASK; s < hi; s += STAGE) {
+                int len = Math.min(STAGE, hi - s);
+                System.arraycopy(x, s, stage, 0, len);
+                for (int i = 0; i < len; i++) {
+                    int kk = Float.floatToRawIntBits(stage[i]) & 0x7fffffff;
+                    if (kk >>> 16 == prefix) h[kk & 0xffff]++;
+                }
+            }
+            low[t] = h;
+        });
+        int[] h2 = sum(low);
+        int l = h2.length - 1;
+        while (h2[l] < need) need -= h2[l--];
+        return l;
+    }
+
+    /** The same selection with NaN mapped to magnitude 0 in both passes: for tensors holding NaN or ∞. */
+    private static float thresholdWithNonFinite(Parallel par, float[] x, long k, int tasks) {
+        int n = x.length;
+        int[][] high = new int[tasks][];
+        par.forEach(tasks, true, t -> {
             int[] h = new int[1 << 15];
             int hi = Math.min(n, t * TASK + TASK);
             for (int i = t * TASK; i < hi; i++) h[key(x[i]) >>> 16]++;
@@ -43,10 +106,10 @@ final class JavaTopk {
         long above = 0;
         int bucket = h1.length - 1;
         while (above + h1[bucket] < k) above += h1[bucket--];
-        // Pass 2: within that bucket, histogram of the low 16 bits.
         int prefix = bucket;
+        long need = k - above;
         int[][] low = new int[tasks][];
-        par.forEach(tasks, fork, t -> {
+        par.forEach(tasks, true, t -> {
             int[] h = new int[1 << 16];
             int hi = Math.min(n, t * TASK + TASK);
             for (int i = t * TASK; i < hi; i++) {
@@ -56,7 +119,6 @@ final class JavaTopk {
             low[t] = h;
         });
         int[] h2 = sum(low);
-        long need = k - above;
         int l = h2.length - 1;
         while (h2[l] < need) need -= h2[l--];
         return Float.intBitsToFloat(prefix << 16 | l);
