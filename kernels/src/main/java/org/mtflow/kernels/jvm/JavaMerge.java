@@ -47,13 +47,13 @@ final class JavaMerge {
                     float u1 = live > 1 ? 1f : 0f, u2 = live > 2 ? 1f : 0f, u3 = live > 3 ? 1f : 0f;
                     boolean first = g == 0;
                     if (count) {
-                        if (first) {
-                            for (int i = lo; i < hi; i++) {
-                                out[i] = sgn(x0[i]) + u1 * sgn(x1[i]) + u2 * sgn(x2[i]) + u3 * sgn(x3[i]);
-                            }
-                        } else {
-                            for (int i = lo; i < hi; i++) {
-                                out[i] += sgn(x0[i]) + u1 * sgn(x1[i]) + u2 * sgn(x2[i]) + u3 * sgn(x3[i]);
+                        // One input per loop: four sign steps in one loop body kept C2 from vectorizing it.
+                        for (int j = k; j < k + live; j++) {
+                            float[] xj = xs[j];
+                            if (j == 0) {
+                                for (int i = lo; i < hi; i++) out[i] = sgn(xj[i]);
+                            } else {
+                                for (int i = lo; i < hi; i++) out[i] += sgn(xj[i]);
                             }
                         }
                     } else if (first) {
@@ -135,11 +135,22 @@ final class JavaMerge {
         return positive(a0 * s) + u1 * positive(a1 * s) + u2 * positive(a2 * s) + u3 * positive(a3 * s);
     }
 
-    /** {@code mask = |a| ≥ t ? 1 : 0} (NaN elements give 0). */
+    /**
+     * {@code mask = |a| ≥ t ? 1 : 0} (NaN elements give 0), branch-free: {@code 1 − positive(t − |a|)}
+     * (t − |a| is 0 only when they are equal, gradual underflow guarantees it), so C2 vectorizes it;
+     * a NaN element gives NaN there and is fixed to 0 by a second, nearly always idle, loop. t = NaN
+     * or +∞ (where ∞ − ∞ is NaN) take the plain comparison.
+     */
     static void maskAtLeast(Parallel par, float[] x, float t, float[] mask) {
+        boolean plain = t != t || t == Float.POSITIVE_INFINITY;
         par.forEachBlock(mask.length, blk -> {
             int lo = blk * BLOCK, hi = Math.min(mask.length, lo + BLOCK);
-            for (int i = lo; i < hi; i++) mask[i] = Math.abs(x[i]) >= t ? 1f : 0f;
+            if (plain) {
+                for (int i = lo; i < hi; i++) mask[i] = Math.abs(x[i]) >= t ? 1f : 0f;
+                return;
+            }
+            for (int i = lo; i < hi; i++) mask[i] = 1f - positive(t - Math.abs(x[i]));
+            for (int i = lo; i < hi; i++) if (mask[i] != mask[i]) mask[i] = 0f;
         });
     }
 
@@ -153,9 +164,10 @@ final class JavaMerge {
         int k0 = (int) seed, k1 = (int) (seed >>> 32), s0 = (int) stream, s1 = (int) (stream >>> 32);
         par.forEach(Parallel.blocks(out.length), out.length >= Parallel.MIN_PARALLEL_ELEMENTS / 16, blk -> {
             int lo = blk * BLOCK, hi = Math.min(out.length, lo + BLOCK); // BLOCK is a multiple of 4
-            for (int b = lo; b < hi; b += 4) {
-                int[] w = Philox.block(b >>> 2, 0, s0, s1, k0, k1);
-                for (int j = 0; j < 4 && b + j < hi; j++) {
+            int[] w = new int[16];
+            for (int b = lo; b < hi; b += 16) { // blocks start at multiples of 16
+                Philox.block4(b >>> 2, s0, s1, k0, k1, w);
+                for (int j = 0; j < 16 && b + j < hi; j++) {
                     out[b + j] = (w[j] >>> 8) >= threshold ? x[b + j] * scale : 0f;
                 }
             }
@@ -163,13 +175,14 @@ final class JavaMerge {
     }
 
     /**
-     * SLERP of flat vectors: θ from the cosine (dot and norms by the backend's reductions); where
+     * SLERP of flat vectors: θ from the cosine (dot and norms in one double pass); where
      * |cos θ| > 0.9995, or either vector is all zeros, linear interpolation. The coefficients are
      * computed in double, rounded to float, and {@code out = fma(cb, b, ca·a)}.
      */
     static void slerp(Parallel par, float[] a, float[] b, float t, float[] out) {
-        double na = Math.sqrt(JavaReduce.sumSquares(par, a)), nb = Math.sqrt(JavaReduce.sumSquares(par, b));
-        double cos = na == 0 || nb == 0 ? 1 : JavaReduce.dot(par, a, b) / (na * nb);
+        double[] s = JavaReduce.squaresAndDot(par, a, b);
+        double na = Math.sqrt(s[0]), nb = Math.sqrt(s[1]);
+        double cos = na == 0 || nb == 0 ? 1 : s[2] / (na * nb);
         double ca, cb;
         if (Math.abs(cos) > 0.9995) {
             ca = 1 - (double) t;

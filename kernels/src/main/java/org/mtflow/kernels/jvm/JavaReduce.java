@@ -4,27 +4,38 @@ import static org.mtflow.kernels.jvm.Parallel.BLOCK;
 
 /**
  * Reductions, row softmax and the fused softmax + cross-entropy. Sums follow the backend's rule:
- * each fixed block of {@link Parallel#BLOCK} elements is summed in float (four interleaved
+ * each fixed block of {@link Parallel#BLOCK} elements is summed in float (eight interleaved
  * accumulators, combined in a fixed order), the block sums in double in block order; so a result
  * is the same on any thread count. Row ops split rows into fixed row blocks the same way.
  */
 final class JavaReduce {
     private JavaReduce() {}
 
+    /** Elements staged into L1 at a time: scalar loops reading memory directly ran 2-3× slower here. */
+    private static final int STAGE = 2048;
+
     static double sum(Parallel par, float[] x) {
         double[] partial = new double[Parallel.blocks(x.length)];
         par.forEachBlock(x.length, blk -> {
             int lo = blk * BLOCK, hi = Math.min(x.length, lo + BLOCK);
-            float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f;
-            int i = lo;
-            for (; i + 3 < hi; i += 4) {
-                s0 += x[i];
-                s1 += x[i + 1];
-                s2 += x[i + 2];
-                s3 += x[i + 3];
+            float[] st = new float[STAGE];
+            float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f, s4 = 0f, s5 = 0f, s6 = 0f, s7 = 0f;
+            for (int c = lo; c < hi; c += STAGE) {
+                int len = Math.min(STAGE, hi - c), i = 0;
+                System.arraycopy(x, c, st, 0, len);
+                for (; i + 7 < len; i += 8) {
+                    s0 += st[i];
+                    s1 += st[i + 1];
+                    s2 += st[i + 2];
+                    s3 += st[i + 3];
+                    s4 += st[i + 4];
+                    s5 += st[i + 5];
+                    s6 += st[i + 6];
+                    s7 += st[i + 7];
+                }
+                for (; i < len; i++) s0 += st[i];
             }
-            for (; i < hi; i++) s0 += x[i];
-            partial[blk] = (s0 + s1) + (s2 + s3);
+            partial[blk] = ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
         });
         return total(partial);
     }
@@ -33,16 +44,24 @@ final class JavaReduce {
         double[] partial = new double[Parallel.blocks(x.length)];
         par.forEachBlock(x.length, blk -> {
             int lo = blk * BLOCK, hi = Math.min(x.length, lo + BLOCK);
-            float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f;
-            int i = lo;
-            for (; i + 3 < hi; i += 4) {
-                s0 += Math.abs(x[i]);
-                s1 += Math.abs(x[i + 1]);
-                s2 += Math.abs(x[i + 2]);
-                s3 += Math.abs(x[i + 3]);
+            float[] st = new float[STAGE];
+            float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f, s4 = 0f, s5 = 0f, s6 = 0f, s7 = 0f;
+            for (int c = lo; c < hi; c += STAGE) {
+                int len = Math.min(STAGE, hi - c), i = 0;
+                System.arraycopy(x, c, st, 0, len);
+                for (; i + 7 < len; i += 8) {
+                    s0 += Math.abs(st[i]);
+                    s1 += Math.abs(st[i + 1]);
+                    s2 += Math.abs(st[i + 2]);
+                    s3 += Math.abs(st[i + 3]);
+                    s4 += Math.abs(st[i + 4]);
+                    s5 += Math.abs(st[i + 5]);
+                    s6 += Math.abs(st[i + 6]);
+                    s7 += Math.abs(st[i + 7]);
+                }
+                for (; i < len; i++) s0 += Math.abs(st[i]);
             }
-            for (; i < hi; i++) s0 += Math.abs(x[i]);
-            partial[blk] = (s0 + s1) + (s2 + s3);
+            partial[blk] = ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
         });
         return total(partial);
     }
@@ -52,17 +71,26 @@ final class JavaReduce {
         double[] partial = new double[Parallel.blocks(x.length)];
         par.forEachBlock(x.length, blk -> {
             int lo = blk * BLOCK, hi = Math.min(x.length, lo + BLOCK);
-            double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-            int i = lo;
-            for (; i + 3 < hi; i += 4) {
-                double v0 = x[i], v1 = x[i + 1], v2 = x[i + 2], v3 = x[i + 3];
-                s0 = Math.fma(v0, v0, s0);
-                s1 = Math.fma(v1, v1, s1);
-                s2 = Math.fma(v2, v2, s2);
-                s3 = Math.fma(v3, v3, s3);
+            float[] st = new float[STAGE];
+            double s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
+            for (int c = lo; c < hi; c += STAGE) {
+                int len = Math.min(STAGE, hi - c), i = 0;
+                System.arraycopy(x, c, st, 0, len);
+                for (; i + 7 < len; i += 8) {
+                    double v0 = st[i], v1 = st[i + 1], v2 = st[i + 2], v3 = st[i + 3];
+                    double v4 = st[i + 4], v5 = st[i + 5], v6 = st[i + 6], v7 = st[i + 7];
+                    s0 = Math.fma(v0, v0, s0);
+                    s1 = Math.fma(v1, v1, s1);
+                    s2 = Math.fma(v2, v2, s2);
+                    s3 = Math.fma(v3, v3, s3);
+                    s4 = Math.fma(v4, v4, s4);
+                    s5 = Math.fma(v5, v5, s5);
+                    s6 = Math.fma(v6, v6, s6);
+                    s7 = Math.fma(v7, v7, s7);
+                }
+                for (; i < len; i++) s0 = Math.fma((double) st[i], st[i], s0);
             }
-            for (; i < hi; i++) s0 = Math.fma((double) x[i], x[i], s0);
-            partial[blk] = (s0 + s1) + (s2 + s3);
+            partial[blk] = ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
         });
         return total(partial);
     }
@@ -72,18 +100,68 @@ final class JavaReduce {
         double[] partial = new double[Parallel.blocks(x.length)];
         par.forEachBlock(x.length, blk -> {
             int lo = blk * BLOCK, hi = Math.min(x.length, lo + BLOCK);
-            float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f;
-            int i = lo;
-            for (; i + 3 < hi; i += 4) {
-                s0 = Math.fma(x[i], y[i], s0);
-                s1 = Math.fma(x[i + 1], y[i + 1], s1);
-                s2 = Math.fma(x[i + 2], y[i + 2], s2);
-                s3 = Math.fma(x[i + 3], y[i + 3], s3);
+            float[] sx = new float[STAGE], sy = new float[STAGE];
+            float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f, s4 = 0f, s5 = 0f, s6 = 0f, s7 = 0f;
+            for (int c = lo; c < hi; c += STAGE) {
+                int len = Math.min(STAGE, hi - c), i = 0;
+                System.arraycopy(x, c, sx, 0, len);
+                System.arraycopy(y, c, sy, 0, len);
+                for (; i + 7 < len; i += 8) {
+                    s0 = Math.fma(sx[i], sy[i], s0);
+                    s1 = Math.fma(sx[i + 1], sy[i + 1], s1);
+                    s2 = Math.fma(sx[i + 2], sy[i + 2], s2);
+                    s3 = Math.fma(sx[i + 3], sy[i + 3], s3);
+                    s4 = Math.fma(sx[i + 4], sy[i + 4], s4);
+                    s5 = Math.fma(sx[i + 5], sy[i + 5], s5);
+                    s6 = Math.fma(sx[i + 6], sy[i + 6], s6);
+                    s7 = Math.fma(sx[i + 7], sy[i + 7], s7);
+                }
+                for (; i < len; i++) s0 = Math.fma(sx[i], sy[i], s0);
             }
-            for (; i < hi; i++) s0 = Math.fma(x[i], y[i], s0);
-            partial[blk] = (s0 + s1) + (s2 + s3);
+            partial[blk] = ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
         });
         return total(partial);
+    }
+
+    /**
+     * {Σ a², Σ b², Σ a·b} in one pass, each in double within a block and across blocks in order
+     * (SLERP needs all three; one pass reads a and b once instead of three times).
+     */
+    static double[] squaresAndDot(Parallel par, float[] x, float[] y) {
+        int blocks = Parallel.blocks(x.length);
+        double[] partial = new double[3 * blocks];
+        par.forEachBlock(x.length, blk -> {
+            int lo = blk * BLOCK, hi = Math.min(x.length, lo + BLOCK);
+            float[] sx = new float[STAGE], sy = new float[STAGE];
+            double xx0 = 0, xx1 = 0, yy0 = 0, yy1 = 0, xy0 = 0, xy1 = 0;
+            for (int c = lo; c < hi; c += STAGE) {
+                int len = Math.min(STAGE, hi - c), i = 0;
+                System.arraycopy(x, c, sx, 0, len);
+                System.arraycopy(y, c, sy, 0, len);
+                for (; i + 1 < len; i += 2) {
+                    double a0 = sx[i], b0 = sy[i], a1 = sx[i + 1], b1 = sy[i + 1];
+                    xx0 = Math.fma(a0, a0, xx0);
+                    yy0 = Math.fma(b0, b0, yy0);
+                    xy0 = Math.fma(a0, b0, xy0);
+                    xx1 = Math.fma(a1, a1, xx1);
+                    yy1 = Math.fma(b1, b1, yy1);
+                    xy1 = Math.fma(a1, b1, xy1);
+                }
+                for (; i < len; i++) {
+                    double a0 = sx[i], b0 = sy[i];
+                    xx0 = Math.fma(a0, a0, xx0);
+                    yy0 = Math.fma(b0, b0, yy0);
+                    xy0 = Math.fma(a0, b0, xy0);
+                }
+            }
+            partial[3 * blk] = xx0 + xx1;
+            partial[3 * blk + 1] = yy0 + yy1;
+            partial[3 * blk + 2] = xy0 + xy1;
+        });
+        double[] t = new double[3];
+        for (int blk = 0; blk < blocks; blk++)
+            for (int j = 0; j < 3; j++) t[j] += partial[3 * blk + j];
+        return t;
     }
 
     private static double total(double[] partial) {
@@ -97,9 +175,20 @@ final class JavaReduce {
         float[] partial = new float[Parallel.blocks(x.length)];
         par.forEachBlock(x.length, blk -> {
             int lo = blk * BLOCK, hi = Math.min(x.length, lo + BLOCK);
-            float m = Float.NEGATIVE_INFINITY;
-            for (int i = lo; i < hi; i++) m = Math.max(m, x[i]);
-            partial[blk] = m;
+            float[] st = new float[STAGE];
+            float m0 = Float.NEGATIVE_INFINITY, m1 = m0, m2 = m0, m3 = m0;
+            for (int c = lo; c < hi; c += STAGE) {
+                int len = Math.min(STAGE, hi - c), i = 0;
+                System.arraycopy(x, c, st, 0, len);
+                for (; i + 3 < len; i += 4) {
+                    m0 = Math.max(m0, st[i]);
+                    m1 = Math.max(m1, st[i + 1]);
+                    m2 = Math.max(m2, st[i + 2]);
+                    m3 = Math.max(m3, st[i + 3]);
+                }
+                for (; i < len; i++) m0 = Math.max(m0, st[i]);
+            }
+            partial[blk] = Math.max(Math.max(m0, m1), Math.max(m2, m3));
         });
         float m = Float.NEGATIVE_INFINITY;
         for (float p : partial) m = Math.max(m, p);
