@@ -256,8 +256,9 @@ public interface TensorOps extends AutoCloseable {
 
     /**
      * DARE's drop-and-rescale: element i is kept with probability 1 − p, decided by Philox draw i of
-     * (seed, stream) — {@code keep ⇔ (bits >>> 8) ≥ round(p · 2^24)} — and rescaled by 1/(1 − p);
-     * dropped elements become 0. Exact: the same elements drop on every backend.
+     * (seed, stream) — {@code keep ⇔ (bits >>> 8) ≥ Math.round(p · 2^24)} — and rescaled by 1/(1 − p),
+     * as {@code a · s} with the float {@code s = 1f / (1f − p)}; dropped elements become 0. Exact: the
+     * same elements drop, with the same values, on every backend.
      */
     default void dropAndRescale(Tensor a, float p, long seed, long stream, Tensor out) {
         throw new UnsupportedOperationException("TEMPORARY: " + name() + " lacks this op");
@@ -292,8 +293,9 @@ public interface TensorOps extends AutoCloseable {
     }
 
     /**
-     * Element i = a normal draw (Box–Muller over draws 2i and 2i+1 of (seed, stream)). Exact: every
-     * backend computes it in Java, because OpenCL's log/cos/sqrt are not correctly rounded.
+     * Element i = a normal draw (Box–Muller over draws 2i and 2i+1 of (seed, stream)), defined bit for
+     * bit by {@link org.mtflow.kernels.random.Philox#normal}. Exact: every backend computes it with that
+     * Java code, because OpenCL's log/cos/sqrt are not correctly rounded.
      */
     default void normal(long seed, long stream, float mean, float std, Tensor out) {
         throw new UnsupportedOperationException("TEMPORARY: " + name() + " lacks this op");
