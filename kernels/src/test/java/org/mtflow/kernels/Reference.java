@@ -146,6 +146,38 @@ public final class Reference {
         return mx + Math.log(s) - x[base + label];
     }
 
+    // ---------------------------------------------------------------- optimizers (PyTorch's formulas)
+
+    /** One SGD step on double state: g = grad + wd·p; v = μ·v + g; p −= lr·(nesterov ? g + μ·v : v). */
+    public static void sgdStep(double[] p, float[] grad, double[] v, double lr, double mu, double wd, boolean nesterov) {
+        for (int i = 0; i < p.length; i++) {
+            double g = grad[i] + wd * p[i];
+            v[i] = mu * v[i] + g;
+            p[i] -= lr * (nesterov ? g + mu * v[i] : v[i]);
+        }
+    }
+
+    /** One AdamW step (t from 1) on double state, as torch.optim.AdamW. */
+    public static void adamWStep(double[] p, float[] grad, double[] m, double[] v, double lr, double b1, double b2,
+                                 double eps, double wd, int t) {
+        double bc1 = 1 - Math.pow(b1, t), bc2 = 1 - Math.pow(b2, t);
+        for (int i = 0; i < p.length; i++) {
+            double g = grad[i];
+            p[i] -= lr * wd * p[i];
+            m[i] = b1 * m[i] + (1 - b1) * g;
+            v[i] = b2 * v[i] + (1 - b2) * g * g;
+            p[i] -= lr * (m[i] / bc1) / (Math.sqrt(v[i] / bc2) + eps);
+        }
+    }
+
+    /** Column sums in double. */
+    public static double[] columnSums(float[] x, int rows, int cols) {
+        double[] s = new double[cols];
+        for (int r = 0; r < rows; r++)
+            for (int c = 0; c < cols; c++) s[c] += x[r * cols + c];
+        return s;
+    }
+
     // ---------------------------------------------------------------- merging
 
     /** The k-th largest |x| by sorting (k ≥ n: 0; k = 0: +∞). */
@@ -168,6 +200,47 @@ public final class Reference {
             for (int i = 0; i < Math.min(k, cols); i++) mask[base + order[i]] = 1f;
         }
         return mask;
+    }
+
+    /** Σ_k x_k[i] in double. */
+    public static double[] sumOver(Tensor[] xs, int n) {
+        double[] s = new double[n];
+        for (Tensor x : xs)
+            for (int i = 0; i < n; i++) s[i] += x.data()[i];
+        return s;
+    }
+
+    /** Σ_k sign(x_k[i]): the votes of a COUNT election. */
+    public static double[] votes(Tensor[] xs, int n) {
+        double[] s = new double[n];
+        for (Tensor x : xs)
+            for (int i = 0; i < n; i++) s[i] += Math.signum(x.data()[i]);
+        return s;
+    }
+
+    /**
+     * Disjoint merge in double: over the x_k that are non-zero with the sign of a non-zero s[i], their
+     * sum or mean ({@code out[0]}), and how many agreed ({@code out[1]}), and Σ|x_k| of those ({@code out[2]}).
+     */
+    public static double[][] disjointMerge(Tensor[] xs, float[] sign, boolean mean) {
+        int n = sign.length;
+        double[][] out = new double[3][n];
+        for (int i = 0; i < n; i++) {
+            double s = Math.signum(sign[i]), sum = 0, abs = 0;
+            int count = 0;
+            for (Tensor x : xs) {
+                double v = x.data()[i];
+                if (v != 0 && s != 0 && Math.signum(v) == s) {
+                    sum += v;
+                    abs += Math.abs(v);
+                    count++;
+                }
+            }
+            out[0][i] = count == 0 ? 0 : mean ? sum / count : sum;
+            out[1][i] = count;
+            out[2][i] = abs;
+        }
+        return out;
     }
 
     /** mergekit's slerp on flat vectors, in double. */
