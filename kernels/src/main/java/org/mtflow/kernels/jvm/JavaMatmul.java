@@ -22,7 +22,7 @@ final class JavaMatmul {
     static final int NB = 512;
     /** Rows of B (k-steps) per block, a multiple of Q: a B block (KB × NB) stays in L2 while C strips pass. */
     static final int KB = 255;
-    /** Rows of C per task, a multiple of R. */
+    /** Rows of C per task at most, a multiple of R (fewer when m is small, to give every thread work). */
     static final int MB = 60;
     /** Rows of C per strip and k-steps per inner loop of {@link #kernel6x3}. */
     private static final int R = 6, Q = 3;
@@ -50,10 +50,15 @@ final class JavaMatmul {
             int panel = task / kBlocks, kb = task % kBlocks;
             packB(b, tb, k, n, panel, kb, packed[panel]);
         });
-        int rowBlocks = (m + MB - 1) / MB;
+        // Rows per task: ~4 tasks per thread when m is small. Any split gives the same bits: a task
+        // only decides who computes an element, not how.
+        int mb = Math.min(MB, Math.max(R, (m + 4 * par.threads() * R - 1) / (4 * par.threads() * R) * R));
+        int rowBlocks = (m + mb - 1) / mb;
         par.forEach(rowBlocks * panels, fork, task -> {
             int rb = task / panels, panel = task % panels;
-            tile(a, ta, packed[panel], c, m, k, n, rb * MB, Math.min(m, rb * MB + MB), panel * NB);
+            int i0 = rb * mb, i1 = Math.min(m, i0 + mb), j0 = panel * NB;
+            if (n - j0 >= NB) tileFull(a, ta, packed[panel], c, m, k, n, i0, i1, j0);
+            else tileNarrow(a, ta, packed[panel], c, m, k, n, i0, i1, j0);
         });
     }
 
@@ -72,12 +77,17 @@ final class JavaMatmul {
         }
     }
 
-    /** Rows [i0, i1) × columns [j0, j0 + w) of C, from all of k. */
-    private static void tile(float[] a, boolean ta, float[][] bRows, float[] c, int m, int k, int n, int i0, int i1,
-                             int j0) {
-        int w = Math.min(NB, n - j0);
+    /**
+     * Rows [i0, i1) × the full-width panel at column j0 ({@link #NB} columns) of C, from all of k.
+     * {@link #tileNarrow} is the same code for narrower panels, kept apart (and calling its own
+     * kernels) so that each has its own profile and compilation: sharing one, a JVM that first ran
+     * many narrow products (an MLP's 128- and 10-column layers) compiled the inner loop for short
+     * trips and left later 1024³ products scalar at ~30 GFLOP/s.
+     */
+    private static void tileFull(float[] a, boolean ta, float[][] bRows, float[] c, int m, int k, int n, int i0, int i1,
+                                 int j0) {
         int rows = i1 - i0, paddedRows = (rows + R - 1) / R * R;
-        float[][] acc = new float[paddedRows][w];
+        float[][] acc = new float[paddedRows][NB];
         // A's values for one strip and one k-block, k-major: aPack[(p - p0) * R + r] = op(A)[i + r][p].
         float[] aPack = new float[KB * R];
         for (int p0 = 0; p0 < k; p0 += KB) {
@@ -87,16 +97,45 @@ final class JavaMatmul {
                 float[] c0 = acc[s], c1 = acc[s + 1], c2 = acc[s + 2], c3 = acc[s + 3], c4 = acc[s + 4], c5 = acc[s + 5];
                 int e = 0;
                 for (int p = 0; p < kq; p += Q, e += Q * R) {
-                    kernel6x3(c0, c1, c2, c3, c4, c5, bRows[p0 + p], bRows[p0 + p + 1], bRows[p0 + p + 2], w,
-                            aPack[e], aPack[e + 6], aPack[e + 12],
-                            aPack[e + 1], aPack[e + 7], aPack[e + 13],
-                            aPack[e + 2], aPack[e + 8], aPack[e + 14],
-                            aPack[e + 3], aPack[e + 9], aPack[e + 15],
-                            aPack[e + 4], aPack[e + 10], aPack[e + 16],
-                            aPack[e + 5], aPack[e + 11], aPack[e + 17]);
+                    kernel6x3(c0, c1, c2, c3, c4, c5, bRows[p0 + p], bRows[p0 + p + 1], bRows[p0 + p + 2], NB,
+                            aPack[e], aPack[e + 6], aPack[e + 12], aPack[e + 1], aPack[e + 7], aPack[e + 13],
+                            aPack[e + 2], aPack[e + 8], aPack[e + 14], aPack[e + 3], aPack[e + 9], aPack[e + 15],
+                            aPack[e + 4], aPack[e + 10], aPack[e + 16], aPack[e + 5], aPack[e + 11], aPack[e + 17]);
                 }
                 for (int p = kq; p < kw; p++, e += R) {
-                    kernel6x1(c0, c1, c2, c3, c4, c5, bRows[p0 + p], w,
+                    kernel6x1(c0, c1, c2, c3, c4, c5, bRows[p0 + p], NB,
+                            aPack[e], aPack[e + 1], aPack[e + 2], aPack[e + 3], aPack[e + 4], aPack[e + 5]);
+                }
+            }
+        }
+        for (int s = 0; s < rows; s++) System.arraycopy(acc[s], 0, c, (i0 + s) * n + j0, NB);
+    }
+
+    /**
+     * {@link #tileFull} for a panel narrower than {@link #NB} (the last one, or all when n < NB).
+     * Known weakness: whether C2 vectorizes this one depends on what the JVM ran first (measured: a
+     * 256³ product at 74 GFLOP/s in a fresh JVM, 20 after many 64×784×128 ones).
+     */
+    private static void tileNarrow(float[] a, boolean ta, float[][] bRows, float[] c, int m, int k, int n, int i0,
+                                   int i1, int j0) {
+        int w = n - j0;
+        int rows = i1 - i0, paddedRows = (rows + R - 1) / R * R;
+        float[][] acc = new float[paddedRows][w];
+        float[] aPack = new float[KB * R];
+        for (int p0 = 0; p0 < k; p0 += KB) {
+            int p1 = Math.min(k, p0 + KB), kw = p1 - p0, kq = kw - kw % Q;
+            for (int s = 0; s < paddedRows; s += R) {
+                packA(a, ta, m, k, i0 + s, Math.min(R, rows - s), p0, kw, aPack);
+                float[] c0 = acc[s], c1 = acc[s + 1], c2 = acc[s + 2], c3 = acc[s + 3], c4 = acc[s + 4], c5 = acc[s + 5];
+                int e = 0;
+                for (int p = 0; p < kq; p += Q, e += Q * R) {
+                    kernel6x3Narrow(c0, c1, c2, c3, c4, c5, bRows[p0 + p], bRows[p0 + p + 1], bRows[p0 + p + 2], w,
+                            aPack[e], aPack[e + 6], aPack[e + 12], aPack[e + 1], aPack[e + 7], aPack[e + 13],
+                            aPack[e + 2], aPack[e + 8], aPack[e + 14], aPack[e + 3], aPack[e + 9], aPack[e + 15],
+                            aPack[e + 4], aPack[e + 10], aPack[e + 16], aPack[e + 5], aPack[e + 11], aPack[e + 17]);
+                }
+                for (int p = kq; p < kw; p++, e += R) {
+                    kernel6x1Narrow(c0, c1, c2, c3, c4, c5, bRows[p0 + p], w,
                             aPack[e], aPack[e + 1], aPack[e + 2], aPack[e + 3], aPack[e + 4], aPack[e + 5]);
                 }
             }
@@ -138,9 +177,39 @@ final class JavaMatmul {
         }
     }
 
+    /** {@link #kernel6x3} for {@link #tileNarrow}: the same loop, its own profile. */
+    private static void kernel6x3Narrow(float[] c0, float[] c1, float[] c2, float[] c3, float[] c4, float[] c5,
+                                        float[] b0, float[] b1, float[] b2, int w,
+                                        float a00, float a01, float a02, float a10, float a11, float a12,
+                                        float a20, float a21, float a22, float a30, float a31, float a32,
+                                        float a40, float a41, float a42, float a50, float a51, float a52) {
+        for (int j = 0; j < w; j++) {
+            float x0 = b0[j], x1 = b1[j], x2 = b2[j];
+            c0[j] = Math.fma(a02, x2, Math.fma(a01, x1, Math.fma(a00, x0, c0[j])));
+            c1[j] = Math.fma(a12, x2, Math.fma(a11, x1, Math.fma(a10, x0, c1[j])));
+            c2[j] = Math.fma(a22, x2, Math.fma(a21, x1, Math.fma(a20, x0, c2[j])));
+            c3[j] = Math.fma(a32, x2, Math.fma(a31, x1, Math.fma(a30, x0, c3[j])));
+            c4[j] = Math.fma(a42, x2, Math.fma(a41, x1, Math.fma(a40, x0, c4[j])));
+            c5[j] = Math.fma(a52, x2, Math.fma(a51, x1, Math.fma(a50, x0, c5[j])));
+        }
+    }
+
     /** One k-step for 6 rows: the k remainder. */
     private static void kernel6x1(float[] c0, float[] c1, float[] c2, float[] c3, float[] c4, float[] c5,
                                   float[] b0, int w, float a0, float a1, float a2, float a3, float a4, float a5) {
+        for (int j = 0; j < w; j++) {
+            float x = b0[j];
+            c0[j] = Math.fma(a0, x, c0[j]);
+            c1[j] = Math.fma(a1, x, c1[j]);
+            c2[j] = Math.fma(a2, x, c2[j]);
+            c3[j] = Math.fma(a3, x, c3[j]);
+            c4[j] = Math.fma(a4, x, c4[j]);
+            c5[j] = Math.fma(a5, x, c5[j]);
+        }
+    }
+    /** {@link #kernel6x1} for {@link #tileNarrow}. */
+    private static void kernel6x1Narrow(float[] c0, float[] c1, float[] c2, float[] c3, float[] c4, float[] c5,
+                                        float[] b0, int w, float a0, float a1, float a2, float a3, float a4, float a5) {
         for (int j = 0; j < w; j++) {
             float x = b0[j];
             c0[j] = Math.fma(a0, x, c0[j]);
