@@ -31,9 +31,7 @@ public interface TensorOps extends AutoCloseable {
      * gradient), A·Bᵀ (backprop's input gradient), Aᵀ·Bᵀ. a, b and out are rank 2; out must not alias
      * a or b. Relative error ‖out − ref‖/‖ref‖ below 1e-5 against a float64 product.
      */
-    default void matmul(Tensor a, boolean transposeA, Tensor b, boolean transposeB, Tensor out) {
-        throw new UnsupportedOperationException("TEMPORARY: " + name() + " lacks this op");
-    }
+    void matmul(Tensor a, boolean transposeA, Tensor b, boolean transposeB, Tensor out);
 
     /** {@code out = a · b} for a [m,k] and b [k,n]. */
     default void matmul(Tensor a, Tensor b, Tensor out) {
@@ -41,91 +39,57 @@ public interface TensorOps extends AutoCloseable {
     }
 
     /** {@code out[r, c] = x[r, c] + bias[c]}: bias has as many elements as x has columns. */
-    default void addBias(Tensor x, Tensor bias, Tensor out) {
-        throw new UnsupportedOperationException("TEMPORARY: " + name() + " lacks this op");
-    }
+    void addBias(Tensor x, Tensor bias, Tensor out);
 
     /** {@code out[c] = Σ_r x[r, c]}: the column sums (a bias gradient). out has x's column count. */
-    default void sumRows(Tensor x, Tensor out) {
-        throw new UnsupportedOperationException("TEMPORARY: " + name() + " lacks this op");
-    }
+    void sumRows(Tensor x, Tensor out);
 
     /** {@code a[i, j] += alpha · x[i] · y[j]}: rank-1 update of a [len(x), len(y)]. */
-    default void outerAccumulate(float alpha, Tensor x, Tensor y, Tensor a) {
-        throw new UnsupportedOperationException("TEMPORARY: " + name() + " lacks this op");
-    }
+    void outerAccumulate(float alpha, Tensor x, Tensor y, Tensor a);
 
     // ---------------------------------------------------------------- elementwise (exact)
 
     /** {@code out = a + b}. Exact. */
-    default void add(Tensor a, Tensor b, Tensor out) {
-        throw new UnsupportedOperationException("TEMPORARY: " + name() + " lacks this op");
-    }
+    void add(Tensor a, Tensor b, Tensor out);
 
     /** {@code out = a − b}. Exact. */
-    default void sub(Tensor a, Tensor b, Tensor out) {
-        throw new UnsupportedOperationException("TEMPORARY: " + name() + " lacks this op");
-    }
+    void sub(Tensor a, Tensor b, Tensor out);
 
     /** {@code out = a ⊙ b}. Exact. */
-    default void mul(Tensor a, Tensor b, Tensor out) {
-        throw new UnsupportedOperationException("TEMPORARY: " + name() + " lacks this op");
-    }
+    void mul(Tensor a, Tensor b, Tensor out);
 
     /** {@code out = s · a}. Exact. */
-    default void scale(Tensor a, float s, Tensor out) {
-        throw new UnsupportedOperationException("TEMPORARY: " + name() + " lacks this op");
-    }
+    void scale(Tensor a, float s, Tensor out);
 
     /** {@code y = alpha · x + y}, computed as {@code fma(alpha, x, y)}. Exact. */
-    default void axpy(float alpha, Tensor x, Tensor y) {
-        throw new UnsupportedOperationException("TEMPORARY: " + name() + " lacks this op");
-    }
+    void axpy(float alpha, Tensor x, Tensor y);
 
     /** {@code out = Math.min(Math.max(a, lo), hi)} (NaN stays NaN). Exact. */
-    default void clamp(Tensor a, float lo, float hi, Tensor out) {
-        throw new UnsupportedOperationException("TEMPORARY: " + name() + " lacks this op");
-    }
+    void clamp(Tensor a, float lo, float hi, Tensor out);
 
     /** {@code out = Math.signum(a)}: 1, −1, or 0 for ±0 (the zero keeps its sign; NaN stays NaN). Exact. */
-    default void sign(Tensor a, Tensor out) {
-        throw new UnsupportedOperationException("TEMPORARY: " + name() + " lacks this op");
-    }
+    void sign(Tensor a, Tensor out);
 
     /** {@code out = |a|}: the sign bit cleared (NaN included). Exact. */
-    default void abs(Tensor a, Tensor out) {
-        throw new UnsupportedOperationException("TEMPORARY: " + name() + " lacks this op");
-    }
+    void abs(Tensor a, Tensor out);
 
     /** {@code out = Math.max(a, 0f)}: NaN stays NaN, −0 becomes +0. Exact. */
-    default void relu(Tensor a, Tensor out) {
-        throw new UnsupportedOperationException("TEMPORARY: " + name() + " lacks this op");
-    }
+    void relu(Tensor a, Tensor out);
 
     /** {@code gradIn = gradOut where x > 0, else 0}. Exact. */
-    default void reluBackward(Tensor x, Tensor gradOut, Tensor gradIn) {
-        throw new UnsupportedOperationException("TEMPORARY: " + name() + " lacks this op");
-    }
+    void reluBackward(Tensor x, Tensor gradOut, Tensor gradIn);
 
     /** GELU, tanh form: {@code 0.5·a·(1 + tanh(√(2/π)·(a + 0.044715·a³)))}. Float tolerance. */
-    default void gelu(Tensor a, Tensor out) {
-        throw new UnsupportedOperationException("TEMPORARY: " + name() + " lacks this op");
-    }
+    void gelu(Tensor a, Tensor out);
 
     /** {@code gradIn = gradOut · gelu'(x)} for the tanh form. Float tolerance. */
-    default void geluBackward(Tensor x, Tensor gradOut, Tensor gradIn) {
-        throw new UnsupportedOperationException("TEMPORARY: " + name() + " lacks this op");
-    }
+    void geluBackward(Tensor x, Tensor gradOut, Tensor gradIn);
 
     /** Fills {@code out} with {@code value}. Exact. */
-    default void fill(Tensor out, float value) {
-        throw new UnsupportedOperationException("TEMPORARY: " + name() + " lacks this op");
-    }
+    void fill(Tensor out, float value);
 
     /** {@code out = a}. Exact. */
-    default void copy(Tensor a, Tensor out) {
-        throw new UnsupportedOperationException("TEMPORARY: " + name() + " lacks this op");
-    }
+    void copy(Tensor a, Tensor out);
 
     // ---------------------------------------------------------------- casts (exact)
 
@@ -133,21 +97,15 @@ public interface TensorOps extends AutoCloseable {
      * Encodes float32 values as 16-bit floats, round to nearest even (NaN stays NaN, overflow goes
      * to infinity): {@code out[offset + i]} holds element i. Exact.
      */
-    default void encodeHalf(Tensor a, HalfType type, short[] out, int offset) {
-        throw new UnsupportedOperationException("TEMPORARY: " + name() + " lacks this op");
-    }
+    void encodeHalf(Tensor a, HalfType type, short[] out, int offset);
 
     /** Decodes 16-bit floats {@code in[offset + i]} into element i of {@code out}. Exact. */
-    default void decodeHalf(short[] in, int offset, HalfType type, Tensor out) {
-        throw new UnsupportedOperationException("TEMPORARY: " + name() + " lacks this op");
-    }
+    void decodeHalf(short[] in, int offset, HalfType type, Tensor out);
 
     // ---------------------------------------------------------------- reductions
 
     /** Σ a. */
-    default double sum(Tensor a) {
-        throw new UnsupportedOperationException("TEMPORARY: " + name() + " lacks this op");
-    }
+    double sum(Tensor a);
 
     /** Σ a / n (NaN for an empty tensor). */
     default double mean(Tensor a) {
@@ -155,33 +113,23 @@ public interface TensorOps extends AutoCloseable {
     }
 
     /** The largest element (−∞ for an empty tensor; NaN when any element is NaN). Exact. */
-    default float max(Tensor a) {
-        throw new UnsupportedOperationException("TEMPORARY: " + name() + " lacks this op");
-    }
+    float max(Tensor a);
 
     /**
      * For each row of a [rows, cols], the index of its largest element (the first on ties): a scan
      * from column 0 that moves only on a strictly greater element, so NaN never wins (but column 0).
      * Exact.
      */
-    default void argmaxRows(Tensor a, int[] out) {
-        throw new UnsupportedOperationException("TEMPORARY: " + name() + " lacks this op");
-    }
+    void argmaxRows(Tensor a, int[] out);
 
     /** Σ |a|. */
-    default double norm1(Tensor a) {
-        throw new UnsupportedOperationException("TEMPORARY: " + name() + " lacks this op");
-    }
+    double norm1(Tensor a);
 
     /** √(Σ a²). */
-    default double norm2(Tensor a) {
-        throw new UnsupportedOperationException("TEMPORARY: " + name() + " lacks this op");
-    }
+    double norm2(Tensor a);
 
     /** Σ a ⊙ b. */
-    default double dot(Tensor a, Tensor b) {
-        throw new UnsupportedOperationException("TEMPORARY: " + name() + " lacks this op");
-    }
+    double dot(Tensor a, Tensor b);
 
     /** a·b / (‖a‖ ‖b‖), 0 when either is all zeros. */
     default double cosine(Tensor a, Tensor b) {
@@ -190,18 +138,14 @@ public interface TensorOps extends AutoCloseable {
     }
 
     /** Softmax of each row of a [rows, cols] (max-subtracted, so large logits do not overflow). */
-    default void softmaxRows(Tensor a, Tensor out) {
-        throw new UnsupportedOperationException("TEMPORARY: " + name() + " lacks this op");
-    }
+    void softmaxRows(Tensor a, Tensor out);
 
     /**
      * Fused softmax + cross-entropy over the rows of logits [rows, classes] with integer labels:
      * returns the mean loss {@code −(1/rows) Σ_r log softmax(logits_r)[labels[r]]}, and when
      * {@code grad} is not null writes its gradient {@code (softmax − onehot) / rows}.
      */
-    default double softmaxCrossEntropy(Tensor logits, int[] labels, Tensor grad) {
-        throw new UnsupportedOperationException("TEMPORARY: " + name() + " lacks this op");
-    }
+    double softmaxCrossEntropy(Tensor logits, int[] labels, Tensor grad);
 
     // ---------------------------------------------------------------- optimizer steps (fused)
 
@@ -209,20 +153,16 @@ public interface TensorOps extends AutoCloseable {
      * SGD with momentum (PyTorch semantics): {@code g = grad + wd·p; v = μ·v + g;
      * p −= lr · (nesterov ? g + μ·v : v)}. Updates param and velocity in place.
      */
-    default void sgdMomentum(Tensor param, Tensor grad, Tensor velocity, float lr, float momentum, float weightDecay,
-                     boolean nesterov) {
-        throw new UnsupportedOperationException("TEMPORARY: " + name() + " lacks this op");
-    }
+    void sgdMomentum(Tensor param, Tensor grad, Tensor velocity, float lr, float momentum, float weightDecay,
+                     boolean nesterov);
 
     /**
      * Adam with decoupled weight decay (AdamW; weightDecay 0 is Adam): {@code p −= lr·wd·p;
      * m = β1·m + (1−β1)·g; v = β2·v + (1−β2)·g²; p −= lr · (m / (1−β1^t)) / (√(v / (1−β2^t)) + ε)},
      * {@code step} = t counted from 1. Updates param, m and v in place.
      */
-    default void adamW(Tensor param, Tensor grad, Tensor m, Tensor v, float lr, float beta1, float beta2, float eps,
-               float weightDecay, int step) {
-        throw new UnsupportedOperationException("TEMPORARY: " + name() + " lacks this op");
-    }
+    void adamW(Tensor param, Tensor grad, Tensor m, Tensor v, float lr, float beta1, float beta2, float eps,
+               float weightDecay, int step);
 
     // ---------------------------------------------------------------- merging primitives
 
@@ -231,59 +171,45 @@ public interface TensorOps extends AutoCloseable {
      * (and any ties with the k-th). O(n): a radix histogram over the float bits of |x|, never a
      * sort. k ≥ n gives 0 (keep all); k = 0 gives +∞ (keep none). Exact.
      */
-    default float topkThreshold(Tensor a, long k) {
-        throw new UnsupportedOperationException("TEMPORARY: " + name() + " lacks this op");
-    }
+    float topkThreshold(Tensor a, long k);
 
     /** {@code mask = |a| ≥ threshold ? 1 : 0}. Exact. */
-    default void maskAtLeast(Tensor a, float threshold, Tensor mask) {
-        throw new UnsupportedOperationException("TEMPORARY: " + name() + " lacks this op");
-    }
+    void maskAtLeast(Tensor a, float threshold, Tensor mask);
 
     /**
      * TIES sign election over task vectors of one shape: SUM elects {@code sign(Σ_k x_k)} (the sign
      * of the total mass), COUNT elects {@code sign(Σ_k sign(x_k))} (the majority). Writes +1, −1 or 0.
      * Exact for COUNT; SUM's total is float tolerance, so its sign is exact except at near-zero sums.
      */
-    default void electSign(Tensor[] xs, SignElection mode, Tensor out) {
-        throw new UnsupportedOperationException("TEMPORARY: " + name() + " lacks this op");
-    }
+    void electSign(Tensor[] xs, SignElection mode, Tensor out);
 
     /**
      * Disjoint merge: for each element, over the x_k that are non-zero and agree with
      * {@code sign} (sign ≠ 0), their sum, or their mean when {@code mean}; 0 where none agree.
      * With a mask of ones this is the plain masked sum/mean over K task vectors.
      */
-    default void disjointMerge(Tensor[] xs, Tensor sign, boolean mean, Tensor out) {
-        throw new UnsupportedOperationException("TEMPORARY: " + name() + " lacks this op");
-    }
+    void disjointMerge(Tensor[] xs, Tensor sign, boolean mean, Tensor out);
 
     /**
      * DARE's drop-and-rescale: element i is kept with probability 1 − p, decided by Philox draw i of
-     * (seed, stream) — {@code keep ⇔ (bits >>> 8) ≥ round(p · 2^24)} — and rescaled:
-     * {@code a · (1f / (1f − p))} in float; dropped elements become 0. Exact: the same elements drop,
-     * with the same values, on every backend.
+     * (seed, stream) — {@code keep ⇔ (bits >>> 8) ≥ Math.round(p · 2^24)} — and rescaled by 1/(1 − p),
+     * as {@code a · s} with the float {@code s = 1f / (1f − p)}; dropped elements become 0. Exact: the
+     * same elements drop, with the same values, on every backend.
      */
-    default void dropAndRescale(Tensor a, float p, long seed, long stream, Tensor out) {
-        throw new UnsupportedOperationException("TEMPORARY: " + name() + " lacks this op");
-    }
+    void dropAndRescale(Tensor a, float p, long seed, long stream, Tensor out);
 
     /**
      * Spherical interpolation between a and b as flat vectors: {@code sin((1−t)θ)/sin θ · a +
      * sin(tθ)/sin θ · b} where θ is the angle between them; linear interpolation when they are
      * (nearly) colinear, |cos θ| > 0.9995. Float tolerance.
      */
-    default void slerp(Tensor a, Tensor b, float t, Tensor out) {
-        throw new UnsupportedOperationException("TEMPORARY: " + name() + " lacks this op");
-    }
+    void slerp(Tensor a, Tensor b, float t, Tensor out);
 
     /**
      * Per-row rank mask: in each row of a [rows, cols], 1 for the k elements of largest |x| (ties go
      * to the lower column index), 0 elsewhere. Exact.
      */
-    default void rowTopkMask(Tensor a, int k, Tensor mask) {
-        throw new UnsupportedOperationException("TEMPORARY: " + name() + " lacks this op");
-    }
+    void rowTopkMask(Tensor a, int k, Tensor mask);
 
     // ---------------------------------------------------------------- random (exact)
 
@@ -292,17 +218,14 @@ public interface TensorOps extends AutoCloseable {
      * {@link org.mtflow.kernels.random.Philox#toUniform}, i.e. {@code min(fma(hi − lo, u, lo),
      * nextDown(hi))} with u = (bits >>> 8)·2⁻²⁴ — an fma, so no compiler can round it differently. Exact.
      */
-    default void uniform(long seed, long stream, float lo, float hi, Tensor out) {
-        throw new UnsupportedOperationException("TEMPORARY: " + name() + " lacks this op");
-    }
+    void uniform(long seed, long stream, float lo, float hi, Tensor out);
 
     /**
-     * Element i = a normal draw (Box–Muller over draws 2i and 2i+1 of (seed, stream)). Exact: every
-     * backend computes it in Java, because OpenCL's log/cos/sqrt are not correctly rounded.
+     * Element i = a normal draw (Box–Muller over draws 2i and 2i+1 of (seed, stream)), defined bit for
+     * bit by {@link org.mtflow.kernels.random.Philox#normal}. Exact: every backend computes it with that
+     * Java code, because OpenCL's log/cos/sqrt are not correctly rounded.
      */
-    default void normal(long seed, long stream, float mean, float std, Tensor out) {
-        throw new UnsupportedOperationException("TEMPORARY: " + name() + " lacks this op");
-    }
+    void normal(long seed, long stream, float mean, float std, Tensor out);
 
     // ---------------------------------------------------------------- allocating conveniences
 

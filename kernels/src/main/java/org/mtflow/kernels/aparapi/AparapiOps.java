@@ -229,8 +229,7 @@ public final class AparapiOps implements TensorOps {
 
     @Override
     public synchronized void addBias(Tensor x, Tensor bias, Tensor out) {
-        Shapes.requireSame(x, out);
-        Shapes.requireColumnVector(x, bias, "bias");
+        Shapes.requireBias(x, bias, out);
         if (out.size() == 0) return;
         if (!onDevice("addBias", out.size(), ELEMENTWISE_MIN, row, rowShape())) {
             small.addBias(x, bias, out);
@@ -243,7 +242,7 @@ public final class AparapiOps implements TensorOps {
 
     @Override
     public synchronized void sumRows(Tensor x, Tensor out) {
-        Shapes.requireColumnVector(x, out, "sumRows output");
+        Shapes.requireColumnSums(x, out);
         int rows = x.rows(), cols = x.cols();
         if (out.size() == 0) return;
         if (rows == 0) {
@@ -431,7 +430,7 @@ public final class AparapiOps implements TensorOps {
     @Override
     public synchronized void encodeHalf(Tensor a, HalfType type, short[] out, int offset) {
         Objects.requireNonNull(type, "type");
-        Shapes.requireRange(out.length, offset, a.size(), "encodeHalf output");
+        Shapes.requireHalfRange(a.size(), out, offset);
         if (a.size() == 0) return;
         if (!onDevice("encodeHalf " + type, a.size(), castMin(type), cast, streamShape())) {
             small.encodeHalf(a, type, out, offset);
@@ -443,7 +442,7 @@ public final class AparapiOps implements TensorOps {
     @Override
     public synchronized void decodeHalf(short[] in, int offset, HalfType type, Tensor out) {
         Objects.requireNonNull(type, "type");
-        Shapes.requireRange(in.length, offset, out.size(), "decodeHalf input");
+        Shapes.requireHalfRange(out.size(), in, offset);
         if (out.size() == 0) return;
         if (!onDevice("decodeHalf " + type, out.size(), castMin(type), cast, streamShape())) {
             small.decodeHalf(in, offset, type, out);
@@ -523,7 +522,7 @@ public final class AparapiOps implements TensorOps {
 
     @Override
     public synchronized void argmaxRows(Tensor a, int[] out) {
-        Shapes.requireRowCount(a, out, "argmaxRows output");
+        Shapes.requireRowOutput(a, out);
         if (out.length == 0) return;
         if (a.cols() == 0) throw new IllegalArgumentException("argmaxRows of rows with no columns: " + a);
         if (!onDevice("argmaxRows", a.size(), ARGMAX_MIN, row, rowShape())) {
@@ -548,15 +547,8 @@ public final class AparapiOps implements TensorOps {
 
     @Override
     public synchronized double softmaxCrossEntropy(Tensor logits, int[] labels, Tensor grad) {
-        Shapes.requireRowCount(logits, labels, "labels");
-        if (grad != null) Shapes.requireSame(logits, grad);
-        int rows = logits.rows(), cols = logits.cols();
-        for (int r = 0; r < rows; r++) {
-            if (labels[r] < 0 || labels[r] >= cols) {
-                throw new IllegalArgumentException("label " + labels[r] + " of row " + r + " is not a class of "
-                        + cols);
-            }
-        }
+        Shapes.requireLabels(logits, labels, grad);
+        int rows = logits.rows();
         if (rows == 0) return Double.NaN;
         if (!onDevice("softmaxCrossEntropy", logits.size(), SOFTMAX_MIN, row, rowShape())) {
             return small.softmaxCrossEntropy(logits, labels, grad);
@@ -833,8 +825,7 @@ public final class AparapiOps implements TensorOps {
     }
 
     private static void requireTaskVectors(Tensor[] xs, Tensor out) {
-        if (xs.length == 0) throw new IllegalArgumentException("no task vectors");
-        Shapes.requireAllSame(out, xs);
+        Shapes.requireMerge(xs, out);
     }
 
     /** One launch for up to eight task vectors; more take a launch per eight, carrying sums in scratch. */
@@ -865,7 +856,7 @@ public final class AparapiOps implements TensorOps {
     @Override
     public synchronized void dropAndRescale(Tensor a, float p, long seed, long stream, Tensor out) {
         Shapes.requireSame(a, out);
-        Shapes.requireProbability(p, "drop probability");
+        Shapes.requireProbability(p);
         if (out.size() == 0) return;
         if (!onDevice("dropAndRescale", out.size(), RANDOM_MIN, merge, streamShape() + ", Philox in-kernel")) {
             small.dropAndRescale(a, p, seed, stream, out);
@@ -901,6 +892,7 @@ public final class AparapiOps implements TensorOps {
 
     @Override
     public synchronized void uniform(long seed, long stream, float lo, float hi, Tensor out) {
+        Shapes.requireRange(lo, hi);
         if (out.size() == 0) return;
         if (!onDevice("uniform", out.size(), RANDOM_MIN, random, streamShape() + ", Philox in-kernel")) {
             small.uniform(seed, stream, lo, hi, out);

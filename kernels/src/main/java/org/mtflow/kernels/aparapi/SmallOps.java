@@ -509,4 +509,9 @@ final class SmallOps implements TensorOps {
     public void uniform(long seed, long stream, float lo, float hi, Tensor out) {
         Philox.fillUniform(out.data(), seed, stream, 0, lo, hi);
     }
+
+    @Override
+    public void normal(long seed, long stream, float mean, float std, Tensor out) {
+        Philox.fillNormal(out.data(), 0, out.size(), seed, stream, mean, std);
+    }
 }

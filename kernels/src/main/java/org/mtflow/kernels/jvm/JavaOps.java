@@ -1,127 +1,309 @@
 package org.mtflow.kernels.jvm;
 
-import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.RecursiveAction;
-import java.util.Arrays;
-import java.util.function.IntConsumer;
+import static org.mtflow.kernels.jvm.Parallel.BLOCK;
+
 import org.mtflow.kernels.Shapes;
 import org.mtflow.kernels.Tensor;
 import org.mtflow.kernels.TensorOps;
+import org.mtflow.kernels.random.Philox;
 
 /**
  * The plain-Java backend: the reference for every other backend and the path for machines
  * without OpenCL. Work is split into fixed blocks whose boundaries do not depend on the thread
- * count, so results are identical on any number of threads.
+ * count, so results are identical on any number of threads; small work runs on the calling thread.
+ * The op families live in package-private classes: {@link JavaMatmul}, {@link JavaLinear},
+ * {@link JavaElementwise}, {@link JavaReduce}, {@link JavaOptim}, {@link JavaMerge},
+ * {@link JavaTopk}. Run the JVM with {@code -XX:LoopUnrollLimit=250}, or C2 leaves the matmul and
+ * several elementwise loops scalar.
+ *
+ * <p>Where {@link TensorOps} leaves a detail open, this backend defines it:
+ * <ul>
+ *   <li>Sums (sum, norm1, dot) add each block of {@link Parallel#BLOCK} elements in float, the
+ *       blocks in double; norm2 adds squares in double throughout (float squares overflow above
+ *       1.8e19); sumRows adds each column in double.</li>
+ *   <li>sign is {@link Math#signum(float)} (−0 stays −0). argmaxRows counts NaN as the largest
+ *       value, and gives −1 for a row without columns.</li>
+ *   <li>topkThreshold and rowTopkMask rank NaN as a magnitude of 0.</li>
+ *   <li>electSign writes +0 (never −0) where the election is void; SUM adds in input order.</li>
+ *   <li>dropAndRescale: threshold {@code Math.round(p·2^24)} (half up), scale the float
+ *       {@code 1f / (1f − p)}, kept element {@code x·scale}, dropped element +0; p outside [0,1] is
+ *       an IllegalArgumentException.</li>
+ *   <li>normal: {@link Philox#normal}; uniform: {@link Philox#toUniform}, with lo < hi required.</li>
+ *   <li>softmaxRows and softmaxCrossEntropy work in place (out, grad may alias the logits).</li>
+ * </ul>
  */
 public final class JavaOps implements TensorOps {
-    /** Elements per block of elementwise and reduction work. */
-    static final int BLOCK = 1 << 14;
-    /** Rows of C computed by one matmul task. */
-    private static final int ROW_BLOCK = 16;
-
-    private final ForkJoinPool pool;
-    private final int threads;
+    private final Parallel par;
 
     public JavaOps(int threads) {
-        if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
-        this.threads = threads;
-        this.pool = new ForkJoinPool(threads);
+        this.par = new Parallel(threads);
     }
 
-    public int threads() { return threads; }
+    public int threads() { return par.threads(); }
 
     @Override
     public String name() { return "java"; }
 
+    // ---------------------------------------------------------------- linear algebra
+
     @Override
-    public void matmul(Tensor a, Tensor b, Tensor out) {
-        Shapes.requireMatmul(a, b, out);
-        int m = a.dim(0), k = a.dim(1), n = b.dim(1);
-        float[] av = a.data(), bv = b.data(), cv = out.data();
-        forEachBlock((m + ROW_BLOCK - 1) / ROW_BLOCK, blk -> {
-            int r0 = blk * ROW_BLOCK, r1 = Math.min(m, r0 + ROW_BLOCK);
-            for (int i = r0; i < r1; i++) {
-                int ci = i * n;
-                Arrays.fill(cv, ci, ci + n, 0f);
-                for (int p = 0; p < k; p++) {
-                    float aip = av[i * k + p];
-                    int bp = p * n;
-                    for (int j = 0; j < n; j++) {
-                        cv[ci + j] = Math.fma(aip, bv[bp + j], cv[ci + j]);
-                    }
-                }
-            }
-        });
+    public void matmul(Tensor a, boolean transposeA, Tensor b, boolean transposeB, Tensor out) {
+        Shapes.requireMatmul(a, transposeA, b, transposeB, out);
+        int m = out.dim(0), n = out.dim(1), k = a.dim(transposeA ? 0 : 1);
+        JavaMatmul.matmul(par, a.data(), transposeA, b.data(), transposeB, out.data(), m, k, n);
     }
+
+    @Override
+    public void addBias(Tensor x, Tensor bias, Tensor out) {
+        Shapes.requireBias(x, bias, out);
+        JavaLinear.addBias(par, x.data(), bias.data(), x.rows(), x.cols(), out.data());
+    }
+
+    @Override
+    public void sumRows(Tensor x, Tensor out) {
+        Shapes.requireColumnSums(x, out);
+        JavaLinear.sumRows(par, x.data(), x.rows(), x.cols(), out.data());
+    }
+
+    @Override
+    public void outerAccumulate(float alpha, Tensor x, Tensor y, Tensor a) {
+        Shapes.requireOuter(x, y, a);
+        JavaLinear.outerAccumulate(par, alpha, x.data(), y.data(), a.data());
+    }
+
+    // ---------------------------------------------------------------- elementwise
 
     @Override
     public void add(Tensor a, Tensor b, Tensor out) {
         Shapes.requireSame(a, b, out);
-        float[] x = a.data(), y = b.data(), z = out.data();
-        forEachBlock(blocks(z.length), blk -> {
-            int lo = blk * BLOCK, hi = Math.min(z.length, lo + BLOCK);
-            for (int i = lo; i < hi; i++) z[i] = x[i] + y[i];
-        });
+        JavaElementwise.add(par, a.data(), b.data(), out.data());
+    }
+
+    @Override
+    public void sub(Tensor a, Tensor b, Tensor out) {
+        Shapes.requireSame(a, b, out);
+        JavaElementwise.sub(par, a.data(), b.data(), out.data());
+    }
+
+    @Override
+    public void mul(Tensor a, Tensor b, Tensor out) {
+        Shapes.requireSame(a, b, out);
+        JavaElementwise.mul(par, a.data(), b.data(), out.data());
     }
 
     @Override
     public void scale(Tensor a, float s, Tensor out) {
         Shapes.requireSame(a, out);
-        float[] x = a.data(), z = out.data();
-        forEachBlock(blocks(z.length), blk -> {
-            int lo = blk * BLOCK, hi = Math.min(z.length, lo + BLOCK);
-            for (int i = lo; i < hi; i++) z[i] = s * x[i];
+        JavaElementwise.scale(par, a.data(), s, out.data());
+    }
+
+    @Override
+    public void axpy(float alpha, Tensor x, Tensor y) {
+        Shapes.requireSame(x, y);
+        JavaElementwise.axpy(par, alpha, x.data(), y.data());
+    }
+
+    @Override
+    public void clamp(Tensor a, float lo, float hi, Tensor out) {
+        Shapes.requireSame(a, out);
+        JavaElementwise.clamp(par, a.data(), lo, hi, out.data());
+    }
+
+    @Override
+    public void sign(Tensor a, Tensor out) {
+        Shapes.requireSame(a, out);
+        JavaElementwise.sign(par, a.data(), out.data());
+    }
+
+    @Override
+    public void abs(Tensor a, Tensor out) {
+        Shapes.requireSame(a, out);
+        JavaElementwise.abs(par, a.data(), out.data());
+    }
+
+    @Override
+    public void relu(Tensor a, Tensor out) {
+        Shapes.requireSame(a, out);
+        JavaElementwise.relu(par, a.data(), out.data());
+    }
+
+    @Override
+    public void reluBackward(Tensor x, Tensor gradOut, Tensor gradIn) {
+        Shapes.requireSame(x, gradOut, gradIn);
+        JavaElementwise.reluBackward(par, x.data(), gradOut.data(), gradIn.data());
+    }
+
+    @Override
+    public void gelu(Tensor a, Tensor out) {
+        Shapes.requireSame(a, out);
+        JavaElementwise.gelu(par, a.data(), out.data());
+    }
+
+    @Override
+    public void geluBackward(Tensor x, Tensor gradOut, Tensor gradIn) {
+        Shapes.requireSame(x, gradOut, gradIn);
+        JavaElementwise.geluBackward(par, x.data(), gradOut.data(), gradIn.data());
+    }
+
+    @Override
+    public void fill(Tensor out, float value) {
+        JavaElementwise.fill(par, out.data(), value);
+    }
+
+    @Override
+    public void copy(Tensor a, Tensor out) {
+        Shapes.requireSame(a, out);
+        JavaElementwise.copy(par, a.data(), out.data());
+    }
+
+    // ---------------------------------------------------------------- casts
+
+    @Override
+    public void encodeHalf(Tensor a, HalfType type, short[] out, int offset) {
+        Shapes.requireHalfRange(a.size(), out, offset);
+        JavaElementwise.encodeHalf(par, a.data(), type, out, offset);
+    }
+
+    @Override
+    public void decodeHalf(short[] in, int offset, HalfType type, Tensor out) {
+        Shapes.requireHalfRange(out.size(), in, offset);
+        JavaElementwise.decodeHalf(par, in, offset, type, out.data());
+    }
+
+    // ---------------------------------------------------------------- reductions
+
+    @Override
+    public double sum(Tensor a) { return JavaReduce.sum(par, a.data()); }
+
+    @Override
+    public float max(Tensor a) { return JavaReduce.max(par, a.data()); }
+
+    @Override
+    public void argmaxRows(Tensor a, int[] out) {
+        Shapes.requireRowOutput(a, out);
+        JavaReduce.argmaxRows(par, a.data(), a.rows(), a.cols(), out);
+    }
+
+    @Override
+    public double norm1(Tensor a) { return JavaReduce.norm1(par, a.data()); }
+
+    @Override
+    public double norm2(Tensor a) { return Math.sqrt(JavaReduce.sumSquares(par, a.data())); }
+
+    @Override
+    public double dot(Tensor a, Tensor b) {
+        Shapes.requireSame(a, b);
+        return JavaReduce.dot(par, a.data(), b.data());
+    }
+
+    @Override
+    public void softmaxRows(Tensor a, Tensor out) {
+        Shapes.requireSame(a, out);
+        JavaReduce.softmaxRows(par, a.data(), a.rows(), a.cols(), out.data());
+    }
+
+    @Override
+    public double softmaxCrossEntropy(Tensor logits, int[] labels, Tensor grad) {
+        Shapes.requireLabels(logits, labels, grad);
+        return JavaReduce.softmaxCrossEntropy(par, logits.data(), logits.rows(), logits.cols(), labels,
+                grad == null ? null : grad.data());
+    }
+
+    // ---------------------------------------------------------------- optimizer steps
+
+    @Override
+    public void sgdMomentum(Tensor param, Tensor grad, Tensor velocity, float lr, float momentum, float weightDecay,
+                            boolean nesterov) {
+        Shapes.requireSame(param, grad, velocity);
+        JavaOptim.sgdMomentum(par, param.data(), grad.data(), velocity.data(), lr, momentum, weightDecay, nesterov);
+    }
+
+    @Override
+    public void adamW(Tensor param, Tensor grad, Tensor m, Tensor v, float lr, float beta1, float beta2, float eps,
+                      float weightDecay, int step) {
+        Shapes.requireSame(param, grad, m);
+        Shapes.requireSame(param, v);
+        Shapes.requireStep(step);
+        JavaOptim.adamW(par, param.data(), grad.data(), m.data(), v.data(), lr, beta1, beta2, eps, weightDecay, step);
+    }
+
+    // ---------------------------------------------------------------- merging primitives
+
+    @Override
+    public float topkThreshold(Tensor a, long k) {
+        Shapes.requireNonNegative("k", k);
+        return JavaTopk.threshold(par, a.data(), k);
+    }
+
+    @Override
+    public void maskAtLeast(Tensor a, float threshold, Tensor mask) {
+        Shapes.requireSame(a, mask);
+        JavaMerge.maskAtLeast(par, a.data(), threshold, mask.data());
+    }
+
+    @Override
+    public void electSign(Tensor[] xs, SignElection mode, Tensor out) {
+        Shapes.requireMerge(xs, out);
+        JavaMerge.electSign(par, data(xs), mode, out.data());
+    }
+
+    @Override
+    public void disjointMerge(Tensor[] xs, Tensor sign, boolean mean, Tensor out) {
+        Shapes.requireMerge(xs, out);
+        Shapes.requireSame(sign, out);
+        if (sign.data() == out.data()) throw new IllegalArgumentException("disjointMerge output must not alias the sign");
+        JavaMerge.disjointMerge(par, data(xs), sign.data(), mean, out.data());
+    }
+
+    @Override
+    public void dropAndRescale(Tensor a, float p, long seed, long stream, Tensor out) {
+        Shapes.requireSame(a, out);
+        Shapes.requireProbability(p);
+        JavaMerge.dropAndRescale(par, a.data(), p, seed, stream, out.data());
+    }
+
+    @Override
+    public void slerp(Tensor a, Tensor b, float t, Tensor out) {
+        Shapes.requireSame(a, b, out);
+        JavaMerge.slerp(par, a.data(), b.data(), t, out.data());
+    }
+
+    @Override
+    public void rowTopkMask(Tensor a, int k, Tensor mask) {
+        Shapes.requireSame(a, mask);
+        Shapes.requireNonNegative("k", k);
+        if (a.data() == mask.data()) throw new IllegalArgumentException("rowTopkMask output must not alias the input");
+        JavaTopk.rowTopkMask(par, a.data(), a.rows(), a.cols(), k, mask.data());
+    }
+
+    private static float[][] data(Tensor[] xs) {
+        float[][] d = new float[xs.length][];
+        for (int i = 0; i < xs.length; i++) d[i] = xs[i].data();
+        return d;
+    }
+
+    // ---------------------------------------------------------------- random
+
+    @Override
+    public void uniform(long seed, long stream, float lo, float hi, Tensor out) {
+        Shapes.requireRange(lo, hi);
+        float[] z = out.data();
+        par.forEach(Parallel.blocks(z.length), z.length >= Parallel.MIN_PARALLEL_ELEMENTS / 16, blk -> {
+            int from = blk * BLOCK;
+            Philox.fillUniform(z, from, Math.min(z.length, from + BLOCK), seed, stream, lo, hi);
+        });
+    }
+
+    /** Element i is {@link Philox#normal(long, long, long, float, float) Philox.normal(seed, stream, i, mean, std)}. */
+    @Override
+    public void normal(long seed, long stream, float mean, float std, Tensor out) {
+        float[] z = out.data();
+        par.forEach(Parallel.blocks(z.length), z.length >= Parallel.MIN_PARALLEL_ELEMENTS / 64, blk -> {
+            int from = blk * BLOCK;
+            Philox.fillNormal(z, from, Math.min(z.length, from + BLOCK), seed, stream, mean, std);
         });
     }
 
     @Override
-    public double sum(Tensor a) {
-        float[] x = a.data();
-        double[] partial = new double[blocks(x.length)];
-        forEachBlock(partial.length, blk -> {
-            int lo = blk * BLOCK, hi = Math.min(x.length, lo + BLOCK);
-            float s = 0f;
-            for (int i = lo; i < hi; i++) s += x[i];
-            partial[blk] = s;
-        });
-        double total = 0;
-        for (double p : partial) total += p;
-        return total;
-    }
-
-    private static int blocks(int n) { return (n + BLOCK - 1) / BLOCK; }
-
-    /** Runs {@code body} for blocks 0..count-1 on the pool (inline when there is one block). */
-    private void forEachBlock(int count, IntConsumer body) {
-        if (count <= 1 || threads == 1) {
-            for (int i = 0; i < count; i++) body.accept(i);
-            return;
-        }
-        pool.invoke(new BlockRange(0, count, body));
-    }
-
-    /** Splits [lo, hi) in halves down to single blocks: no per-block task objects up front. */
-    private static final class BlockRange extends RecursiveAction {
-        private final int lo, hi;
-        private final IntConsumer body;
-
-        BlockRange(int lo, int hi, IntConsumer body) {
-            this.lo = lo;
-            this.hi = hi;
-            this.body = body;
-        }
-
-        @Override
-        protected void compute() {
-            if (hi - lo == 1) {
-                body.accept(lo);
-                return;
-            }
-            int mid = (lo + hi) >>> 1;
-            invokeAll(new BlockRange(lo, mid, body), new BlockRange(mid, hi, body));
-        }
-    }
-
-    @Override
-    public void close() { pool.shutdown(); }
+    public void close() { par.close(); }
 }

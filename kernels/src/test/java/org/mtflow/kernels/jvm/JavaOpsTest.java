@@ -1,18 +1,33 @@
 package org.mtflow.kernels.jvm;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+import org.mtflow.kernels.Reference;
+import org.mtflow.kernels.Tensor;
 import org.mtflow.kernels.TensorOps;
+import org.mtflow.kernels.TensorOps.SignElection;
 import org.mtflow.kernels.TensorOpsContract;
 
 class JavaOpsTest {
+    private static final long SEED = Long.getLong("mtflow.test.seed", System.nanoTime());
     private static final JavaOps ONE = new JavaOps(1);
     private static final JavaOps TWO = new JavaOps(2);
+    private static final JavaOps THREE = new JavaOps(3);
 
     @AfterAll
     static void close() {
         ONE.close();
         TWO.close();
+        THREE.close();
     }
 
     @Nested
@@ -25,5 +40,67 @@ class JavaOpsTest {
     class TwoThreads extends TensorOpsContract {
         @Override
         protected TensorOps ops() { return TWO; }
+    }
+
+    /** Fixed blocks: the same bits on 1, 2 and 3 threads, for the ops that reduce or split work. */
+    @Test
+    void resultsDoNotDependOnTheThreadCount() {
+        SplittableRandom rng = new SplittableRandom(SEED);
+        Tensor a = Reference.random(rng, 1_000_003), b = Reference.random(rng, 1_000_003);
+        Tensor x = Reference.random(rng, 300, 700), y = Reference.random(rng, 700, 500);
+        int[] labels = new int[300];
+        for (int r = 0; r < labels.length; r++) labels[r] = rng.nextInt(700);
+        Tensor[] xs = {a, b, Reference.random(rng, 1_000_003), Reference.random(rng, 1_000_003), Reference.random(rng, 1_000_003)};
+        List<Object> first = null;
+        for (JavaOps ops : new JavaOps[] {ONE, TWO, THREE}) {
+            List<Object> results = new ArrayList<>();
+            results.add(ops.sum(a));
+            results.add(ops.norm1(a));
+            results.add(ops.norm2(a));
+            results.add(ops.dot(a, b));
+            results.add(ops.topkThreshold(a, 12_345));
+            Tensor prod = Tensor.zeros(300, 500);
+            ops.matmul(x, y, prod);
+            results.add(bits(prod));
+            Tensor grad = Tensor.zeros(300, 700);
+            results.add(ops.softmaxCrossEntropy(x, labels, grad));
+            results.add(bits(grad));
+            Tensor cols = Tensor.zeros(700);
+            ops.sumRows(x, cols);
+            results.add(bits(cols));
+            Tensor merged = Tensor.zeros(1_000_003);
+            ops.electSign(xs, SignElection.SUM, merged);
+            results.add(bits(merged));
+            Tensor mean = Tensor.zeros(1_000_003);
+            ops.disjointMerge(xs, merged, true, mean);
+            results.add(bits(mean));
+            Tensor slerped = Tensor.zeros(1_000_003);
+            ops.slerp(a, b, 0.3f, slerped);
+            results.add(bits(slerped));
+            if (first == null) first = results;
+            else assertEquals(first, results, ops.threads() + " threads differ from 1 (seed " + SEED + ")");
+        }
+    }
+
+    private static List<Integer> bits(Tensor t) {
+        List<Integer> out = new ArrayList<>(t.size());
+        for (float v : t.data()) out.add(Float.floatToRawIntBits(v));
+        return out;
+    }
+
+    @Test
+    void smallWorkStaysOnTheCallingThread() {
+        // A tiny op must not need the pool: it still works after the pool is shut down.
+        JavaOps ops = new JavaOps(2);
+        ops.close();
+        Tensor a = Tensor.of(new float[] {1, 2, 3}, 3), out = Tensor.zeros(3);
+        ops.add(a, a, out);
+        assertArrayEquals(new float[] {2, 4, 6}, out.data());
+        Tensor c = Tensor.zeros(2, 2);
+        ops.matmul(Tensor.of(new float[] {1, 2, 3, 4}, 2, 2), Tensor.of(new float[] {1, 0, 0, 1}, 2, 2), c);
+        assertArrayEquals(new float[] {1, 2, 3, 4}, c.data());
+        assertEquals(6.0, ops.sum(a));
+        assertNotEquals(0, ops.topkThreshold(a, 1));
+        assertTrue(ops.max(a) == 3f);
     }
 }

@@ -69,4 +69,62 @@ class PhiloxTest {
         assertEquals(1f, Philox.toUniform(0, 1f, 3f));
         assertEquals(Math.fma(2f, Philox.toUnitFloat(0x12345678), -1f), Philox.toUniform(0x12345678, -1f, 1f));
     }
+
+    @Test
+    void rangeFillsDrawElementIAtIndexI() {
+        SplittableRandom rng = new SplittableRandom(SEED + 7);
+        long seed = rng.nextLong(), stream = rng.nextLong();
+        for (int[] range : new int[][] {{0, 1}, {0, 37}, {3, 4}, {5, 22}, {1001, 1010}}) {
+            float[] u = new float[range[1]], z = new float[range[1]];
+            java.util.Arrays.fill(u, Float.NaN);
+            java.util.Arrays.fill(z, Float.NaN);
+            Philox.fillUniform(u, range[0], range[1], seed, stream, -2f, 3f);
+            Philox.fillNormal(z, range[0], range[1], seed, stream, 0.5f, 2f);
+            for (int i = 0; i < range[1]; i++) {
+                if (i < range[0]) {
+                    assertTrue(Float.isNaN(u[i]) && Float.isNaN(z[i]), "element " + i + " before the range written");
+                    continue;
+                }
+                assertEquals(Philox.toUniform(Philox.bits(seed, stream, i), -2f, 3f), u[i], 0f, "uniform " + i + " (seed " + SEED + ")");
+                assertEquals(Philox.normal(seed, stream, i, 0.5f, 2f), z[i], 0f, "normal " + i + " (seed " + SEED + ")");
+            }
+        }
+    }
+
+    /** Box–Muller over draws 2i and 2i+1, from the formula, in double with StrictMath. */
+    @Test
+    void normalIsBoxMullerOverDraws2iAnd2iPlus1() {
+        SplittableRandom rng = new SplittableRandom(SEED + 8);
+        long seed = rng.nextLong(), stream = rng.nextLong();
+        for (int t = 0; t < 1000; t++) {
+            long i = t < 500 ? t : rng.nextLong(1L << 40);
+            int b1 = Philox.bits(seed, stream, 2 * i), b2 = Philox.bits(seed, stream, 2 * i + 1);
+            double u1 = (((long) b1 >>> 8 & 0xffffff) + 1) / 16777216.0, u2 = ((long) b2 >>> 8 & 0xffffff) / 16777216.0;
+            float z = (float) (StrictMath.sqrt(-2 * StrictMath.log(u1)) * StrictMath.cos(2 * Math.PI * u2));
+            assertEquals(z, Philox.toNormal(b1, b2), 0f, "z of element " + i);
+            assertEquals(Math.fma(1.5f, z, -3f), Philox.normal(seed, stream, i, -3f, 1.5f), 0f, "element " + i);
+        }
+        // The extremes: u1 = 2^-24 gives the largest |z|; u1 = 1 gives 0.
+        assertEquals((float) Math.sqrt(-2 * Math.log(0x1p-24)), Philox.toNormal(0, 0), 1e-6f);
+        assertEquals(0f, Philox.toNormal(-1, 0), 0f);
+    }
+
+    @Test
+    void normalMomentsAreStandard() {
+        int n = 1_000_000;
+        float[] z = new float[n];
+        Philox.fillNormal(z, 0, n, SEED, Philox.stream("test", "normal"), 0f, 1f);
+        double mean = 0, sq = 0, within1 = 0;
+        for (float v : z) {
+            mean += v;
+            sq += (double) v * v;
+            if (Math.abs(v) < 1) within1++;
+        }
+        mean /= n;
+        double var = sq / n - mean * mean;
+        // Standard errors: mean 0.001, variance 0.0014, P(|z|<1) 0.0005; bounds at > 6 of them.
+        assertEquals(0, mean, 0.006, "mean (seed " + SEED + ")");
+        assertEquals(1, var, 0.01, "variance (seed " + SEED + ")");
+        assertEquals(0.682689, within1 / n, 0.003, "P(|z| < 1) (seed " + SEED + ")");
+    }
 }
