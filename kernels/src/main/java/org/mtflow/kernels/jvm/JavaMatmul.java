@@ -146,13 +146,16 @@ final class JavaMatmul {
     /** op(A)[i + r][p0 + q] for r < live, q < kw into out[q * R + r]; rows past live are zeros. */
     private static void packA(float[] a, boolean ta, int m, int k, int i, int live, int p0, int kw, float[] out) {
         if (live < R) Arrays.fill(out, 0, kw * R, 0f);
-        for (int r = 0; r < live; r++) {
-            if (!ta) {
+        if (!ta) {
+            for (int r = 0; r < live; r++) {
                 int src = (i + r) * k + p0;
                 for (int q = 0; q < kw; q++) out[q * R + r] = a[src + q];
-            } else {
-                int src = p0 * m + i + r;
-                for (int q = 0; q < kw; q++) out[q * R + r] = a[src + q * m];
+            }
+        } else {
+            // Stored [k,m]: the strip's rows are adjacent in each stored row; one cache line per q.
+            for (int q = 0; q < kw; q++) {
+                int src = (p0 + q) * m + i;
+                for (int r = 0; r < live; r++) out[q * R + r] = a[src + r];
             }
         }
     }
