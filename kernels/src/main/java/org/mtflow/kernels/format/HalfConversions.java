@@ -1,5 +1,7 @@
 package org.mtflow.kernels.format;
 
+import org.mtflow.kernels.HalfFloats;
+
 /**
  * Scalar conversions between float32 and the 16-bit formats of checkpoints (IEEE binary16 "F16"
  * and bfloat16 "BF16"), plus the 8-bit float formats safetensors names. Float to 16-bit rounds to
@@ -7,78 +9,31 @@ package org.mtflow.kernels.format;
  * sign and the top payload bits, so every 16-bit pattern survives a trip through float32.
  *
  * <p>Works on bit patterns (ints), not on {@code float}s where it matters, so NaN payloads are not at
- * the mercy of the platform. Package-private: a public {@code HalfFloats} may replace it.
+ * the mercy of the platform.
  */
 final class HalfConversions {
     private HalfConversions() {}
 
+    // F16 and BF16 are HalfFloats's, shared with the kernels' casts: one definition of the bits.
+
     /** binary16 bits (low 16 bits of {@code h}) to float32, exactly. */
     static float halfToFloat(int h) {
-        return Float.intBitsToFloat(halfToFloatBits(h));
-    }
-
-    static int halfToFloatBits(int h) {
-        int sign = (h & 0x8000) << 16;
-        int exp = (h >>> 10) & 0x1F;
-        int mant = h & 0x3FF;
-        if (exp == 0x1F) return sign | 0x7F80_0000 | (mant << 13); // inf, NaN (payload kept)
-        if (exp != 0) return sign | ((exp + 112) << 23) | (mant << 13);
-        if (mant == 0) return sign;
-        // Subnormal: mant * 2^-24 is exact in float32 (a normal number there).
-        return sign | Float.floatToRawIntBits(mant * 0x1p-24f);
+        return HalfFloats.halfToFloat((short) h);
     }
 
     /** float32 to binary16 bits, round to nearest even. */
     static short floatToHalf(float f) {
-        return (short) floatBitsToHalf(Float.floatToRawIntBits(f));
-    }
-
-    static int floatBitsToHalf(int bits) {
-        int sign = (bits >>> 16) & 0x8000;
-        int abs = bits & 0x7FFF_FFFF;
-        if (abs >= 0x7F80_0000) {
-            if (abs == 0x7F80_0000) return sign | 0x7C00;
-            int h = sign | 0x7C00 | ((abs >>> 13) & 0x3FF);
-            // A payload only in the dropped low bits would read as infinity: keep it a (quiet) NaN.
-            return (h & 0x3FF) == 0 ? h | 0x200 : h;
-        }
-        if (abs >= 0x477F_F000) return sign | 0x7C00; // >= 65520 = halfway past the largest half: inf
-        if (abs >= 0x3880_0000) { // >= 2^-14: normal half
-            int h = ((abs >>> 23) - 112) << 10 | ((abs >>> 13) & 0x3FF);
-            int rest = abs & 0x1FFF;
-            if (rest > 0x1000 || (rest == 0x1000 && (h & 1) != 0)) h++; // a carry moves into the exponent
-            return sign | h;
-        }
-        if (abs <= 0x3300_0000) return sign; // <= 2^-25 (half of the least subnormal): rounds to zero
-        // Subnormal half: the value in units of 2^-24 is mant * 2^(exp - 126).
-        int exp = abs >>> 23; // 102..112
-        int mant = (abs & 0x7F_FFFF) | 0x80_0000;
-        int shift = 126 - exp; // 14..24
-        int h = mant >>> shift;
-        int rest = mant & ((1 << shift) - 1);
-        int halfway = 1 << (shift - 1);
-        if (rest > halfway || (rest == halfway && (h & 1) != 0)) h++;
-        return sign | h;
+        return HalfFloats.floatToHalf(f);
     }
 
     /** bfloat16 bits (low 16 bits of {@code b}) to float32, exactly. */
     static float bf16ToFloat(int b) {
-        return Float.intBitsToFloat((b & 0xFFFF) << 16);
+        return HalfFloats.bf16ToFloat((short) b);
     }
 
     /** float32 to bfloat16 bits, round to nearest even. */
     static short floatToBf16(float f) {
-        return (short) floatBitsToBf16(Float.floatToRawIntBits(f));
-    }
-
-    static int floatBitsToBf16(int bits) {
-        if ((bits & 0x7FFF_FFFF) > 0x7F80_0000) { // NaN
-            int b = bits >>> 16;
-            return (b & 0x7F) == 0 ? b | 0x40 : b;
-        }
-        // Adding 0x7FFF (+1 when the kept part is odd) carries exactly when rounding up is due;
-        // the largest floats carry into the exponent and become infinity, as they should.
-        return (bits + 0x7FFF + ((bits >>> 16) & 1)) >>> 16;
+        return HalfFloats.floatToBf16(f);
     }
 
     // 8-bit floats: decoded through tables, built once from the formats' definitions.

@@ -52,7 +52,9 @@ class HalfConversionsTest {
             } else {
                 assertEquals(Double.doubleToRawLongBits(ref), Double.doubleToRawLongBits(f), "half " + Integer.toHexString(h));
             }
-            assertEquals(h, HalfConversions.floatToHalf(f) & 0xFFFF, "round trip of half " + Integer.toHexString(h));
+            // A NaN comes back quiet (the kernels' casts define it so); every other pattern comes back as it was.
+            int back = Double.isNaN(ref) ? h | 0x200 : h;
+            assertEquals(back, HalfConversions.floatToHalf(f) & 0xFFFF, "round trip of half " + Integer.toHexString(h));
         }
     }
 
@@ -66,7 +68,8 @@ class HalfConversionsTest {
             } else {
                 assertEquals(Double.doubleToRawLongBits(ref), Double.doubleToRawLongBits(f), "bf16 " + Integer.toHexString(b));
             }
-            assertEquals(b, HalfConversions.floatToBf16(f) & 0xFFFF, "round trip of bf16 " + Integer.toHexString(b));
+            int back = Double.isNaN(ref) ? b | 0x40 : b;
+            assertEquals(back, HalfConversions.floatToBf16(f) & 0xFFFF, "round trip of bf16 " + Integer.toHexString(b));
         }
     }
 
