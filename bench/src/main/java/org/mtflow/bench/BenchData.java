@@ -1,6 +1,7 @@
 package org.mtflow.bench;
 
 import java.util.stream.IntStream;
+import org.mtflow.kernels.HalfFloats;
 
 /**
  * Benchmark inputs: uniform floats from a stateless hash of (seed, index), filled in parallel so
@@ -58,7 +59,7 @@ final class BenchData {
     static short[] encode(float[] a, boolean bf16) {
         short[] out = new short[a.length];
         chunks(a.length, (from, to) -> {
-            for (int i = from; i < to; i++) out[i] = bf16 ? HalfFloats.toBf16(a[i]) : HalfFloats.toF16(a[i]);
+            for (int i = from; i < to; i++) out[i] = bf16 ? HalfFloats.floatToBf16(a[i]) : HalfFloats.floatToHalf(a[i]);
         });
         return out;
     }

@@ -11,8 +11,7 @@ import org.mtflow.kernels.TensorOps;
  * @param op      the TensorOps method name, e.g. {@code matmul}
  * @param variant which form of it, e.g. {@code At*B} or {@code BF16}; {@code -} when there is one
  * @param kind    which figure is the headline and which target applies
- * @param method  the TensorOps method the op's default implementation lives in: while a backend
- *                still inherits it, "TEMPORARY" UnsupportedOperationExceptions are expected
+ * @param method  the TensorOps method the op exercises
  * @param model   the flop and byte model, in words, for --list and the README
  * @param label   the size as printed, from the size argument
  * @param prepare allocates and fills the inputs for one size

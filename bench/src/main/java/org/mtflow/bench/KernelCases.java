@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.stream.IntStream;
 import org.mtflow.bench.KernelCase.Kind;
 import org.mtflow.bench.KernelCase.Prepared;
+import org.mtflow.kernels.HalfFloats;
 import org.mtflow.kernels.Tensor;
 import org.mtflow.kernels.TensorOps;
 import org.mtflow.kernels.TensorOps.HalfType;
@@ -321,7 +322,7 @@ final class KernelCases {
             @Override
             void verify(Problems p) {
                 for (int i : samples(n, SAMPLES, 18)) {
-                    p.exact("out", i, out[i], bf16 ? HalfFloats.toBf16(a[i]) : HalfFloats.toF16(a[i]));
+                    p.exact("out", i, out[i], bf16 ? HalfFloats.floatToBf16(a[i]) : HalfFloats.floatToHalf(a[i]));
                 }
             }
         };
@@ -338,7 +339,7 @@ final class KernelCases {
             @Override
             void verify(Problems p) {
                 for (int i : samples(n, SAMPLES, 20)) {
-                    p.exact("out", i, out[i], bf16 ? HalfFloats.fromBf16(in[i]) : HalfFloats.fromF16(in[i]));
+                    p.exact("out", i, out[i], bf16 ? HalfFloats.bf16ToFloat(in[i]) : HalfFloats.halfToFloat(in[i]));
                 }
             }
         };

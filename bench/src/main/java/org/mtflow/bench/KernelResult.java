@@ -7,7 +7,7 @@ import java.util.Locale;
  *
  * @param device       device id ({@code jvm}, {@code opencl0}…)
  * @param backend      the backend's {@code TensorOps.name()}
- * @param backendClass the backend's class (for the smoke test's "still a TEMPORARY default?" check)
+ * @param backendClass the backend's class (which implementation ran)
  * @param kase         what was measured
  * @param size         the size as printed
  * @param status       whether there are figures, and why not
