@@ -12,11 +12,10 @@ rm -rf ./*/target/surefire-reports ./*/target/failsafe-reports
 mvn -B -Dstyle.color=never verify "$@"
 status=$?
 echo
-# Totals from the JUnit XML reports (awk only: a fresh machine may have no Python).
-for f in ./*/target/surefire-reports/TEST-*.xml ./*/target/failsafe-reports/TEST-*.xml; do
-  [ -f "$f" ] && grep -m1 -o '<testsuite [^>]*>' "$f"
-done | awk '
-  { for (i = 1; i <= NF; i++) if (split($i, kv, "=") == 2) { gsub(/[">]/, "", kv[2]); n[kv[1]] += kv[2] } }
-  END { printf "mtflow tests: %d run, %d failed, %d errors, %d skipped\n", n["tests"], n["failures"], n["errors"], n["skipped"] }'
+# Totals from the JUnit XML reports, one <testcase> per test (nested test classes share a file).
+cat ./*/target/surefire-reports/TEST-*.xml ./*/target/failsafe-reports/TEST-*.xml 2>/dev/null \
+  | grep -o '<testcase \|<failure\|<error\|<skipped' \
+  | awk '{ n[$1]++ } END { printf "mtflow tests: %d run, %d failed, %d errors, %d skipped\n",
+           n["<testcase"], n["<failure"], n["<error"], n["<skipped"] }'
 if [ $status -ne 0 ]; then echo "mtflow tests: FAILED (maven exit $status)"; else echo "mtflow tests: passed"; fi
 exit $status
