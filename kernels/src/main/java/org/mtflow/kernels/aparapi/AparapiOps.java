@@ -22,7 +22,7 @@ import org.mtflow.kernels.jvm.JavaOps;
  *
  * <p>Dispatch. Each op picks, per call, plain Java or a kernel, and the kernel's shape for the
  * device type: below a measured work size ({@code *_MIN} below) a launch costs more than the work
- * and the op runs on {@link SmallOps} (single-threaded loops that give the kernels' exact results).
+ * and the op runs on a single-threaded {@link JavaOps} (whose exact ops give the kernels' bits).
  * CPU devices (PoCL) get work-group size 1 and a few thousand contiguous elements per work-item;
  * GPU devices get one element per work-item (coalesced), strided reductions, atomics for histograms
  * and a local-memory tiled matmul. Every choice is logged once per op and variant at FINE on this
@@ -128,7 +128,7 @@ public final class AparapiOps implements TensorOps {
      * there, only slow).
      */
     AparapiOps(OpenCLDevice device, boolean gpuShapes) {
-        this(device, gpuShapes, new SmallOps());
+        this(device, gpuShapes, new JavaOps(1));
     }
 
     private AparapiOps(OpenCLDevice device, boolean gpuShapes, TensorOps small) {
@@ -740,7 +740,7 @@ public final class AparapiOps implements TensorOps {
             long need = k - atLeast[j + 1];
             if (total < TOPK_CANDIDATES_MIN) {
                 choose("topkThreshold", "opencl", "bracket candidates selected in plain Java");
-                return SmallOps.kthLargest(candidates, total, need);
+                return HostSteps.kthLargest(candidates, total, need);
             }
             choose("topkThreshold", "opencl", "bracket candidates selected by radix passes on the device");
             t.fromBits = 1;
@@ -869,7 +869,7 @@ public final class AparapiOps implements TensorOps {
         mk.out = out.data();
         mk.n = out.size();
         mk.chunk = chunk;
-        mk.threshold = SmallOps.dropThreshold(p);
+        mk.threshold = HostSteps.dropThreshold(p);
         mk.scale = 1f / (1f - p);
         mk.setKey(seed, stream);
         launch1D(mk, ceilDiv(out.size(), chunk));
@@ -880,7 +880,7 @@ public final class AparapiOps implements TensorOps {
     public synchronized void slerp(Tensor a, Tensor b, float t, Tensor out) {
         Shapes.requireSame(a, b, out);
         if (out.size() == 0) return;
-        double[] c = SmallOps.slerpCoefficients(dot(a, b), norm2(a), norm2(b), t);
+        double[] c = HostSteps.slerpCoefficients(dot(a, b), norm2(a), norm2(b), t);
         if (!elementwise("slerp", ElementwiseKernel.LINCOMB, a, b, (float) c[0], (float) c[1], out)) {
             float ca = (float) c[0], cb = (float) c[1];
             float[] x = a.data(), y = b.data(), o = out.data();

@@ -8,6 +8,7 @@ import org.mtflow.kernels.Tensor;
 import org.mtflow.kernels.TensorOps;
 import org.mtflow.kernels.TensorOps.HalfType;
 import org.mtflow.kernels.TensorOps.SignElection;
+import org.mtflow.kernels.jvm.JavaOps;
 
 /**
  * Figures of the OpenCL kernels on this machine (not a test): run with libjsig preloaded, e.g.
@@ -189,13 +190,13 @@ public final class AparapiKernelsBench {
             Tensor a = Reference.random(rng, side, side), b = Reference.random(rng, side, side), c = Tensor.zeros(side, side);
             compare(ops, "matmul " + side + "^3", (long) side * side * side, o -> o.matmul(a, false, b, false, c));
         }
-        System.out.println("(java = SmallOps, single-threaded; kernel = AparapiOps with thresholds ignored)");
+        System.out.println("(java = JavaOps on one thread; kernel = AparapiOps with thresholds ignored)");
     }
 
     private interface Call { void run(TensorOps o); }
 
     private static void compare(AparapiOps ops, String op, long work, Call call) {
-        TensorOps small = new SmallOps();
+        TensorOps small = new JavaOps(1);
         int inner = (int) Math.max(1, Math.min(1000, 1_000_000 / work));
         double java = bestOf(5, inner, () -> call.run(small));
         ops.ignoreThresholds = true;

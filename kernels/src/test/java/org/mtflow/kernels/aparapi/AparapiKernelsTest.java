@@ -950,7 +950,7 @@ class AparapiKernelsTest {
     @Test
     void smallTensorsGoToTheGivenPlainJavaBackend() {
         List<String> calls = new ArrayList<>();
-        SmallOps plain = new SmallOps();
+        JavaOps plain = new JavaOps(1);
         // Records each op it is asked for, then does it with the plain loops.
         TensorOps recording = (TensorOps) java.lang.reflect.Proxy.newProxyInstance(TensorOps.class.getClassLoader(),
                 new Class<?>[] {TensorOps.class}, (proxy, method, args) -> {
