@@ -4,17 +4,16 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import org.mtflow.devices.Device;
 import org.mtflow.devices.Devices;
 import org.mtflow.dsl.LoadedWorkflow;
-import org.mtflow.dsl.WorkflowLoader;
 import org.mtflow.engine.run.Engine;
 import org.mtflow.engine.run.RunIds;
 import org.mtflow.engine.run.RunOptions;
 import org.mtflow.engine.run.RunOutcome;
-import org.mtflow.engine.spec.SpecException;
 import org.mtflow.engine.spec.TaskSpec;
 import org.mtflow.nodes.BuiltinNodes;
 import picocli.CommandLine.Command;
@@ -60,17 +59,9 @@ final class RunCommand implements Callable<Integer> {
             return Main.INVALID;
         }
         List<Device> devices = Devices.discover(!jvmOnly);
-        LoadedWorkflow w;
-        try {
-            w = WorkflowLoader.load(file, ParamOverrides.parse(params), BuiltinNodes.catalog(),
-                    devices.stream().map(Device::info).toList());
-        } catch (SpecException e) {
-            e.lines().forEach(System.err::println);
-            return Main.INVALID;
-        } catch (IllegalArgumentException e) {
-            System.err.println("error: " + e.getMessage());
-            return Main.INVALID;
-        }
+        Optional<LoadedWorkflow> loaded = WorkflowFiles.load(file, params, devices.stream().map(Device::info).toList());
+        if (loaded.isEmpty()) return Main.INVALID;
+        LoadedWorkflow w = loaded.get();
         String id = runId != null ? runId : RunIds.fresh(w.spec().name());
         Path homeDir = Home.resolve(home);
         int idWidth = w.spec().tasks().stream().map(TaskSpec::id).mapToInt(String::length).max().orElse(4);

@@ -3,12 +3,10 @@ package org.mtflow.cli;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.mtflow.devices.Devices;
 import org.mtflow.dsl.LoadedWorkflow;
-import org.mtflow.dsl.WorkflowLoader;
-import org.mtflow.engine.spec.SpecException;
-import org.mtflow.nodes.BuiltinNodes;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -29,17 +27,10 @@ final class ValidateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        try {
-            LoadedWorkflow w = WorkflowLoader.load(file, ParamOverrides.parse(params), BuiltinNodes.catalog(),
-                    noDevices ? null : Devices.discover(true).stream().map(d -> d.info()).toList());
-            System.out.println(file + ": valid (" + w.spec().tasks().size() + " tasks)");
-            return Main.OK;
-        } catch (SpecException e) {
-            e.lines().forEach(System.err::println);
-            return Main.INVALID;
-        } catch (IllegalArgumentException e) {
-            System.err.println("error: " + e.getMessage());
-            return Main.INVALID;
-        }
+        Optional<LoadedWorkflow> w = WorkflowFiles.load(file, params,
+                noDevices ? null : Devices.discover(true).stream().map(d -> d.info()).toList());
+        if (w.isEmpty()) return Main.INVALID;
+        System.out.println(file + ": valid (" + w.get().spec().tasks().size() + " tasks)");
+        return Main.OK;
     }
 }
