@@ -194,7 +194,7 @@ public final class AparapiOps implements TensorOps {
         // Small products: thinner tiles, so that every core gets work-items.
         while (tileRows > 4 && (long) ceilDiv(m, tileRows) * colTiles < 4L * computeUnits) tileRows /= 2;
         String shape = "opencl tiles " + tileRows + "x" + tileCols + " k-block " + CPU_MATMUL_K_BLOCK
-                + (transposeB ? ", B transposed into scratch" : "") + (transposeA ? ", A read by strides" : "");
+                + (transposeB ? ", B transposed into scratch" : "") + (transposeA ? ", A transposed into scratch" : "");
         if (!onDevice("matmul " + variant, work, MATMUL_MIN, mk, shape)) {
             small.matmul(a, transposeA, b, transposeB, out);
             return;
@@ -202,29 +202,45 @@ public final class AparapiOps implements TensorOps {
         float[] bRowMajor = b.data();
         if (transposeB) {
             // B is [n,k]: make it [k,n] so the inner loop runs over contiguous columns.
-            bRowMajor = new float[k * n];
-            mk.op = MatmulKernel.TRANSPOSE;
-            mk.a = b.data();
-            mk.c = bRowMajor;
-            mk.m = n;
-            mk.n = k;
-            launch1D(mk, ceilDiv(n, MatmulKernel.TRANSPOSE_BLOCK) * ceilDiv(k, MatmulKernel.TRANSPOSE_BLOCK));
+            bRowMajor = transposeScratch(mk, b.data(), n, k, 0);
+        }
+        float[] aRowMajor = a.data();
+        if (transposeA) {
+            // A is [k,m]: row-major [m,k] reads its four rows' scalars from four cache lines, not strides.
+            aRowMajor = transposeScratch(mk, a.data(), k, m, 1);
         }
         mk.op = MatmulKernel.MATMUL;
-        mk.a = a.data();
+        mk.a = aRowMajor;
         mk.b = bRowMajor;
         mk.c = out.data();
         mk.m = m;
         mk.k = k;
         mk.n = n;
-        mk.aRow = transposeA ? 1 : k;
-        mk.aCol = transposeA ? m : 1;
+        mk.aRow = k;
+        mk.aCol = 1;
         mk.tileRows = tileRows;
         mk.tileCols = tileCols;
         mk.colTiles = colTiles;
         mk.kBlock = CPU_MATMUL_K_BLOCK;
         launch1D(mk, ceilDiv(m, tileRows) * colTiles);
         mk.release();
+    }
+
+    /** Scratch arrays for transposed operands, kept between calls: a fresh array is a fresh OpenCL buffer. */
+    private final float[][] transposeScratch = new float[2][];
+
+    /** {@code src} [rows, cols] transposed into scratch slot {@code slot} as [cols, rows], on the device. */
+    private float[] transposeScratch(MatmulKernel mk, float[] src, int rows, int cols, int slot) {
+        int size = rows * cols;
+        if (transposeScratch[slot] == null || transposeScratch[slot].length != size) transposeScratch[slot] = new float[size];
+        float[] dst = transposeScratch[slot];
+        mk.op = MatmulKernel.TRANSPOSE;
+        mk.a = src;
+        mk.c = dst;
+        mk.m = rows;
+        mk.n = cols;
+        launch1D(mk, ceilDiv(rows, MatmulKernel.TRANSPOSE_BLOCK) * ceilDiv(cols, MatmulKernel.TRANSPOSE_BLOCK));
+        return dst;
     }
 
     @Override
