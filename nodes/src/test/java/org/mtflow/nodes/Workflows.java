@@ -1,30 +1,23 @@
 package org.mtflow.nodes;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import org.mtflow.engine.event.Json;
 import org.mtflow.engine.spec.ErrorClass;
-import org.mtflow.engine.spec.InputBinding;
-import org.mtflow.engine.spec.OutputRef;
-import org.mtflow.engine.spec.Resources;
 import org.mtflow.engine.spec.RetryPolicy;
 import org.mtflow.engine.spec.TaskSpec;
 import org.mtflow.engine.spec.WorkflowSpec;
+import org.mtflow.engine.testkit.Specs;
 
 /**
- * Builds {@link WorkflowSpec}s in tests without YAML:
+ * Chains the engine testkit's {@link Specs} builders into one expression:
  * {@code Workflows.named("w", seed).task("a", "util.random").with("shape", List.of(2, 3)).build()}.
  * Tasks default to no retry, no timeout, any device, and no caching.
  */
 public final class Workflows {
     private final String name;
     private final long seed;
-    private final List<Task> tasks = new ArrayList<>();
+    private final List<Specs.Task> tasks = new ArrayList<>();
 
     private Workflows(String name, long seed) {
         this.name = name;
@@ -37,62 +30,51 @@ public final class Workflows {
 
     /** Adds a task; configure it with the returned builder, then go on with {@code task(..)} or {@code build()}. */
     public Task task(String id, String type) {
-        Task t = new Task(id, type);
+        Specs.Task t = Specs.task(id, type).cache(false);
         tasks.add(t);
-        return t;
+        return new Task(t);
     }
 
     public WorkflowSpec build() {
-        return new WorkflowSpec(name, seed, Json.MAPPER.createObjectNode(),
-                tasks.stream().map(Task::spec).toList());
+        return Specs.workflow(name, seed, tasks.stream().map(Specs.Task::build).toArray(TaskSpec[]::new));
     }
 
     /** One task of the workflow being built. */
     public final class Task {
-        private final String id;
-        private final String type;
-        private final ObjectNode with = Json.MAPPER.createObjectNode();
-        private final Map<String, InputBinding> inputs = new LinkedHashMap<>();
-        private RetryPolicy retry = RetryPolicy.NONE;
-        private Duration timeout;
-        private boolean cache;
+        private final Specs.Task spec;
 
-        private Task(String id, String type) {
-            this.id = id;
-            this.type = type;
+        private Task(Specs.Task spec) {
+            this.spec = spec;
         }
 
-        /** Sets a param of the node type (any value Jackson can turn into JSON). */
         public Task with(String key, Object value) {
-            with.set(key, Json.MAPPER.valueToTree(value));
+            spec.with(key, value);
             return this;
         }
 
-        /** Binds a single input to {@code task.output}. */
         public Task input(String name, String ref) {
-            inputs.put(name, new InputBinding.One(parse(ref)));
+            spec.input(name, ref);
             return this;
         }
 
-        /** Binds a list input to outputs written {@code task.output}. */
         public Task inputs(String name, String... refs) {
-            inputs.put(name, new InputBinding.Many(Arrays.stream(refs).map(Workflows::parse).toList()));
+            spec.inputs(name, refs);
             return this;
         }
 
         /** Up to {@code attempts} attempts on any non-permanent error, with a short fixed backoff. */
         public Task retry(int attempts) {
-            retry = new RetryPolicy(attempts, Duration.ofMillis(10), Duration.ofMillis(20), 0, List.of(ErrorClass.ANY));
+            spec.retry(new RetryPolicy(attempts, Duration.ofMillis(10), Duration.ofMillis(20), 0, List.of(ErrorClass.ANY)));
             return this;
         }
 
         public Task timeout(Duration timeout) {
-            this.timeout = timeout;
+            spec.timeout(timeout);
             return this;
         }
 
         public Task cache(boolean cache) {
-            this.cache = cache;
+            spec.cache(cache);
             return this;
         }
 
@@ -103,13 +85,5 @@ public final class Workflows {
         public WorkflowSpec build() {
             return Workflows.this.build();
         }
-
-        private TaskSpec spec() {
-            return new TaskSpec(id, type, with, inputs, retry, timeout, Resources.DEFAULT, cache);
-        }
-    }
-
-    private static OutputRef parse(String ref) {
-        return OutputRef.parse(ref).orElseThrow(() -> new IllegalArgumentException("not task.output: " + ref));
     }
 }
