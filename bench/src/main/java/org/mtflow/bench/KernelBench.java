@@ -5,7 +5,6 @@ import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
-import java.lang.reflect.Method;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.ArrayList;
@@ -19,6 +18,7 @@ import org.mtflow.devices.Device;
 import org.mtflow.devices.DeviceKind;
 import org.mtflow.devices.Devices;
 import org.mtflow.kernels.TensorOps;
+import org.mtflow.kernels.aparapi.AparapiOps;
 
 /**
  * The kernel figures of issue 3 ("Speed"), for every device here and every op of the list in
@@ -127,7 +127,7 @@ public final class KernelBench {
                     if (!o.selects(c.op(), c.variant())) continue;
                     for (int size : KernelCases.sizesOf(c, o)) {
                         KernelResult r = ops == null
-                                ? failed(d, "?", Object.class, c, c.label().apply(size), opsFailure)
+                                ? failed(d, "?", c, c.label().apply(size), opsFailure)
                                 : runOne(d, ops, c, size, o);
                         results.add(r);
                         out.println(r.tableRow());
@@ -220,44 +220,34 @@ public final class KernelBench {
             if (fallbacks0 >= 0 && fellBack > 0) {
                 note = (note == null ? "" : note + "; ") + fellBack + " launches fell back to Aparapi's Java threads";
             }
-            KernelResult draft = new KernelResult(d.id(), ops.name(), ops.getClass(), c, label, status, t, p.flops(),
+            KernelResult draft = new KernelResult(d.id(), ops.name(), c, label, status, t, p.flops(),
                     p.bytes(), p.elements(), copy, NO_TARGET, KernelResult.NONE, note, null);
             Target target = target(c, size, d.kind());
             String mark = status == Status.WRONG ? "WRONG" : fellBack > 0 && fallbacks0 >= 0 ? "FALLBACK"
                     : target.mark(draft);
-            return new KernelResult(d.id(), ops.name(), ops.getClass(), c, label, status, t, p.flops(), p.bytes(),
+            return new KernelResult(d.id(), ops.name(), c, label, status, t, p.flops(), p.bytes(),
                     p.elements(), copy, target.label(), mark, note, null);
         } catch (UnsupportedOperationException e) {
-            return new KernelResult(d.id(), ops.name(), ops.getClass(), c, label, Status.UNSUPPORTED, null, 0, 0, 0,
+            return new KernelResult(d.id(), ops.name(), c, label, Status.UNSUPPORTED, null, 0, 0, 0,
                     null, target(c, size, d.kind()).label(), KernelResult.NA, String.valueOf(e.getMessage()), e);
         } catch (RuntimeException | OutOfMemoryError e) {
             p = null; // let the inputs go before anything else allocates
-            return failed(d, ops.name(), ops.getClass(), c, label, e);
+            return failed(d, ops.name(), c, label, e);
         } finally {
             p = null;
             System.gc(); // free this row's arrays now, not during the next row's timed calls
         }
     }
 
-    private static KernelResult failed(Device d, String backend, Class<?> backendClass, KernelCase c, String label,
+    private static KernelResult failed(Device d, String backend, KernelCase c, String label,
             Throwable e) {
-        return new KernelResult(d.id(), backend, backendClass, c, label, Status.FAILED, null, 0, 0, 0, null,
+        return new KernelResult(d.id(), backend, c, label, Status.FAILED, null, 0, 0, 0, null,
                 KernelResult.NONE, KernelResult.NA, "error: " + e, e);
     }
 
-    /**
-     * Launches so far that Aparapi ran on its Java thread pool instead of OpenCL, if the backend
-     * counts them ({@code AparapiOps.fallbackLaunches()}); -1 when it does not. Reflection, so the
-     * bench does not depend on one backend's API.
-     */
+    /** Launches that Aparapi ran on its Java thread pool instead of OpenCL; -1 for a backend without kernels. */
     static long fallbackLaunches(TensorOps ops) {
-        try {
-            Method m = ops.getClass().getMethod("fallbackLaunches");
-            if (m.getReturnType() == long.class) return (long) m.invoke(ops);
-        } catch (ReflectiveOperationException | RuntimeException e) {
-            // not counted by this backend
-        }
-        return -1;
+        return ops instanceof AparapiOps cl ? cl.fallbackLaunches() : -1;
     }
 
     // ------------------------------------------------------------------ targets

@@ -1,6 +1,5 @@
 package org.mtflow.bench;
 
-import java.lang.reflect.Method;
 import java.util.function.IntFunction;
 import org.mtflow.kernels.TensorOps;
 
@@ -11,12 +10,11 @@ import org.mtflow.kernels.TensorOps;
  * @param op      the TensorOps method name, e.g. {@code matmul}
  * @param variant which form of it, e.g. {@code At*B} or {@code BF16}; {@code -} when there is one
  * @param kind    which figure is the headline and which target applies
- * @param method  the TensorOps method the op exercises
  * @param model   the flop and byte model, in words, for --list and the README
  * @param label   the size as printed, from the size argument
  * @param prepare allocates and fills the inputs for one size
  */
-record KernelCase(String op, String variant, Kind kind, Method method, String model, IntFunction<String> label,
+record KernelCase(String op, String variant, Kind kind, String model, IntFunction<String> label,
         IntFunction<Prepared> prepare) {
 
     enum Kind {

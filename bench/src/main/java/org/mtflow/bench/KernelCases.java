@@ -3,7 +3,6 @@ package org.mtflow.bench;
 import static org.mtflow.bench.BenchData.samples;
 import static org.mtflow.bench.BenchData.uniform;
 
-import java.lang.reflect.Method;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -34,77 +33,58 @@ final class KernelCases {
 
     static List<KernelCase> all() {
         List<KernelCase> c = new ArrayList<>();
-        Method matmul = method("matmul", Tensor.class, boolean.class, Tensor.class, boolean.class, Tensor.class);
         String mm = "flops 2n³ (one multiply-add = 2)";
-        c.add(new KernelCase("matmul", "A*B", Kind.MATMUL, matmul, mm, KernelCases::cube, n -> matmul(n, false, false)));
-        c.add(new KernelCase("matmul", "At*B", Kind.MATMUL, matmul, mm, KernelCases::cube, n -> matmul(n, true, false)));
-        c.add(new KernelCase("matmul", "A*Bt", Kind.MATMUL, matmul, mm, KernelCases::cube, n -> matmul(n, false, true)));
+        c.add(new KernelCase("matmul", "A*B", Kind.MATMUL, mm, KernelCases::cube, n -> matmul(n, false, false)));
+        c.add(new KernelCase("matmul", "At*B", Kind.MATMUL, mm, KernelCases::cube, n -> matmul(n, true, false)));
+        c.add(new KernelCase("matmul", "A*Bt", Kind.MATMUL, mm, KernelCases::cube, n -> matmul(n, false, true)));
         c.add(new KernelCase("softmaxCrossEntropy", "fwd+bwd", Kind.COMPUTE,
-                method("softmaxCrossEntropy", Tensor.class, int[].class, Tensor.class),
                 "flops 6/element (max, subtract, exp, sum, normalise, gradient; exp counted as 1); "
                         + "bytes 8/element + 4/row: read logits and labels, write grad",
                 n -> rows(n) + "x" + CLASSES, KernelCases::softmaxCrossEntropy));
-        c.add(new KernelCase("gelu", "tanh", Kind.COMPUTE, method("gelu", Tensor.class, Tensor.class),
+        c.add(new KernelCase("gelu", "tanh", Kind.COMPUTE,
                 "flops 9/element (x³ 2, two scalings, two adds, tanh counted as 1, two multiplies); "
                         + "bytes 8n: read a, write out",
                 KernelCases::elems, KernelCases::gelu));
-        c.add(new KernelCase("add", "-", Kind.MEMORY, method("add", Tensor.class, Tensor.class, Tensor.class),
+        c.add(new KernelCase("add", "-", Kind.MEMORY,
                 "bytes 12n: read a, b; write out", KernelCases::elems, KernelCases::add));
-        c.add(new KernelCase("scale", "-", Kind.MEMORY, method("scale", Tensor.class, float.class, Tensor.class),
+        c.add(new KernelCase("scale", "-", Kind.MEMORY,
                 "bytes 8n: read a; write out", KernelCases::elems, KernelCases::scale));
-        c.add(new KernelCase("axpy", "-", Kind.MEMORY, method("axpy", float.class, Tensor.class, Tensor.class),
+        c.add(new KernelCase("axpy", "-", Kind.MEMORY,
                 "bytes 12n: read x, y; write y", KernelCases::elems, KernelCases::axpy));
-        Method encode = method("encodeHalf", Tensor.class, HalfType.class, short[].class, int.class);
-        Method decode = method("decodeHalf", short[].class, int.class, HalfType.class, Tensor.class);
         for (HalfType t : HalfType.values()) {
-            c.add(new KernelCase("encodeHalf", t.name(), Kind.MEMORY, encode, "bytes 6n: read 4n floats; write 2n halves",
+            c.add(new KernelCase("encodeHalf", t.name(), Kind.MEMORY, "bytes 6n: read 4n floats; write 2n halves",
                     KernelCases::elems, n -> encodeHalf(n, t)));
         }
         for (HalfType t : HalfType.values()) {
-            c.add(new KernelCase("decodeHalf", t.name(), Kind.MEMORY, decode, "bytes 6n: read 2n halves; write 4n floats",
+            c.add(new KernelCase("decodeHalf", t.name(), Kind.MEMORY, "bytes 6n: read 2n halves; write 4n floats",
                     KernelCases::elems, n -> decodeHalf(n, t)));
         }
-        Method elect = method("electSign", Tensor[].class, SignElection.class, Tensor.class);
         for (SignElection mode : SignElection.values()) {
-            c.add(new KernelCase("electSign", mode.name(), Kind.MEMORY, elect,
+            c.add(new KernelCase("electSign", mode.name(), Kind.MEMORY,
                     "bytes 16n (K=3): read x1..x3; write out", KernelCases::kElems, n -> electSign(n, mode)));
         }
         c.add(new KernelCase("disjointMerge", "mean", Kind.MEMORY,
-                method("disjointMerge", Tensor[].class, Tensor.class, boolean.class, Tensor.class),
                 "bytes 20n (K=3): read x1..x3, sign; write out", KernelCases::kElems, KernelCases::disjointMerge));
         c.add(new KernelCase("dropAndRescale", "p=0.9", Kind.MEMORY,
-                method("dropAndRescale", Tensor.class, float.class, long.class, long.class, Tensor.class),
                 "bytes 8n: read a; write out (the Philox draws are computed, not read)",
                 KernelCases::elems, KernelCases::dropAndRescale));
-        c.add(new KernelCase("maskAtLeast", "-", Kind.MEMORY, method("maskAtLeast", Tensor.class, float.class, Tensor.class),
+        c.add(new KernelCase("maskAtLeast", "-", Kind.MEMORY,
                 "bytes 8n: read a; write mask", KernelCases::elems, KernelCases::maskAtLeast));
-        c.add(new KernelCase("sum", "-", Kind.MEMORY, method("sum", Tensor.class), "bytes 4n: read a",
+        c.add(new KernelCase("sum", "-", Kind.MEMORY, "bytes 4n: read a",
                 KernelCases::elems, n -> reduction(n, 0)));
-        c.add(new KernelCase("norm2", "-", Kind.MEMORY, method("norm2", Tensor.class), "bytes 4n: read a",
+        c.add(new KernelCase("norm2", "-", Kind.MEMORY, "bytes 4n: read a",
                 KernelCases::elems, n -> reduction(n, 1)));
-        c.add(new KernelCase("dot", "-", Kind.MEMORY, method("dot", Tensor.class, Tensor.class), "bytes 8n: read a, b",
+        c.add(new KernelCase("dot", "-", Kind.MEMORY, "bytes 8n: read a, b",
                 KernelCases::elems, n -> reduction(n, 2)));
         c.add(new KernelCase("adamW", "-", Kind.MEMORY,
-                method("adamW", Tensor.class, Tensor.class, Tensor.class, Tensor.class, float.class, float.class,
-                        float.class, float.class, float.class, int.class),
                 "bytes 28n: read param, grad, m, v; write param, m, v", KernelCases::elems, KernelCases::adamW));
         c.add(new KernelCase("sgdMomentum", "-", Kind.MEMORY,
-                method("sgdMomentum", Tensor.class, Tensor.class, Tensor.class, float.class, float.class, float.class,
-                        boolean.class),
                 "bytes 20n: read param, grad, velocity; write param, velocity", KernelCases::elems,
                 KernelCases::sgdMomentum));
-        c.add(new KernelCase("topkThreshold", "k=n/5", Kind.SELECT, method("topkThreshold", Tensor.class, long.class),
+        c.add(new KernelCase("topkThreshold", "k=n/5", Kind.SELECT,
                 "G elements/s = n / time; bytes 4n (one read of a: the least an O(n) pass needs)",
                 KernelCases::elems, KernelCases::topk));
         return List.copyOf(c);
-    }
-
-    private static Method method(String name, Class<?>... types) {
-        try {
-            return TensorOps.class.getMethod(name, types);
-        } catch (NoSuchMethodException e) {
-            throw new IllegalStateException("TensorOps has no " + name + Arrays.toString(types), e);
-        }
     }
 
     private static String cube(int n) { return n + "^3"; }

@@ -7,7 +7,6 @@ import java.util.Locale;
  *
  * @param device       device id ({@code jvm}, {@code opencl0}…)
  * @param backend      the backend's {@code TensorOps.name()}
- * @param backendClass the backend's class (which implementation ran)
  * @param kase         what was measured
  * @param size         the size as printed
  * @param status       whether there are figures, and why not
@@ -22,7 +21,7 @@ import java.util.Locale;
  * @param note         why n/a, what is wrong, or that Aparapi fell back to Java threads
  * @param failure      the exception behind an n/a
  */
-record KernelResult(String device, String backend, Class<?> backendClass, KernelCase kase, String size, Status status,
+record KernelResult(String device, String backend, KernelCase kase, String size, Status status,
         Timing timing, double flops, double bytes, double elements, CopyReference copy, String target,
         String mark, String note, Throwable failure) {
 
