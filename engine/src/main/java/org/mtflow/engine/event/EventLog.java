@@ -1,5 +1,6 @@
 package org.mtflow.engine.event;
 
+import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -7,10 +8,14 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * {@code events.jsonl}: one JSON event per line, appended (a resumed run continues the same file).
- * Each line is flushed as it is written, so the file tells what happened up to a crash.
+ * Lines are buffered and flushed by {@link #flush} (the engine does so several times a second and at
+ * the end of a run): a line per write would cost a system call per event, and the run journal, not
+ * this file, is what a resumed run trusts.
  */
 public final class EventLog implements EventSink, AutoCloseable {
     private final BufferedWriter out;
@@ -26,14 +31,48 @@ public final class EventLog implements EventSink, AutoCloseable {
         try {
             out.write(Json.MAPPER.writeValueAsString(event));
             out.write('\n');
-            out.flush();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot append to the event log", e);
         }
     }
 
+    public synchronized void flush() throws IOException {
+        out.flush();
+    }
+
     @Override
     public synchronized void close() throws IOException {
         out.close();
+    }
+
+    /**
+     * The events in a log, in order. A process killed mid-write leaves a torn last line: it is
+     * dropped, and the file is cut back to the last whole line so appends start on a fresh one.
+     */
+    public static List<RunEvent> read(Path file) throws IOException {
+        List<RunEvent> events = new ArrayList<>();
+        if (!Files.exists(file)) return events;
+        long whole = 0;
+        try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            String line;
+            while ((line = in.readLine()) != null) {
+                if (line.isBlank()) {
+                    whole += line.getBytes(StandardCharsets.UTF_8).length + 1;
+                    continue;
+                }
+                try {
+                    events.add(Json.MAPPER.readValue(line, RunEvent.class));
+                } catch (IOException e) {
+                    break; // the torn tail of a crash; nothing after it was written
+                }
+                whole += line.getBytes(StandardCharsets.UTF_8).length + 1;
+            }
+        }
+        if (whole < Files.size(file)) {
+            try (var ch = java.nio.channels.FileChannel.open(file, StandardOpenOption.WRITE)) {
+                ch.truncate(whole);
+            }
+        }
+        return events;
     }
 }

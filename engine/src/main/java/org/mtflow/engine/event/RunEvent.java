@@ -25,6 +25,10 @@ import org.mtflow.engine.CborMessage;
     @JsonSubTypes.Type(value = RunEvent.TaskFailed.class, name = "TaskFailed"),
     @JsonSubTypes.Type(value = RunEvent.TaskRetrying.class, name = "TaskRetrying"),
     @JsonSubTypes.Type(value = RunEvent.TaskSkipped.class, name = "TaskSkipped"),
+    @JsonSubTypes.Type(value = RunEvent.TaskSpawned.class, name = "TaskSpawned"),
+    @JsonSubTypes.Type(value = RunEvent.TaskRecovered.class, name = "TaskRecovered"),
+    @JsonSubTypes.Type(value = RunEvent.TaskInvalidated.class, name = "TaskInvalidated"),
+    @JsonSubTypes.Type(value = RunEvent.DeviceDegraded.class, name = "DeviceDegraded"),
     @JsonSubTypes.Type(value = RunEvent.RunFinished.class, name = "RunFinished"),
 })
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -38,8 +42,9 @@ public sealed interface RunEvent extends CborMessage {
         String task();
     }
 
+    /** @param resumed true when this continues a run that an earlier process started */
     @JsonPropertyOrder({"time", "run"})
-    record RunStarted(Instant time, String run, String name, long seed, int tasks) implements RunEvent {}
+    record RunStarted(Instant time, String run, String name, long seed, int tasks, boolean resumed) implements RunEvent {}
 
     @JsonPropertyOrder({"time", "run", "task"})
     record TaskQueued(Instant time, String run, String task) implements TaskEvent {}
@@ -71,6 +76,24 @@ public sealed interface RunEvent extends CborMessage {
     /** @param cause the task whose failure made this one impossible */
     @JsonPropertyOrder({"time", "run", "task"})
     record TaskSkipped(Instant time, String run, String task, String reason, String cause) implements TaskEvent {}
+
+    /** A running task added a subtask at run time; its id is {@code <parent>/<name>}. */
+    @JsonPropertyOrder({"time", "run", "task"})
+    record TaskSpawned(Instant time, String run, String task, String parent, String nodeType, int depth)
+            implements TaskEvent {}
+
+    /** The task finished in an earlier session of this run (it is in the run journal): it did not run again. */
+    @JsonPropertyOrder({"time", "run", "task"})
+    record TaskRecovered(Instant time, String run, String task, Map<String, String> outputs, ObjectNode metrics)
+            implements TaskEvent {}
+
+    /** A finished task's recorded outputs are missing or corrupt in the store: it runs again. */
+    @JsonPropertyOrder({"time", "run", "task"})
+    record TaskInvalidated(Instant time, String run, String task, String reason) implements TaskEvent {}
+
+    /** A device kept failing for device reasons and was taken out of rotation. */
+    @JsonPropertyOrder({"time", "run"})
+    record DeviceDegraded(Instant time, String run, String device, String reason) implements RunEvent {}
 
     /** @param status {@code succeeded} or {@code failed} */
     @JsonPropertyOrder({"time", "run"})

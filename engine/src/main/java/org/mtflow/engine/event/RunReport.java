@@ -18,10 +18,16 @@ public final class RunReport implements EventSink {
 
     /** What report.json says of one task. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    @JsonPropertyOrder({"status", "attempts", "start", "end", "device", "outputs", "metrics", "error", "reason"})
+    @JsonPropertyOrder({"status", "attempts", "recovered", "parent", "start", "end", "device", "outputs", "metrics",
+        "error", "reason"})
     public static final class TaskState {
         public String status = "pending";
+        /** Attempts started, in every session of the run. */
         public int attempts;
+        /** True when a resumed session took the task's result from the journal instead of running it. */
+        public Boolean recovered;
+        /** For a spawned subtask: the task that spawned it. */
+        public String parent;
         public Instant start;
         public Instant end;
         public String device;
@@ -31,8 +37,13 @@ public final class RunReport implements EventSink {
         public String reason;
     }
 
-    @JsonPropertyOrder({"run", "name", "status", "seed", "start", "end", "tasks"})
+    @JsonPropertyOrder({"run", "name", "status", "seed", "start", "end", "sessions", "degraded", "tasks"})
     public static final class Report {
+        /** How many processes worked on the run (1 + resumes). */
+        public int sessions;
+        /** Devices taken out of rotation: id → why. */
+        @JsonInclude(JsonInclude.Include.NON_EMPTY)
+        public Map<String, String> degraded = new LinkedHashMap<>();
         public String run;
         public String name;
         public String status = "running";
@@ -58,8 +69,11 @@ public final class RunReport implements EventSink {
             report.name = e.name();
             report.seed = e.seed();
             if (report.start == null) report.start = e.time();
+            report.sessions++;
             report.status = "running";
             report.end = null;
+        } else if (event instanceof RunEvent.DeviceDegraded e) {
+            report.degraded.put(e.device(), e.reason());
         } else if (event instanceof RunEvent.RunFinished e) {
             report.status = e.status();
             report.end = e.time();
@@ -69,7 +83,7 @@ public final class RunReport implements EventSink {
                 t.status = "queued";
             } else if (te instanceof RunEvent.TaskStarted e) {
                 t.status = "running";
-                t.attempts = Math.max(t.attempts, e.attempt());
+                t.attempts++; // across every session of a resumed run
                 t.device = e.device();
                 if (t.start == null) t.start = e.time();
                 t.error = null;
@@ -83,6 +97,18 @@ public final class RunReport implements EventSink {
                 t.end = e.time();
                 t.outputs = e.outputs();
                 t.metrics = e.metrics();
+            } else if (te instanceof RunEvent.TaskRecovered e) {
+                t.status = "succeeded";
+                t.recovered = true;
+                if (t.end == null) t.end = e.time();
+                t.outputs = e.outputs();
+                t.metrics = e.metrics();
+            } else if (te instanceof RunEvent.TaskSpawned e) {
+                t.parent = e.parent();
+            } else if (te instanceof RunEvent.TaskInvalidated e) {
+                t.status = "pending";
+                t.recovered = null;
+                t.reason = e.reason();
             } else if (te instanceof RunEvent.TaskFailed e) {
                 t.error = e.error() + ": " + e.message();
                 if (e.last()) {

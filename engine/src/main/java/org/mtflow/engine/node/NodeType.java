@@ -20,6 +20,13 @@ public interface NodeType<P extends Record> {
     /** Bumped when the outputs for the same params and inputs change: it is part of the cache key. */
     default int version() { return 1; }
 
+    /**
+     * Whether reusing a recorded result beats running again. False for node types cheaper than a
+     * cache lookup (hashing the key, reading and verifying the entry). Resume does not depend on it:
+     * the run journal records every finished task either way.
+     */
+    default boolean cacheable() { return true; }
+
     Class<P> paramsType();
 
     List<Port> inputs();

@@ -1,9 +1,11 @@
 package org.mtflow.engine.node;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.mtflow.devices.DeviceInfo;
 import org.mtflow.engine.store.ArtifactRef;
 import org.mtflow.kernels.TensorOps;
@@ -43,6 +45,24 @@ public interface TaskContext<P> {
 
     /** The artifact files of a list input, in order, checksum verified. */
     List<Path> inputs(String name) throws IOException;
+
+    /** The artifacts behind an input, in order: what a spawned subtask can be given as its inputs. */
+    List<ArtifactRef> inputRefs(String name);
+
+    /**
+     * Adds a subtask to the run: node type {@code nodeType} with {@code params}, fed by existing
+     * artifacts. It is scheduled, retried, cached and journaled like a declared task, with this task's
+     * resources, retry policy and timeout; its id is {@code <this task>/<name>}. Spawning the same name
+     * again (say, in a later attempt or after a resume) returns the same subtask, so finished subtasks
+     * are never run twice. Refused (the result fails) over the run's spawn limits.
+     */
+    Subtask spawn(String name, String nodeType, ObjectNode params, Map<String, List<ArtifactRef>> inputs);
+
+    /**
+     * Waits for subtasks to end and returns their results in order. While it waits this task does
+     * not hold its device slot, so its subtasks can run there.
+     */
+    List<SubtaskResult> await(List<Subtask> subtasks) throws InterruptedException;
 
     /** Writes a declared output: {@code writer} fills a temp file, which becomes the artifact. */
     ArtifactRef output(String name, OutputWriter writer) throws IOException;

@@ -12,9 +12,13 @@ import org.mtflow.engine.store.ArtifactRef;
 @JsonSubTypes({
     @JsonSubTypes.Type(value = AttemptOutcome.Succeeded.class, name = "succeeded"),
     @JsonSubTypes.Type(value = AttemptOutcome.Failed.class, name = "failed"),
+    @JsonSubTypes.Type(value = AttemptOutcome.Lost.class, name = "lost"),
 })
 public sealed interface AttemptOutcome {
     record Succeeded(Map<String, ArtifactRef> outputs, ObjectNode metrics) implements AttemptOutcome {}
 
     record Failed(ErrorClass error, String message) implements AttemptOutcome {}
+
+    /** The worker crashed, stopped or left rotation before the attempt ended: not the task's fault. */
+    record Lost(String reason) implements AttemptOutcome {}
 }

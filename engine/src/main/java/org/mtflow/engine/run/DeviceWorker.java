@@ -3,8 +3,12 @@ package org.mtflow.engine.run;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -13,6 +17,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.PreRestart;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
@@ -25,6 +31,7 @@ import org.mtflow.engine.node.NodeCatalog;
 import org.mtflow.engine.node.NodeException;
 import org.mtflow.engine.node.NodeType;
 import org.mtflow.engine.node.ParamsBinder;
+import org.mtflow.engine.node.SubtaskResult;
 import org.mtflow.engine.node.TaskCancelledException;
 import org.mtflow.engine.spec.ErrorClass;
 import org.mtflow.engine.store.ArtifactRef;
@@ -32,12 +39,21 @@ import org.mtflow.engine.store.ArtifactStore;
 import org.mtflow.kernels.format.FormatException;
 
 /**
- * Runs tasks on one device. Registers itself with the Receptionist, so coordinators find it the
- * same way on one machine and in a cluster. Each attempt runs on a thread of the worker's own
- * pool; the node's outcome comes back to the actor as a message, then goes to the coordinator.
+ * Runs tasks on one device, up to its number of slots at once. Registers itself with the
+ * Receptionist, so coordinators find it the same way on one machine and in a cluster. Attempts from
+ * several runs wait in one queue per run and start round-robin, so runs sharing the engine share
+ * the device fairly. Each attempt runs on a thread of the worker's own pool; its outcome comes back
+ * to the actor as a message, then goes to the run's coordinator.
+ *
+ * <p>A device that fails for device reasons {@value #DEGRADE_AFTER} times in a row leaves the
+ * Receptionist (out of rotation). A crash of the actor itself is answered by a restart: the attempts
+ * it held are reported lost, and their coordinators send them again.
  */
 public final class DeviceWorker {
     public static final ServiceKey<Command> SERVICE_KEY = ServiceKey.create(Command.class, "mtflow-device-worker");
+
+    /** Consecutive device failures after which the device is taken out of rotation. */
+    static final int DEGRADE_AFTER = 3;
 
     public sealed interface Command extends CborMessage {}
 
@@ -50,21 +66,46 @@ public final class DeviceWorker {
     /** Cancels a running attempt (cooperatively, then by interrupt). */
     public record Cancel(String attemptKey) implements Command {}
 
+    /** A coordinator's answer to a subtask spawned by a running attempt. */
+    public record SpawnReply(String attemptKey, SubtaskResult result) implements Command {}
+
     record Finished(String attemptKey, AttemptOutcome outcome, long millis) implements Command {}
 
     record TimedOut(String attemptKey) implements Command {}
 
     record ReportProgress(String attemptKey, double fraction, String message) implements Command {}
 
+    record SpawnRequest(String attemptKey, String name, String nodeType, ObjectNode params,
+                        Map<String, List<ArtifactRef>> inputs) implements Command {}
+
+    /** An attempt waits for its subtasks ({@code parked}) or goes on: its slot is free meanwhile. */
+    record Parked(String attemptKey, boolean parked) implements Command {}
+
+    /** Fault injection for tests: the actor throws, and its supervisor restarts it. */
+    record Crash(String reason) implements Command {}
+
     public static Behavior<Command> create(Device device, int slots, ArtifactStore store, NodeCatalog catalog) {
-        return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
+        if (slots < 1) throw new IllegalArgumentException("a worker needs at least one slot, not " + slots);
+        Behavior<Command> worker = Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
             ctx.getSystem().receptionist().tell(Receptionist.register(SERVICE_KEY, ctx.getSelf()));
             return new DeviceWorker(ctx, timers, device, slots, store, catalog).behavior();
         }));
+        return Behaviors.supervise(worker).onFailure(SupervisorStrategy.restart());
     }
 
-    private record Running(TaskAssignment task, ActorRef<RunCoordinator.Command> replyTo, Future<?> future,
-                           WorkerTaskContext<?> context) {}
+    private static final class Running {
+        final TaskAssignment task;
+        final ActorRef<RunCoordinator.Command> replyTo;
+        final WorkerTaskContext<?> context;
+        Future<?> future;
+        boolean parked;
+
+        Running(TaskAssignment task, ActorRef<RunCoordinator.Command> replyTo, WorkerTaskContext<?> context) {
+            this.task = task;
+            this.replyTo = replyTo;
+            this.context = context;
+        }
+    }
 
     private final ActorContext<Command> ctx;
     private final TimerScheduler<Command> timers;
@@ -74,6 +115,11 @@ public final class DeviceWorker {
     private final NodeCatalog catalog;
     private final ExecutorService pool;
     private final Map<String, Running> running = new HashMap<>();
+    /** Attempts waiting for a slot, one queue per run, served round-robin. */
+    private final LinkedHashMap<String, ArrayDeque<Execute>> queued = new LinkedHashMap<>();
+    private int busySlots;
+    private int deviceFailures;
+    private boolean degraded;
 
     private DeviceWorker(ActorContext<Command> ctx, TimerScheduler<Command> timers, Device device, int slots,
                          ArtifactStore store, NodeCatalog catalog) {
@@ -100,11 +146,36 @@ public final class DeviceWorker {
                 .onMessage(Finished.class, this::onFinished)
                 .onMessage(TimedOut.class, this::onTimedOut)
                 .onMessage(ReportProgress.class, this::onProgress)
+                .onMessage(SpawnRequest.class, this::onSpawnRequest)
+                .onMessage(SpawnReply.class, this::onSpawnReply)
+                .onMessage(Parked.class, this::onParked)
+                .onMessage(Crash.class, m -> {
+                    throw new IllegalStateException("worker " + device.id() + " crashed: " + m.reason());
+                })
+                .onSignal(PreRestart.class, s -> {
+                    loseEverything("the worker of device " + device.id() + " crashed and was restarted");
+                    return Behaviors.same();
+                })
                 .onSignal(PostStop.class, s -> {
-                    pool.shutdownNow();
+                    loseEverything("the worker of device " + device.id() + " stopped");
                     return Behaviors.same();
                 })
                 .build();
+    }
+
+    /** Cancels what runs and tells each coordinator its attempts are lost, so it sends them again. */
+    private void loseEverything(String reason) {
+        for (Running r : running.values()) {
+            r.context.cancel();
+            if (r.future != null) r.future.cancel(true);
+            r.replyTo.tell(finished(r.task, new AttemptOutcome.Lost(reason), 0));
+        }
+        for (ArrayDeque<Execute> q : queued.values()) {
+            for (Execute e : q) e.replyTo().tell(finished(e.task(), new AttemptOutcome.Lost(reason), 0));
+        }
+        running.clear();
+        queued.clear();
+        pool.shutdownNow();
     }
 
     private Behavior<Command> onDescribe(Describe m) {
@@ -113,40 +184,65 @@ public final class DeviceWorker {
     }
 
     private Behavior<Command> onExecute(Execute m) {
+        if (degraded) {
+            m.replyTo().tell(finished(m.task(), new AttemptOutcome.Lost("device " + device.id() + " is out of rotation"), 0));
+            return Behaviors.same();
+        }
+        queued.computeIfAbsent(m.task().runId(), k -> new ArrayDeque<>()).add(m);
+        startQueued();
+        return Behaviors.same();
+    }
+
+    /** Starts waiting attempts while slots are free, taking the runs in turn. */
+    private void startQueued() {
+        while (!queued.isEmpty()) {
+            Iterator<Map.Entry<String, ArrayDeque<Execute>>> it = queued.entrySet().iterator();
+            Map.Entry<String, ArrayDeque<Execute>> first = it.next();
+            Execute next = first.getValue().peek();
+            // An attempt bigger than the device starts alone rather than never.
+            int need = Math.min(slots, next.task().slots());
+            if (busySlots + need > slots) return;
+            first.getValue().poll();
+            it.remove();
+            if (!first.getValue().isEmpty()) queued.put(first.getKey(), first.getValue()); // to the back
+            start(next, need);
+        }
+    }
+
+    private void start(Execute m, int need) {
         TaskAssignment task = m.task();
         String key = task.key();
         NodeType<?> type = catalog.find(task.nodeType()).orElse(null);
         if (type == null) {
             m.replyTo().tell(finished(task, new AttemptOutcome.Failed(ErrorClass.PERMANENT,
                     "this worker has no node type '" + task.nodeType() + "'"), 0));
-            return Behaviors.same();
+            return;
         }
         Object params;
         try {
             params = ParamsBinder.bind(type.paramsType(), task.params());
         } catch (IllegalArgumentException e) {
             m.replyTo().tell(finished(task, new AttemptOutcome.Failed(ErrorClass.PERMANENT, e.getMessage()), 0));
-            return Behaviors.same();
+            return;
         }
+        WorkerTaskContext<?> context = newContext(task, type, params, ctx.getSelf());
+        Running r = new Running(task, m.replyTo(), context);
+        running.put(key, r);
+        busySlots += need;
         ActorRef<Command> self = ctx.getSelf();
-        WorkerTaskContext<?> context = newContext(task, type, params,
-                (fraction, message) -> self.tell(new ReportProgress(key, fraction, message)));
         long start = System.nanoTime();
-        Future<?> future = pool.submit(() -> {
+        r.future = pool.submit(() -> {
             AttemptOutcome outcome = runAttempt(type, context, task);
             self.tell(new Finished(key, outcome, (System.nanoTime() - start) / 1_000_000));
         });
-        running.put(key, new Running(task, m.replyTo(), future, context));
         if (task.timeoutMillis() > 0) {
             timers.startSingleTimer(key, new TimedOut(key), Duration.ofMillis(task.timeoutMillis()));
         }
-        return Behaviors.same();
     }
 
     @SuppressWarnings({"unchecked", "rawtypes"})
-    private WorkerTaskContext<?> newContext(TaskAssignment task, NodeType<?> type, Object params,
-                                            java.util.function.BiConsumer<Double, String> progress) {
-        return new WorkerTaskContext(task, type, params, device, store, progress);
+    private WorkerTaskContext<?> newContext(TaskAssignment task, NodeType<?> type, Object params, ActorRef<Command> self) {
+        return new WorkerTaskContext(task, type, params, device, store, self);
     }
 
     @SuppressWarnings({"unchecked", "rawtypes"})
@@ -186,7 +282,6 @@ public final class DeviceWorker {
         // A file that is not what it claims (bad IDX, a dataset fed where a tensor goes): retrying cannot help.
         if (t instanceof FormatException) return ErrorClass.PERMANENT;
         return ErrorClass.TRANSIENT; // I/O trouble, a corrupt input (recomputed), a crash in a kernel
-
     }
 
     static String describe(Throwable t) {
@@ -199,38 +294,96 @@ public final class DeviceWorker {
     }
 
     private Behavior<Command> onFinished(Finished m) {
-        Running r = running.remove(m.attemptKey());
+        Running r = release(m.attemptKey());
         if (r == null) return Behaviors.same(); // already answered (timed out or cancelled)
         timers.cancel(m.attemptKey());
-        r.replyTo().tell(finished(r.task(), m.outcome(), m.millis()));
+        if (m.outcome() instanceof AttemptOutcome.Failed f && f.error() == ErrorClass.DEVICE) {
+            if (++deviceFailures >= DEGRADE_AFTER && !degraded) degrade(r.replyTo, f.message());
+        } else if (m.outcome() instanceof AttemptOutcome.Succeeded) {
+            deviceFailures = 0;
+        }
+        r.replyTo.tell(finished(r.task, m.outcome(), m.millis()));
         return Behaviors.same();
     }
 
+    /** Out of rotation: coordinators stop seeing this worker; what waits here goes elsewhere. */
+    private void degrade(ActorRef<RunCoordinator.Command> notify, String lastError) {
+        degraded = true;
+        String reason = DEGRADE_AFTER + " device failures in a row, the last: " + lastError;
+        ctx.getLog().warn("taking device {} out of rotation: {}", device.id(), reason);
+        ctx.getSystem().receptionist().tell(Receptionist.deregister(SERVICE_KEY, ctx.getSelf()));
+        notify.tell(new RunCoordinator.DeviceDegraded(ctx.getSelf(), device.id(), reason));
+        for (ArrayDeque<Execute> q : queued.values()) {
+            for (Execute e : q) {
+                e.replyTo().tell(finished(e.task(), new AttemptOutcome.Lost("device " + device.id()
+                        + " was taken out of rotation"), 0));
+            }
+        }
+        queued.clear();
+    }
+
     private Behavior<Command> onTimedOut(TimedOut m) {
-        Running r = running.remove(m.attemptKey());
+        Running r = release(m.attemptKey());
         if (r == null) return Behaviors.same();
-        r.context().cancel();
-        r.future().cancel(true);
-        r.replyTo().tell(finished(r.task(), new AttemptOutcome.Failed(ErrorClass.TIMEOUT,
-                "attempt ran past its timeout of " + r.task().timeoutMillis() + " ms"), r.task().timeoutMillis()));
+        r.context.cancel();
+        r.future.cancel(true);
+        r.replyTo.tell(finished(r.task, new AttemptOutcome.Failed(ErrorClass.TIMEOUT,
+                "attempt ran past its timeout of " + r.task.timeoutMillis() + " ms"), r.task.timeoutMillis()));
         return Behaviors.same();
     }
 
     private Behavior<Command> onCancel(Cancel m) {
-        Running r = running.remove(m.attemptKey());
+        Running r = release(m.attemptKey());
         if (r != null) {
             timers.cancel(m.attemptKey());
-            r.context().cancel();
-            r.future().cancel(true);
+            r.context.cancel();
+            r.future.cancel(true);
+        } else {
+            for (ArrayDeque<Execute> q : queued.values()) q.removeIf(e -> e.task().key().equals(m.attemptKey()));
+            queued.values().removeIf(ArrayDeque::isEmpty);
         }
         return Behaviors.same();
+    }
+
+    /** Forgets a running attempt and frees its slots for the next queued one. */
+    private Running release(String key) {
+        Running r = running.remove(key);
+        if (r == null) return null;
+        if (!r.parked) busySlots -= Math.min(slots, r.task.slots());
+        startQueued();
+        return r;
     }
 
     private Behavior<Command> onProgress(ReportProgress m) {
         Running r = running.get(m.attemptKey());
         if (r != null) {
-            r.replyTo().tell(new RunCoordinator.Progress(r.task().taskId(), r.task().attempt(), m.fraction(), m.message()));
+            r.replyTo.tell(new RunCoordinator.Progress(r.task.taskId(), r.task.attempt(), m.fraction(), m.message()));
         }
+        return Behaviors.same();
+    }
+
+    private Behavior<Command> onSpawnRequest(SpawnRequest m) {
+        Running r = running.get(m.attemptKey());
+        if (r == null) return Behaviors.same(); // the attempt is over; nobody waits for the answer
+        r.replyTo.tell(new RunCoordinator.Spawn(r.task.taskId(), r.task.attempt(), m.name(), m.nodeType(), m.params(),
+                m.inputs(), m.attemptKey(), ctx.getSelf()));
+        return Behaviors.same();
+    }
+
+    private Behavior<Command> onSpawnReply(SpawnReply m) {
+        Running r = running.get(m.attemptKey());
+        if (r != null) r.context.subtaskEnded(m.result());
+        return Behaviors.same();
+    }
+
+    private Behavior<Command> onParked(Parked m) {
+        Running r = running.get(m.attemptKey());
+        if (r == null || r.parked == m.parked()) return Behaviors.same();
+        r.parked = m.parked();
+        int need = Math.min(slots, r.task.slots());
+        busySlots += m.parked() ? -need : need;
+        r.replyTo.tell(new RunCoordinator.Parked(r.task.taskId(), r.task.attempt(), m.parked()));
+        if (m.parked()) startQueued();
         return Behaviors.same();
     }
 

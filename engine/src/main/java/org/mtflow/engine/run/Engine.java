@@ -3,15 +3,17 @@ package org.mtflow.engine.run;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
@@ -20,10 +22,8 @@ import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.mtflow.devices.Device;
 import org.mtflow.devices.DeviceInfo;
-import org.mtflow.engine.event.EventLog;
 import org.mtflow.engine.event.EventSink;
-import org.mtflow.engine.event.RunEvent;
-import org.mtflow.engine.event.RunReport;
+import org.mtflow.engine.journal.JournalSettings;
 import org.mtflow.engine.node.NodeCatalog;
 import org.mtflow.engine.spec.GraphValidator;
 import org.mtflow.engine.spec.Problem;
@@ -42,7 +42,11 @@ import org.mtflow.engine.store.ArtifactStore;
  *   runs/&lt;run-id&gt;/spec.yaml   the resolved spec
  *   runs/&lt;run-id&gt;/events.jsonl one JSON event per line
  *   runs/&lt;run-id&gt;/report.json  per task: status, attempts, times, device, outputs, metrics
+ *   journal/               the run journal (finished tasks per run), when durable
  * </pre>
+ *
+ * Starting a run with the id of one that exists resumes it: tasks its journal records as finished
+ * are not run again, and its events and report continue where they stopped.
  */
 public final class Engine implements AutoCloseable {
 
@@ -52,28 +56,61 @@ public final class Engine implements AutoCloseable {
     private final Path home;
     private final NodeCatalog catalog;
     private final List<Device> devices;
+    private final EngineSettings settings;
     private final ArtifactStore store;
     private final ActorSystem<Void> system;
     private final Set<String> activeRuns = ConcurrentHashMap.newKeySet();
+    private final Set<RunFiles> openFiles = ConcurrentHashMap.newKeySet();
+    private final ScheduledExecutorService flusher;
     private final AtomicLong runCount = new AtomicLong();
 
-    /** Starts an engine with the default configuration. */
+    /** Starts an engine with the default settings (durable journal) and configuration. */
     public Engine(Path home, NodeCatalog catalog, List<Device> devices) throws IOException {
-        this(home, catalog, devices, ConfigFactory.load());
+        this(home, catalog, devices, EngineSettings.defaults());
     }
 
-    public Engine(Path home, NodeCatalog catalog, List<Device> devices, Config config) throws IOException {
+    public Engine(Path home, NodeCatalog catalog, List<Device> devices, EngineSettings settings) throws IOException {
+        this(home, catalog, devices, settings, ConfigFactory.load());
+    }
+
+    public Engine(Path home, NodeCatalog catalog, List<Device> devices, EngineSettings settings, Config config)
+            throws IOException {
         if (devices.isEmpty()) throw new IllegalArgumentException("an engine needs at least one device");
         this.home = home.toAbsolutePath().normalize();
         this.catalog = catalog;
         this.devices = List.copyOf(devices);
+        this.settings = settings;
+        for (String id : settings.slots().keySet()) {
+            if (this.devices.stream().noneMatch(d -> d.id().equals(id))) {
+                throw new IllegalArgumentException("slots are set for device '" + id + "', which this engine does not have"
+                        + " (devices: " + this.devices.stream().map(Device::id).toList() + ")");
+            }
+        }
         this.store = new ArtifactStore(this.home.resolve("store"));
         Files.createDirectories(this.home.resolve("runs"));
-        this.system = ActorSystem.create(Behaviors.empty(), "mtflow", config);
+        Config full = switch (settings.journal()) {
+            case DURABLE -> JournalSettings.durable(this.home.resolve("journal")).withFallback(config);
+            case IN_MEMORY -> JournalSettings.inMemory().withFallback(config);
+            case OFF -> config;
+        };
+        this.system = ActorSystem.create(Behaviors.empty(), "mtflow", full);
         for (Device d : this.devices) {
-            system.systemActorOf(DeviceWorker.create(d, slotsOf(d.info()), store, catalog),
+            int slots = settings.slots().getOrDefault(d.id(), slotsOf(d.info()));
+            system.systemActorOf(DeviceWorker.create(d, slots, store, catalog),
                     "worker-" + d.id().replaceAll("[^A-Za-z0-9_-]", "_"), Props.empty());
         }
+        this.flusher = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "mtflow-run-files");
+            t.setDaemon(true);
+            return t;
+        });
+        flusher.scheduleWithFixedDelay(() -> openFiles.forEach(f -> {
+            try {
+                f.flush(false);
+            } catch (RuntimeException e) {
+                system.log().warn("{}", e.toString());
+            }
+        }), 200, 200, TimeUnit.MILLISECONDS);
     }
 
     /**
@@ -128,30 +165,36 @@ public final class Engine implements AutoCloseable {
     }
 
     private RunHandle start(WorkflowSpec spec, RunOptions options, EventSink listener, Path dir) throws IOException {
+        Path specFile = dir.resolve("spec.yaml");
+        byte[] specText = options.specText().getBytes(StandardCharsets.UTF_8);
+        if (Files.exists(specFile) && !Arrays.equals(Files.readAllBytes(specFile), specText)) {
+            // Its journal and report name tasks of another workflow: mixing them would be wrong.
+            throw new IllegalArgumentException("run '" + options.runId() + "' exists (" + dir + ") with a different"
+                    + " workflow; resume it with the same workflow, or start a new run id");
+        }
         Files.createDirectories(dir);
-        AtomicFiles.write(dir.resolve("spec.yaml"), options.specText().getBytes(StandardCharsets.UTF_8));
-        Path reportFile = dir.resolve("report.json");
-        EventLog log = new EventLog(dir.resolve("events.jsonl"));
-        RunReport report = new RunReport(spec.tasks().stream().map(TaskSpec::id).toList());
+        AtomicFiles.write(specFile, specText);
+        RunFiles files = new RunFiles(dir, spec.tasks().stream().map(TaskSpec::id).toList());
+        openFiles.add(files);
         EventSink sink = event -> {
-            log.accept(event);
-            report.accept(event);
-            if (changesReport(event)) writeReport(report, reportFile);
+            files.accept(event);
             if (listener != null) listener.accept(event);
         };
         CompletableFuture<RunOutcome> finished = new CompletableFuture<>();
         // The caller's future completes only after the cleanup, so the id is free again when it does.
         CompletableFuture<RunOutcome> done = finished.whenComplete((outcome, error) -> {
+            openFiles.remove(files);
             activeRuns.remove(options.runId());
             try {
-                log.close();
-            } catch (IOException e) {
-                // Every line was flushed as written; the outcome stands.
-                system.log().warn("cannot close the event log of run {}: {}", options.runId(), e.toString());
+                files.flush(true);
+                files.close();
+            } catch (IOException | RuntimeException e) {
+                system.log().warn("cannot close the files of run {}: {}", options.runId(), e.toString());
             }
         });
         RunPlan plan = new RunPlan(options.runId(), spec, catalog, store, sink, options.useCache(),
-                options.maxConcurrency(), finished);
+                options.maxConcurrency(), options.maxSpawned(), options.maxSpawnDepth(),
+                settings.journal() != EngineSettings.Journal.OFF, files.resumed(), finished);
         // A unique actor name: the coordinator of a just-finished run with this id may still be stopping.
         system.systemActorOf(RunCoordinator.create(plan), "run-" + options.runId() + "-" + runCount.incrementAndGet(),
                 Props.empty());
@@ -167,24 +210,9 @@ public final class Engine implements AutoCloseable {
         }
     }
 
-    /** report.json is rewritten when a task reaches a state worth reading, not on every progress tick. */
-    private static boolean changesReport(RunEvent e) {
-        return e instanceof RunEvent.RunStarted || e instanceof RunEvent.RunFinished
-                || e instanceof RunEvent.TaskStarted || e instanceof RunEvent.TaskSucceeded
-                || e instanceof RunEvent.TaskCached || e instanceof RunEvent.TaskFailed
-                || e instanceof RunEvent.TaskSkipped;
-    }
-
-    private static void writeReport(RunReport report, Path file) {
-        try {
-            report.write(file);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + file, e);
-        }
-    }
-
     @Override
     public void close() {
+        flusher.shutdownNow();
         system.terminate();
         try {
             system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);

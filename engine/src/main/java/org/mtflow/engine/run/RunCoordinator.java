@@ -8,15 +8,16 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.regex.Pattern;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
@@ -28,19 +29,30 @@ import org.mtflow.devices.DeviceInfo;
 import org.mtflow.engine.CborMessage;
 import org.mtflow.engine.event.Json;
 import org.mtflow.engine.event.RunEvent;
+import org.mtflow.engine.journal.JournalEntry;
+import org.mtflow.engine.journal.RunJournal;
 import org.mtflow.engine.node.NodeType;
+import org.mtflow.engine.node.ParamsBinder;
 import org.mtflow.engine.node.Port;
+import org.mtflow.engine.node.SubtaskResult;
+import org.mtflow.engine.spec.ErrorClass;
 import org.mtflow.engine.spec.InputBinding;
 import org.mtflow.engine.spec.OutputRef;
+import org.mtflow.engine.spec.Resources;
 import org.mtflow.engine.spec.TaskSpec;
 import org.mtflow.engine.store.ArtifactRef;
 import org.mtflow.engine.store.CorruptArtifactException;
 
 /**
  * Drives one run: keeps the ready set, offers ready tasks (longest remaining path first, then
- * declaration order) to device workers that fit their resources, reuses cached results, retries
- * failed attempts with backoff, skips what depends on a task that failed for good, and reports every
- * change as a {@link RunEvent}.
+ * declaration order) to device workers that fit their resources (strongest device kind first, then
+ * the one holding most of the inputs), reuses cached results, retries failed attempts with backoff
+ * (a device failure on another device), skips what depends on a task that failed for good, adds the
+ * subtasks running tasks spawn, and reports every change as a {@link RunEvent}.
+ *
+ * <p>With a journal, every finished task is written to the run's {@link RunJournal} in batches: one
+ * write in flight, the next batch being whatever finished meanwhile. A task's success is announced
+ * (event, report) only once it is durable, and a resumed run takes every journaled task as done.
  */
 public final class RunCoordinator {
 
@@ -55,38 +67,77 @@ public final class RunCoordinator {
 
     public record Progress(String taskId, int attempt, double fraction, String message) implements Command {}
 
+    /** A running attempt asks for a subtask; the answer goes to {@code worker} as a {@link DeviceWorker.SpawnReply}. */
+    public record Spawn(String parent, int attempt, String name, String nodeType, ObjectNode params,
+                        Map<String, List<ArtifactRef>> inputs, String attemptKey, ActorRef<DeviceWorker.Command> worker)
+            implements Command {}
+
+    /** An attempt waits for its subtasks (its slot is free) or goes on. */
+    public record Parked(String taskId, int attempt, boolean parked) implements Command {}
+
+    /** A worker took its device out of rotation. */
+    public record DeviceDegraded(ActorRef<DeviceWorker.Command> worker, String device, String reason) implements Command {}
+
     record WorkersChanged(Set<ActorRef<DeviceWorker.Command>> workers) implements Command {}
 
     record RetryDue(String taskId) implements Command {}
+
+    record JournalRead(RunJournal.History history) implements Command {}
+
+    record JournalWritten(RunJournal.Appended appended) implements Command {}
+
+    record JournalStopped() implements Command {}
 
     public static Behavior<Command> create(RunPlan plan) {
         return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new RunCoordinator(ctx, timers, plan).start()));
     }
 
+    private static final Pattern SUBTASK_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,99}");
+    /** Lost attempts (a worker crashed or left) beyond this count as failures: a task may be what kills workers. */
+    private static final int MAX_LOST = 3;
+
     private enum Status { WAITING, READY, RUNNING, BACKOFF, SUCCEEDED, CACHED, FAILED, SKIPPED;
 
         boolean terminal() { return this == SUCCEEDED || this == CACHED || this == FAILED || this == SKIPPED; }
+
+        boolean succeeded() { return this == SUCCEEDED || this == CACHED; }
     }
 
     private static final class Task {
         final TaskSpec spec;
         final NodeType<?> type;
         final int index;
-        final List<Task> dependents = new ArrayList<>();
-        final Set<String> upstream = new HashSet<>();
+        final List<Task> dependents = new ArrayList<>(2);
+        final List<Task> upstream = new ArrayList<>(2);
+        /** For subtasks: the artifacts they were spawned with. */
+        final Map<String, List<ArtifactRef>> fixedInputs;
+        final int depth;
+        int mark = -1;
         int waitingOn;
         int pathLength;
         Status status = Status.WAITING;
         int attempt;
-        ActorRef<DeviceWorker.Command> worker;
+        int failures;
+        int lost;
+        boolean parked;
+        Worker worker;
+        /** Workers this task failed on for device reasons: tried last. */
+        Set<Worker> avoid;
         Map<String, ArtifactRef> outputs;
-        long startedNanos;
+        ObjectNode metrics;
+        String skipCause;
+        /** Attempts of other tasks waiting for this subtask: attempt key → their worker. */
+        Map<String, ActorRef<DeviceWorker.Command>> waiters;
 
-        Task(TaskSpec spec, NodeType<?> type, int index) {
+        Task(TaskSpec spec, NodeType<?> type, int index, Map<String, List<ArtifactRef>> fixedInputs, int depth) {
             this.spec = spec;
             this.type = type;
             this.index = index;
+            this.fixedInputs = fixedInputs;
+            this.depth = depth;
         }
+
+        String id() { return spec.id(); }
     }
 
     private static final class Worker {
@@ -100,6 +151,8 @@ public final class RunCoordinator {
             this.device = device;
             this.slots = slots;
         }
+
+        int free() { return slots - busy; }
     }
 
     private final ActorContext<Command> ctx;
@@ -117,8 +170,21 @@ public final class RunCoordinator {
     private final Set<ActorRef<DeviceWorker.Command>> describing = new HashSet<>();
     private final Random jitter;
     private final long startNanos = System.nanoTime();
+    /** Journaled in an earlier session, by task id (subtasks are looked up when spawned again). */
+    private final Map<String, JournalEntry.TaskDone> recovered = new HashMap<>();
+    private ActorRef<RunJournal.Command> journal;
+    private List<JournalEntry> unwritten = new ArrayList<>();
+    /** Events that announce what {@link #unwritten} records: emitted once it is durable. */
+    private List<RunEvent> unannounced = new ArrayList<>();
+    private List<RunEvent> announcing = List.of();
+    private boolean writing;
+    private boolean ending;
+    private String endStatus;
+    private final ArrayDeque<Task> toRelease = new ArrayDeque<>();
+    private boolean releasing;
     private int running;
     private int terminal;
+    private int spawned;
 
     private RunCoordinator(ActorContext<Command> ctx, TimerScheduler<Command> timers, RunPlan plan) {
         this.ctx = ctx;
@@ -133,21 +199,55 @@ public final class RunCoordinator {
         for (TaskSpec spec : plan.spec().tasks()) {
             NodeType<?> type = plan.catalog().find(spec.type())
                     .orElseThrow(() -> new IllegalArgumentException("unknown node type " + spec.type()));
-            tasks.put(spec.id(), new Task(spec, type, index++));
+            tasks.put(spec.id(), new Task(spec, type, index++, null, 0));
         }
         for (Task t : tasks.values()) {
             for (InputBinding b : t.spec.inputs().values()) {
                 for (OutputRef ref : b.refs()) {
                     Task producer = tasks.get(ref.task());
-                    if (t.upstream.add(producer.spec.id())) {
+                    if (producer.mark != t.index) { // each producer once, however many inputs it feeds
+                        producer.mark = t.index;
                         producer.dependents.add(t);
-                        t.waitingOn++;
+                        t.upstream.add(producer);
                     }
                 }
             }
         }
         computePathLengths();
-        emit(new RunEvent.RunStarted(Instant.now(), runId, plan.spec().name(), plan.spec().seed(), tasks.size()));
+        emit(new RunEvent.RunStarted(Instant.now(), runId, plan.spec().name(), plan.spec().seed(), tasks.size(),
+                plan.resumed()));
+        Behavior<Command> running = Behaviors.receive(Command.class)
+                .onMessage(WorkersChanged.class, this::onWorkersChanged)
+                .onMessage(WorkerInfo.class, this::onWorkerInfo)
+                .onMessage(AttemptFinished.class, this::onAttemptFinished)
+                .onMessage(Progress.class, this::onProgress)
+                .onMessage(RetryDue.class, this::onRetryDue)
+                .onMessage(Spawn.class, this::onSpawn)
+                .onMessage(Parked.class, this::onParked)
+                .onMessage(DeviceDegraded.class, this::onDeviceDegraded)
+                .onMessage(JournalWritten.class, this::onJournalWritten)
+                .onMessage(JournalStopped.class, this::onJournalStopped)
+                .onSignal(PostStop.class, s -> {
+                    // Only a bug stops the coordinator early; the caller must not wait forever.
+                    plan.done().completeExceptionally(new IllegalStateException("run coordinator stopped before the run ended"));
+                    return Behaviors.same();
+                })
+                .build();
+        if (!plan.journal()) return schedule(running);
+        journal = ctx.spawn(RunJournal.create(runId), "journal");
+        ctx.watchWith(journal, new JournalStopped());
+        journal.tell(new RunJournal.Read(ctx.messageAdapter(RunJournal.History.class, JournalRead::new)));
+        // Nothing is scheduled before the journal says what an earlier session finished.
+        return Behaviors.receive(Command.class)
+                .onMessage(JournalRead.class, m -> {
+                    recover(m.history().entries());
+                    return schedule(running);
+                })
+                .onMessage(JournalStopped.class, this::onJournalStopped)
+                .build();
+    }
+
+    private Behavior<Command> schedule(Behavior<Command> running) {
         ctx.getSystem().receptionist().tell(Receptionist.subscribe(DeviceWorker.SERVICE_KEY,
                 ctx.messageAdapter(Receptionist.Listing.class,
                         l -> new WorkersChanged(l.getServiceInstances(DeviceWorker.SERVICE_KEY)))));
@@ -155,27 +255,15 @@ public final class RunCoordinator {
             // A cached upstream may already have released (and readied or cached) this task.
             if (t.waitingOn == 0 && t.status == Status.WAITING) becomeReady(t);
         }
-        if (finishedAll()) return finish();
-        return Behaviors.receive(Command.class)
-                .onMessage(WorkersChanged.class, this::onWorkersChanged)
-                .onMessage(WorkerInfo.class, this::onWorkerInfo)
-                .onMessage(AttemptFinished.class, this::onAttemptFinished)
-                .onMessage(Progress.class, this::onProgress)
-                .onMessage(RetryDue.class, this::onRetryDue)
-                .onSignal(PostStop.class, s -> {
-                    // Only a bug stops the coordinator early; the caller must not wait forever.
-                    plan.done().completeExceptionally(new IllegalStateException("run coordinator stopped before the run ended"));
-                    return Behaviors.same();
-                })
-                .build();
+        if (finishedAll()) return end();
+        return running;
     }
 
     /** Longest path (in tasks) from each task to a sink: Kahn's order over the reversed graph. */
     private void computePathLengths() {
-        Map<Task, Integer> remaining = new LinkedHashMap<>();
         ArrayDeque<Task> queue = new ArrayDeque<>();
         for (Task t : tasks.values()) {
-            remaining.put(t, t.dependents.size());
+            t.waitingOn = t.dependents.size(); // reused as a counter here, set for real below
             if (t.dependents.isEmpty()) queue.add(t);
         }
         while (!queue.isEmpty()) {
@@ -183,84 +271,191 @@ public final class RunCoordinator {
             int longest = 0;
             for (Task d : t.dependents) longest = Math.max(longest, d.pathLength);
             t.pathLength = longest + 1;
-            for (String up : t.upstream) {
-                Task u = tasks.get(up);
-                if (remaining.merge(u, -1, Integer::sum) == 0) queue.add(u);
+            for (Task u : t.upstream) {
+                if (--u.waitingOn == 0) queue.add(u);
             }
         }
+        for (Task t : tasks.values()) t.waitingOn = t.upstream.size();
+    }
+
+    /** Takes what an earlier session of this run journaled as finished, where its artifacts are intact. */
+    private void recover(List<JournalEntry> entries) {
+        for (JournalEntry e : entries) {
+            if (e instanceof JournalEntry.TaskDone d) recovered.put(d.task(), d);
+        }
+        for (Task t : tasks.values()) {
+            JournalEntry.TaskDone d = recovered.get(t.id());
+            if (d != null && intact(t, d.outputs())) {
+                markRecovered(t, d);
+            }
+        }
+        for (Task t : tasks.values()) {
+            if (t.status.terminal()) continue;
+            int waiting = 0;
+            for (Task u : t.upstream) if (!u.status.terminal()) waiting++;
+            t.waitingOn = waiting;
+        }
+    }
+
+    private void markRecovered(Task t, JournalEntry.TaskDone d) {
+        t.status = Status.SUCCEEDED;
+        t.outputs = d.outputs();
+        t.metrics = d.metrics();
+        terminal++;
+        emit(new RunEvent.TaskRecovered(Instant.now(), runId, t.id(), hashes(t.outputs), d.metrics()));
+    }
+
+    /** Whether every output is in the store with its checksum; if not, says so and the task runs again. */
+    private boolean intact(Task t, Map<String, ArtifactRef> outputs) {
+        for (Port p : t.type.outputs()) {
+            ArtifactRef ref = outputs.get(p.name());
+            String problem = null;
+            if (ref == null) {
+                problem = "output '" + p.name() + "' is not recorded";
+            } else {
+                try {
+                    plan.store().read(ref); // verifies the checksum (once per file version per process)
+                } catch (IOException e) {
+                    problem = "output '" + p.name() + "' is unusable: " + e.getMessage();
+                }
+            }
+            if (problem != null) {
+                emit(new RunEvent.TaskInvalidated(Instant.now(), runId, t.id(), problem + "; recomputing it"));
+                return false;
+            }
+        }
+        return true;
     }
 
     private void becomeReady(Task t) {
-        if (plan.useCache() && t.spec.cache()) {
-            Optional<Map.Entry<Map<String, ArtifactRef>, ObjectNode>> hit = cacheLookup(t);
-            if (hit.isPresent()) {
-                t.status = Status.CACHED;
-                t.outputs = hit.get().getKey();
-                terminal++;
-                emit(new RunEvent.TaskCached(Instant.now(), runId, t.spec.id(), hashes(t.outputs), hit.get().getValue()));
-                release(t);
-                return;
-            }
-        }
+        if (plan.useCache() && t.spec.cache() && t.type.cacheable() && cacheHit(t)) return;
         t.status = Status.READY;
         ready.add(t);
-        emit(new RunEvent.TaskQueued(Instant.now(), runId, t.spec.id()));
+        emit(new RunEvent.TaskQueued(Instant.now(), runId, t.id()));
     }
 
-    private Optional<Map.Entry<Map<String, ArtifactRef>, ObjectNode>> cacheLookup(Task t) {
+    private boolean cacheHit(Task t) {
+        Map<String, ArtifactRef> outputs = new LinkedHashMap<>();
+        ObjectNode metrics;
         try {
-            Optional<byte[]> entry = plan.store().readCacheEntry(cacheKey(t));
-            if (entry.isEmpty()) return Optional.empty();
+            var entry = plan.store().readCacheEntry(cacheKey(t));
+            if (entry.isEmpty()) return false;
             JsonNode json = Json.MAPPER.readTree(entry.get());
-            Map<String, ArtifactRef> outputs = new LinkedHashMap<>();
             for (Port p : t.type.outputs()) {
                 JsonNode o = json.path("outputs").path(p.name());
-                if (o.isMissingNode()) return Optional.empty();
-                ArtifactRef ref = Json.MAPPER.treeToValue(o, ArtifactRef.class);
-                try {
-                    plan.store().read(ref); // verifies the checksum (once per file version per process)
-                } catch (CorruptArtifactException e) {
-                    // Recompute rather than trust a missing or corrupt artifact; the rewrite repairs it.
-                    ctx.getLog().warn("recomputing task {}: its cached output '{}' is unusable: {}", t.spec.id(),
-                            p.name(), e.getMessage());
-                    return Optional.empty();
-                }
-                outputs.put(p.name(), ref);
+                if (!o.isMissingNode()) outputs.put(p.name(), Json.MAPPER.treeToValue(o, ArtifactRef.class));
             }
-            JsonNode metrics = json.path("metrics");
-            return Optional.of(Map.entry(outputs, metrics.isObject() ? (ObjectNode) metrics : Json.MAPPER.createObjectNode()));
+            JsonNode m = json.path("metrics");
+            metrics = m.isObject() ? (ObjectNode) m : Json.MAPPER.createObjectNode();
         } catch (IOException | IllegalArgumentException e) {
-            ctx.getLog().warn("ignoring unreadable cache entry for task {}: {}", t.spec.id(), e.toString());
-            return Optional.empty();
+            ctx.getLog().warn("ignoring unreadable cache entry for task {}: {}", t.id(), e.toString());
+            return false;
         }
+        if (!intact(t, outputs)) return false; // rerunning rewrites (repairs) the artifact
+        t.status = Status.CACHED;
+        t.outputs = outputs;
+        t.metrics = metrics;
+        terminal++;
+        emit(new RunEvent.TaskCached(Instant.now(), runId, t.id(), hashes(outputs), metrics));
+        journalDone(t, 0, "cache", 0);
+        ended(t);
+        return true;
     }
 
     private String cacheKey(Task t) {
-        return CacheKeys.of(t.spec.type(), t.type.version(), t.spec.id(), t.spec.with(), inputsOf(t), plan.spec().seed());
+        return CacheKeys.of(t.spec.type(), t.type.version(), t.id(), t.spec.with(), inputsOf(t), plan.spec().seed());
     }
 
+    /**
+     * The artifacts each input receives. A list input with {@code min-success} below its length gets
+     * the outputs of the producers that succeeded, in list order.
+     */
     private Map<String, List<ArtifactRef>> inputsOf(Task t) {
+        if (t.fixedInputs != null) return t.fixedInputs;
         Map<String, List<ArtifactRef>> inputs = new LinkedHashMap<>();
         t.spec.inputs().forEach((name, binding) -> {
-            List<ArtifactRef> refs = new ArrayList<>();
-            for (OutputRef r : binding.refs()) refs.add(tasks.get(r.task()).outputs.get(r.output()));
+            List<ArtifactRef> refs = new ArrayList<>(binding.refs().size());
+            for (OutputRef r : binding.refs()) {
+                Task producer = tasks.get(r.task());
+                if (producer.status.succeeded()) refs.add(producer.outputs.get(r.output()));
+            }
             inputs.put(name, refs);
         });
         return inputs;
     }
 
-    /** A finished task's dependents may now be ready. */
-    private void release(Task t) {
-        for (Task d : t.dependents) {
-            if (--d.waitingOn == 0 && d.status == Status.WAITING) becomeReady(d);
+    /**
+     * A task reached a final state: its dependents may now run, or can no longer. A worklist, not
+     * recursion: a long chain of cached or skipped tasks would overflow the stack.
+     */
+    private void ended(Task t) {
+        toRelease.add(t);
+        if (releasing) return;
+        releasing = true;
+        try {
+            while (!toRelease.isEmpty()) {
+                Task u = toRelease.poll();
+                answerWaiters(u);
+                for (Task d : u.dependents) {
+                    if (d.status != Status.WAITING) continue;
+                    d.waitingOn--;
+                    if (!u.status.succeeded() && doomed(d)) {
+                        skip(d, u);
+                    } else if (d.waitingOn == 0) {
+                        becomeReady(d);
+                    }
+                }
+            }
+        } finally {
+            releasing = false;
         }
+    }
+
+    private void skip(Task d, Task because) {
+        d.status = Status.SKIPPED;
+        d.skipCause = because.status == Status.SKIPPED ? because.skipCause : because.id();
+        terminal++;
+        String reason = because.status == Status.SKIPPED
+                ? "upstream task '" + because.id() + "' was skipped (root cause: task '" + d.skipCause + "' failed)"
+                : "upstream task '" + because.id() + "' failed";
+        emit(new RunEvent.TaskSkipped(Instant.now(), runId, d.id(), reason, d.skipCause));
+        toRelease.add(d);
+    }
+
+    /** Whether an input of {@code d} can no longer get enough of its producers' outputs. */
+    private boolean doomed(Task d) {
+        for (InputBinding b : d.spec.inputs().values()) {
+            int failed = 0;
+            for (OutputRef r : b.refs()) {
+                Status s = tasks.get(r.task()).status;
+                if (s == Status.FAILED || s == Status.SKIPPED) failed++;
+            }
+            if (b.refs().size() - failed < minSuccess(b)) return true;
+        }
+        return false;
+    }
+
+    private static int minSuccess(InputBinding b) {
+        return b instanceof InputBinding.Many m ? m.minSuccess() : 1;
     }
 
     private Behavior<Command> onWorkersChanged(WorkersChanged m) {
         for (ActorRef<DeviceWorker.Command> w : m.workers()) {
             if (!workers.containsKey(w) && describing.add(w)) w.tell(new DeviceWorker.Describe(ctx.getSelf()));
         }
-        workers.keySet().removeIf(w -> !m.workers().contains(w));
+        List<Worker> gone = new ArrayList<>();
+        for (Worker w : workers.values()) if (!m.workers().contains(w.ref)) gone.add(w);
+        for (Worker w : gone) {
+            workers.remove(w.ref);
+            // What ran there is lost with it (a worker on a machine that left the cluster never answers).
+            for (Task t : new ArrayList<>(tasks.values())) {
+                if (t.status == Status.RUNNING && t.worker == w) {
+                    if (!t.parked) running--;
+                    t.parked = false;
+                    lose(t, w.device.id(), "device " + w.device.id() + " left");
+                }
+            }
+        }
         describing.retainAll(m.workers()); // one that left will not answer
         dispatch();
         return Behaviors.same();
@@ -273,91 +468,185 @@ public final class RunCoordinator {
         return Behaviors.same();
     }
 
+    private Behavior<Command> onDeviceDegraded(DeviceDegraded m) {
+        emit(new RunEvent.DeviceDegraded(Instant.now(), runId, m.device(), m.reason()));
+        return Behaviors.same();
+    }
+
     /** Offers ready tasks, best first, to workers with room for them. */
     private void dispatch() {
-        if (!describing.isEmpty()) return;
+        if (!describing.isEmpty() || workers.isEmpty() || ending) return;
+        int free = 0;
+        for (Worker w : workers.values()) free += Math.max(0, w.free());
+        Set<Resources> unplaceable = null; // resources no worker has room for in this pass
+        List<Task> homeless = null; // no worker fits them at all (say, the only GPU left rotation)
         Iterator<Task> it = ready.iterator();
-        while (it.hasNext()) {
-            if (plan.maxConcurrency() > 0 && running >= plan.maxConcurrency()) return;
+        while (free > 0 && it.hasNext()) {
+            if (plan.maxConcurrency() > 0 && running >= plan.maxConcurrency()) break;
             Task t = it.next();
+            Resources r = t.spec.resources();
+            if (t.avoid == null && unplaceable != null && unplaceable.contains(r)) continue;
             Worker w = pickWorker(t);
-            if (w == null) continue;
+            if (w == null) {
+                if (!fitsSomewhere(t)) {
+                    it.remove();
+                    if (homeless == null) homeless = new ArrayList<>();
+                    homeless.add(t);
+                    continue;
+                }
+                if (t.avoid == null) {
+                    if (unplaceable == null) unplaceable = new HashSet<>();
+                    unplaceable.add(r);
+                }
+                continue;
+            }
             it.remove();
-            t.status = Status.RUNNING;
-            t.attempt++;
-            t.worker = w.ref;
-            t.startedNanos = System.nanoTime();
-            w.busy += t.spec.resources().slots();
-            running++;
-            emit(new RunEvent.TaskStarted(Instant.now(), runId, t.spec.id(), t.attempt, w.device.id()));
-            long timeout = t.spec.timeout() == null ? 0 : t.spec.timeout().toMillis();
-            w.ref.tell(new DeviceWorker.Execute(new TaskAssignment(runId, t.spec.id(), t.attempt, t.spec.type(),
-                    t.spec.with(), inputsOf(t), plan.spec().seed(), timeout, t.spec.cache() ? cacheKey(t) : null),
-                    ctx.getSelf()));
+            startAttempt(t, w);
+            free -= Math.min(w.slots, r.slots());
+        }
+        if (homeless != null) {
+            // Failing them releases dependents into the ready set: not while iterating over it.
+            for (Task t : homeless) fail(t, "", ErrorClass.PERMANENT, "no device left fits its resources " + t.spec.resources());
+            dispatch();
         }
     }
 
+    private void startAttempt(Task t, Worker w) {
+        t.status = Status.RUNNING;
+        t.attempt++;
+        t.worker = w;
+        int slots = Math.min(w.slots, t.spec.resources().slots());
+        w.busy += slots;
+        running++;
+        emit(new RunEvent.TaskStarted(Instant.now(), runId, t.id(), t.attempt, w.device.id()));
+        long timeout = t.spec.timeout() == null ? 0 : t.spec.timeout().toMillis();
+        boolean cached = t.spec.cache() && t.type.cacheable();
+        w.ref.tell(new DeviceWorker.Execute(new TaskAssignment(runId, t.id(), t.attempt, t.spec.type(),
+                t.spec.with(), inputsOf(t), plan.spec().seed(), timeout, cached ? cacheKey(t) : null,
+                t.spec.resources().slots()), ctx.getSelf()));
+    }
+
+    private static boolean fits(Task t, Worker w) {
+        Resources r = t.spec.resources();
+        return r.device().matches(w.device.kind()) && (r.memory() <= 0 || w.device.memoryBytes() >= r.memory());
+    }
+
+    private boolean fitsSomewhere(Task t) {
+        for (Worker w : workers.values()) if (fits(t, w)) return true;
+        return false;
+    }
+
     /**
-     * The best fitting worker with a free slot: the strongest device kind first (GPU, OpenCL CPU,
-     * JVM), then the one with the most free slots.
+     * The best fitting worker with room: the strongest device kind first (GPU, OpenCL CPU, JVM), then
+     * the one that produced most of the task's input bytes (they are in its memory and caches), then
+     * the one with the most free slots. Workers the task failed on for device reasons come last.
      */
     private Worker pickWorker(Task t) {
+        int need = t.spec.resources().slots();
         Worker best = null;
+        long bestLocal = -1;
+        boolean bestAvoided = true;
         for (Worker w : workers.values()) {
-            int free = w.slots - w.busy;
-            if (free < t.spec.resources().slots() || !t.spec.resources().device().matches(w.device.kind())) continue;
-            if (t.spec.resources().memory() > 0 && w.device.memoryBytes() < t.spec.resources().memory()) continue;
-            int byKind = best == null ? -1 : Integer.compare(w.device.kind().ordinal(), best.device.kind().ordinal());
-            if (best == null || byKind < 0 || (byKind == 0 && free > best.slots - best.busy)) best = w;
+            if (w.free() < Math.min(w.slots, need) || !fits(t, w)) continue;
+            boolean avoided = t.avoid != null && t.avoid.contains(w);
+            long local = localBytes(t, w);
+            int cmp;
+            if (best == null) {
+                cmp = -1;
+            } else if (avoided != bestAvoided) {
+                cmp = avoided ? 1 : -1;
+            } else if (w.device.kind() != best.device.kind()) {
+                cmp = Integer.compare(w.device.kind().ordinal(), best.device.kind().ordinal());
+            } else if (local != bestLocal) {
+                cmp = local > bestLocal ? -1 : 1;
+            } else {
+                cmp = Integer.compare(best.free(), w.free());
+            }
+            if (cmp < 0) {
+                best = w;
+                bestLocal = local;
+                bestAvoided = avoided;
+            }
         }
         return best;
+    }
+
+    private long localBytes(Task t, Worker w) {
+        long bytes = 0;
+        for (Task u : t.upstream) {
+            if (u.worker == w && u.outputs != null) {
+                for (ArtifactRef ref : u.outputs.values()) bytes += ref.size();
+            }
+        }
+        return bytes;
     }
 
     private Behavior<Command> onAttemptFinished(AttemptFinished m) {
         Task t = tasks.get(m.taskId());
         if (t == null || t.status != Status.RUNNING || t.attempt != m.attempt()) return Behaviors.same();
-        Worker w = workers.get(t.worker);
-        if (w != null) w.busy -= t.spec.resources().slots();
+        if (!t.parked) t.worker.busy -= Math.min(t.worker.slots, t.spec.resources().slots());
+        t.parked = false;
         running--;
         if (m.outcome() instanceof AttemptOutcome.Succeeded s) {
             t.status = Status.SUCCEEDED;
             t.outputs = s.outputs();
+            t.metrics = s.metrics();
             terminal++;
-            emit(new RunEvent.TaskSucceeded(Instant.now(), runId, t.spec.id(), t.attempt, m.device(),
-                    hashes(s.outputs()), s.metrics(), m.millis()));
-            release(t);
+            RunEvent.TaskSucceeded event = new RunEvent.TaskSucceeded(Instant.now(), runId, t.id(), t.attempt,
+                    m.device(), hashes(s.outputs()), s.metrics(), m.millis());
+            journalDone(t, t.attempt, m.device(), m.millis());
+            announce(event);
+            ended(t);
         } else if (m.outcome() instanceof AttemptOutcome.Failed f) {
-            boolean retry = t.attempt < t.spec.retry().attempts() && t.spec.retry().retries(f.error());
-            emit(new RunEvent.TaskFailed(Instant.now(), runId, t.spec.id(), t.attempt, m.device(),
-                    f.error().token(), f.message(), !retry));
-            if (retry) {
-                Duration delay = t.spec.retry().delayBefore(t.attempt + 1);
-                long ms = delay.toMillis() + (long) (delay.toMillis() * t.spec.retry().jitter() * jitter.nextDouble());
-                t.status = Status.BACKOFF;
-                emit(new RunEvent.TaskRetrying(Instant.now(), runId, t.spec.id(), t.attempt + 1, ms));
-                timers.startSingleTimer(t.spec.id(), new RetryDue(t.spec.id()), Duration.ofMillis(ms));
-            } else {
-                t.status = Status.FAILED;
-                terminal++;
-                skipDependents(t);
+            if (f.error() == ErrorClass.DEVICE) {
+                if (t.avoid == null) t.avoid = new HashSet<>();
+                t.avoid.add(t.worker);
             }
+            t.failures++;
+            failed(t, m.device(), f.error(), f.message());
+        } else if (m.outcome() instanceof AttemptOutcome.Lost l) {
+            lose(t, m.device(), l.reason());
         }
-        if (finishedAll()) return finish();
+        if (finishedAll()) return end();
         dispatch();
         return Behaviors.same();
     }
 
-    private void skipDependents(Task failed) {
-        ArrayDeque<Task> queue = new ArrayDeque<>(failed.dependents);
-        while (!queue.isEmpty()) {
-            Task d = queue.poll();
-            if (d.status != Status.WAITING) continue;
-            d.status = Status.SKIPPED;
-            terminal++;
-            emit(new RunEvent.TaskSkipped(Instant.now(), runId, d.spec.id(),
-                    "upstream task '" + failed.spec.id() + "' failed", failed.spec.id()));
-            queue.addAll(d.dependents);
+    /** An attempt that ended through no fault of its own goes out again at once (a few times). */
+    private void lose(Task t, String device, String reason) {
+        if (++t.lost > MAX_LOST) {
+            t.failures++;
+            failed(t, device, ErrorClass.TRANSIENT, reason + " (" + t.lost + " lost attempts)");
+            return;
         }
+        emit(new RunEvent.TaskFailed(Instant.now(), runId, t.id(), t.attempt, device, "lost", reason, false));
+        t.status = Status.READY;
+        ready.add(t);
+    }
+
+    /** A failed attempt: retry after a backoff if the policy allows, else fail the task for good. */
+    private void failed(Task t, String device, ErrorClass error, String message) {
+        boolean retry = t.failures < t.spec.retry().attempts() && t.spec.retry().retries(error);
+        emit(new RunEvent.TaskFailed(Instant.now(), runId, t.id(), t.attempt, device, error.token(), message, !retry));
+        if (retry) {
+            Duration delay = t.spec.retry().delayBefore(t.failures + 1);
+            long ms = delay.toMillis() + (long) (delay.toMillis() * t.spec.retry().jitter() * jitter.nextDouble());
+            t.status = Status.BACKOFF;
+            emit(new RunEvent.TaskRetrying(Instant.now(), runId, t.id(), t.attempt + 1, ms));
+            timers.startSingleTimer(t.id(), new RetryDue(t.id()), Duration.ofMillis(ms));
+        } else {
+            t.status = Status.FAILED;
+            terminal++;
+            ended(t);
+        }
+    }
+
+    /** Fails a task that never got to run (no device fits it any more). */
+    private void fail(Task t, String device, ErrorClass error, String message) {
+        t.status = Status.FAILED;
+        terminal++;
+        emit(new RunEvent.TaskFailed(Instant.now(), runId, t.id(), t.attempt, device, error.token(), message, true));
+        ended(t);
     }
 
     private Behavior<Command> onRetryDue(RetryDue m) {
@@ -378,8 +667,184 @@ public final class RunCoordinator {
         return Behaviors.same();
     }
 
+    private Behavior<Command> onParked(Parked m) {
+        Task t = tasks.get(m.taskId());
+        if (t == null || t.status != Status.RUNNING || t.attempt != m.attempt() || t.parked == m.parked()) {
+            return Behaviors.same();
+        }
+        t.parked = m.parked();
+        int slots = Math.min(t.worker.slots, t.spec.resources().slots());
+        t.worker.busy += m.parked() ? -slots : slots;
+        running += m.parked() ? -1 : 1;
+        if (m.parked()) dispatch();
+        return Behaviors.same();
+    }
+
+    private Behavior<Command> onSpawn(Spawn m) {
+        Task parent = tasks.get(m.parent());
+        String id = m.parent() + "/" + m.name();
+        if (parent == null || parent.status != Status.RUNNING || parent.attempt != m.attempt()) {
+            return Behaviors.same(); // that attempt is over: nobody waits for the answer
+        }
+        Task existing = tasks.get(id);
+        if (existing != null) {
+            if (!existing.spec.type().equals(m.nodeType())) {
+                refuse(m, id, "subtask " + id + " already exists with node type " + existing.spec.type());
+            } else {
+                wait(existing, m);
+            }
+            return Behaviors.same();
+        }
+        String problem = spawnProblem(parent, m);
+        if (problem != null) {
+            refuse(m, id, problem);
+            return Behaviors.same();
+        }
+        NodeType<?> type = plan.catalog().find(m.nodeType()).orElseThrow();
+        TaskSpec spec = new TaskSpec(id, m.nodeType(), m.params(), Map.of(), parent.spec.retry(),
+                parent.spec.timeout(), parent.spec.resources(), parent.spec.cache());
+        Task child = new Task(spec, type, tasks.size(), Map.copyOf(m.inputs()), parent.depth + 1);
+        child.pathLength = parent.pathLength + 1; // its parent waits for it: run it before the parent's peers
+        tasks.put(id, child);
+        spawned++;
+        emit(new RunEvent.TaskSpawned(Instant.now(), runId, id, parent.id(), m.nodeType(), child.depth));
+        journal(new JournalEntry.TaskSpawned(parent.id(), id, m.nodeType(), m.params(), child.fixedInputs));
+        wait(child, m);
+        JournalEntry.TaskDone done = recovered.get(id);
+        if (done != null && intact(child, done.outputs())) {
+            markRecovered(child, done);
+            ended(child);
+        } else {
+            becomeReady(child);
+            dispatch();
+        }
+        return Behaviors.same();
+    }
+
+    private String spawnProblem(Task parent, Spawn m) {
+        if (!SUBTASK_NAME.matcher(m.name()).matches()) {
+            return "subtask name '" + m.name() + "' must be 1-100 letters, digits, '.', '_' or '-'";
+        }
+        if (spawned >= plan.maxSpawned()) {
+            return "the run has spawned " + spawned + " subtasks, its limit; raise it with --max-spawned";
+        }
+        if (parent.depth + 1 > plan.maxSpawnDepth()) {
+            return "subtasks may nest " + plan.maxSpawnDepth() + " deep; " + parent.id()
+                    + " is already at depth " + parent.depth + " (raise it with --max-spawn-depth)";
+        }
+        NodeType<?> type = plan.catalog().find(m.nodeType()).orElse(null);
+        if (type == null) return "unknown node type '" + m.nodeType() + "'";
+        try {
+            ParamsBinder.bind(type.paramsType(), m.params());
+        } catch (IllegalArgumentException e) {
+            return "params of subtask " + m.name() + ": " + e.getMessage();
+        }
+        for (Port p : type.inputs()) {
+            if (p.required() && !m.inputs().containsKey(p.name())) return "input '" + p.name() + "' of " + m.nodeType() + " is missing";
+        }
+        for (Map.Entry<String, List<ArtifactRef>> in : m.inputs().entrySet()) {
+            if (type.inputs().stream().noneMatch(p -> p.name().equals(in.getKey()))) {
+                return m.nodeType() + " has no input '" + in.getKey() + "'";
+            }
+            for (ArtifactRef ref : in.getValue()) {
+                if (!plan.store().contains(ref)) return "input '" + in.getKey() + "' names an artifact not in the store: " + ref.sha256();
+            }
+        }
+        return null;
+    }
+
+    private void refuse(Spawn m, String id, String problem) {
+        m.worker().tell(new DeviceWorker.SpawnReply(m.attemptKey(),
+                new SubtaskResult(id, false, Map.of(), Json.MAPPER.createObjectNode(), problem)));
+    }
+
+    /** Answers {@code m} when the subtask ends (now, if it has). */
+    private void wait(Task sub, Spawn m) {
+        if (sub.waiters == null) sub.waiters = new LinkedHashMap<>();
+        sub.waiters.put(m.attemptKey(), m.worker());
+        if (sub.status.terminal()) answerWaiters(sub);
+    }
+
+    private void answerWaiters(Task t) {
+        if (t.waiters == null) return;
+        SubtaskResult result = t.status.succeeded()
+                ? new SubtaskResult(t.id(), true, t.outputs, t.metrics == null ? Json.MAPPER.createObjectNode() : t.metrics, null)
+                : new SubtaskResult(t.id(), false, Map.of(), Json.MAPPER.createObjectNode(),
+                        t.status == Status.SKIPPED ? "skipped" : "failed (see its TaskFailed events)");
+        t.waiters.forEach((key, worker) -> worker.tell(new DeviceWorker.SpawnReply(key, result)));
+        t.waiters = null;
+    }
+
+    // --- the journal -------------------------------------------------------------------------
+
+    private void journalDone(Task t, int attempt, String device, long millis) {
+        journal(new JournalEntry.TaskDone(t.id(), t.outputs, t.metrics == null ? Json.MAPPER.createObjectNode() : t.metrics,
+                attempt, device, millis));
+    }
+
+    private void journal(JournalEntry entry) {
+        if (journal == null) return;
+        unwritten.add(entry);
+        flushJournal();
+    }
+
+    /** Announces an event once what it reports is durable (at once without a journal). */
+    private void announce(RunEvent event) {
+        if (journal == null) {
+            emit(event);
+        } else {
+            unannounced.add(event);
+        }
+    }
+
+    /** One write in flight; the next carries everything that finished meanwhile. */
+    private void flushJournal() {
+        if (writing || unwritten.isEmpty()) return;
+        writing = true;
+        List<JournalEntry> batch = unwritten;
+        announcing = unannounced;
+        unwritten = new ArrayList<>();
+        unannounced = new ArrayList<>();
+        journal.tell(new RunJournal.Append(batch, ctx.messageAdapter(RunJournal.Appended.class, JournalWritten::new)));
+    }
+
+    private Behavior<Command> onJournalWritten(JournalWritten m) {
+        writing = false;
+        List<RunEvent> now = announcing;
+        announcing = List.of();
+        for (RunEvent e : now) emit(e);
+        flushJournal();
+        if (ending && !writing) return finish();
+        return Behaviors.same();
+    }
+
+    private Behavior<Command> onJournalStopped(JournalStopped m) {
+        journal = null;
+        ctx.getLog().error("run {}: the run journal stopped; ending the run (finished work is in the store)", runId);
+        for (RunEvent e : announcing) emit(e);
+        for (RunEvent e : unannounced) emit(e);
+        endStatus = "failed";
+        for (Task t : tasks.values()) {
+            if (t.status == Status.RUNNING) t.worker.ref.tell(new DeviceWorker.Cancel(runId + "/" + t.id() + "#" + t.attempt));
+        }
+        return finish();
+    }
+
+    // --- the end -----------------------------------------------------------------------------
+
     private boolean finishedAll() {
         return terminal == tasks.size();
+    }
+
+    /** Every task is final: once the journal has all of it, the run is over. */
+    private Behavior<Command> end() {
+        ending = true;
+        int bad = 0;
+        for (Task t : tasks.values()) if (!t.status.succeeded()) bad++;
+        endStatus = bad == 0 ? "succeeded" : "failed";
+        if (journal == null) return finish();
+        journal(new JournalEntry.RunEnded(endStatus));
+        return writing ? Behaviors.same() : finish();
     }
 
     private Behavior<Command> finish() {
@@ -390,13 +855,12 @@ public final class RunCoordinator {
                 case CACHED -> cached++;
                 case FAILED -> failed++;
                 case SKIPPED -> skipped++;
-                default -> throw new IllegalStateException("task " + t.spec.id() + " not finished: " + t.status);
+                default -> failed++; // only when the journal broke mid-run
             }
         }
-        String status = failed + skipped == 0 ? "succeeded" : "failed";
         long millis = (System.nanoTime() - startNanos) / 1_000_000;
-        emit(new RunEvent.RunFinished(Instant.now(), runId, status, succeeded, cached, failed, skipped, millis));
-        plan.done().complete(new RunOutcome(runId, status, succeeded, cached, failed, skipped, millis));
+        emit(new RunEvent.RunFinished(Instant.now(), runId, endStatus, succeeded, cached, failed, skipped, millis));
+        plan.done().complete(new RunOutcome(runId, endStatus, succeeded, cached, failed, skipped, millis));
         return Behaviors.stopped();
     }
 

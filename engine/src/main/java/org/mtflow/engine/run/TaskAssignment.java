@@ -11,9 +11,11 @@ import org.mtflow.engine.store.ArtifactRef;
  *
  * @param cacheKey      where to record the outputs for reuse, or null when the task is not cached
  * @param timeoutMillis the attempt's time limit, 0 for none
+ * @param slots         how many of the worker's slots the attempt takes
  */
 public record TaskAssignment(String runId, String taskId, int attempt, String nodeType, ObjectNode params,
-                             Map<String, List<ArtifactRef>> inputs, long seed, long timeoutMillis, String cacheKey) {
+                             Map<String, List<ArtifactRef>> inputs, long seed, long timeoutMillis, String cacheKey,
+                             int slots) {
 
     /** Identifies the attempt within a worker. */
     public String key() {

@@ -4,17 +4,22 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.BiConsumer;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.stream.Collectors;
+import org.apache.pekko.actor.typed.ActorRef;
 import org.mtflow.devices.Device;
 import org.mtflow.devices.DeviceInfo;
 import org.mtflow.engine.event.Json;
 import org.mtflow.engine.node.NodeType;
 import org.mtflow.engine.node.Port;
+import org.mtflow.engine.node.Subtask;
+import org.mtflow.engine.node.SubtaskResult;
 import org.mtflow.engine.node.TaskContext;
 import org.mtflow.engine.store.ArtifactRef;
 import org.mtflow.engine.store.ArtifactStore;
@@ -30,20 +35,21 @@ final class WorkerTaskContext<P> implements TaskContext<P> {
     private final Device device;
     private final ArtifactStore store;
     private final Set<String> declaredOutputs;
-    private final BiConsumer<Double, String> progressSink;
+    private final ActorRef<DeviceWorker.Command> worker;
+    private final Map<String, Subtask> subtasks = new HashMap<>();
     private final Map<String, ArtifactRef> outputs = new LinkedHashMap<>();
     private final ObjectNode metrics = Json.MAPPER.createObjectNode();
     private volatile boolean cancelled;
     private long lastProgress;
 
     WorkerTaskContext(TaskAssignment task, NodeType<?> type, P params, Device device, ArtifactStore store,
-                      BiConsumer<Double, String> progressSink) {
+                      ActorRef<DeviceWorker.Command> worker) {
         this.task = task;
         this.params = params;
         this.device = device;
         this.store = store;
         this.declaredOutputs = type.outputs().stream().map(Port::name).collect(Collectors.toSet());
-        this.progressSink = progressSink;
+        this.worker = worker;
     }
 
     @Override public P params() { return params; }
@@ -68,6 +74,56 @@ final class WorkerTaskContext<P> implements TaskContext<P> {
         List<Path> out = new ArrayList<>();
         for (ArtifactRef ref : refs(name)) out.add(store.read(ref));
         return out;
+    }
+
+    @Override
+    public List<ArtifactRef> inputRefs(String name) {
+        return List.copyOf(refs(name));
+    }
+
+    @Override
+    public Subtask spawn(String name, String nodeType, ObjectNode params, Map<String, List<ArtifactRef>> inputs) {
+        checkCancelled();
+        Subtask sub;
+        synchronized (subtasks) {
+            sub = subtasks.get(name);
+            if (sub != null) return sub;
+            sub = new Subtask(task.taskId() + "/" + name);
+            subtasks.put(name, sub);
+        }
+        Map<String, List<ArtifactRef>> in = new LinkedHashMap<>();
+        inputs.forEach((k, v) -> in.put(k, List.copyOf(v)));
+        worker.tell(new DeviceWorker.SpawnRequest(task.key(), name, nodeType,
+                params == null ? Json.MAPPER.createObjectNode() : params.deepCopy(), in));
+        return sub;
+    }
+
+    @Override
+    public List<SubtaskResult> await(List<Subtask> waitFor) throws InterruptedException {
+        CompletableFuture<?>[] futures = waitFor.stream().map(Subtask::result).toArray(CompletableFuture[]::new);
+        CompletableFuture<Void> all = CompletableFuture.allOf(futures);
+        if (!all.isDone()) {
+            worker.tell(new DeviceWorker.Parked(task.key(), true));
+            try {
+                all.get();
+            } catch (ExecutionException e) {
+                throw new IllegalStateException("a subtask's result could not be delivered", e.getCause());
+            } finally {
+                worker.tell(new DeviceWorker.Parked(task.key(), false));
+            }
+        }
+        return waitFor.stream().map(s -> s.result().join()).toList();
+    }
+
+    /** The coordinator's answer for one of this attempt's subtasks. */
+    void subtaskEnded(SubtaskResult result) {
+        String prefix = task.taskId() + "/";
+        if (!result.task().startsWith(prefix)) return;
+        Subtask sub;
+        synchronized (subtasks) {
+            sub = subtasks.get(result.task().substring(prefix.length()));
+        }
+        if (sub != null) sub.result().complete(result);
     }
 
     private List<ArtifactRef> refs(String name) {
@@ -104,7 +160,7 @@ final class WorkerTaskContext<P> implements TaskContext<P> {
             if (fraction < 1 && now - lastProgress < PROGRESS_INTERVAL_NANOS) return;
             lastProgress = now;
         }
-        progressSink.accept(Math.max(0, Math.min(1, fraction)), message);
+        worker.tell(new DeviceWorker.ReportProgress(task.key(), Math.max(0, Math.min(1, fraction)), message));
     }
 
     @Override public boolean isCancelled() { return cancelled || Thread.currentThread().isInterrupted(); }

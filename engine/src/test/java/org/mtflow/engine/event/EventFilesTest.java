@@ -25,7 +25,7 @@ class EventFilesTest {
     private static List<RunEvent> sampleRun() {
         ObjectNode metrics = Json.MAPPER.createObjectNode().put("loss", 0.25);
         return List.of(
-                new RunEvent.RunStarted(t(0), "r1", "flow", 7, 3),
+                new RunEvent.RunStarted(t(0), "r1", "flow", 7, 3, false),
                 new RunEvent.TaskQueued(t(1), "r1", "a"),
                 new RunEvent.TaskStarted(t(2), "r1", "a", 1, "jvm"),
                 new RunEvent.TaskProgress(t(2), "r1", "a", 0.5, "half"),
@@ -69,8 +69,8 @@ class EventFilesTest {
         }
         try (EventLog log = new EventLog(file)) {
             log.accept(sampleRun().get(1));
-            // Each line is flushed as written: readable before the log is closed.
-            assertEquals(2, Files.readAllLines(file).size());
+            log.flush();
+            assertEquals(2, Files.readAllLines(file).size(), "flushed lines are readable before the log is closed");
         }
     }
 

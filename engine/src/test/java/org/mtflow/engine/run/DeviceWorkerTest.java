@@ -62,7 +62,7 @@ class DeviceWorkerTest {
     private static TaskAssignment assignment(String task, int attempt, String type, String params,
                                              Map<String, List<ArtifactRef>> inputs, long timeoutMillis, String cacheKey)
             throws Exception {
-        return new TaskAssignment("r", task, attempt, type, params(params), inputs, 5, timeoutMillis, cacheKey);
+        return new TaskAssignment("r", task, attempt, type, params(params), inputs, 5, timeoutMillis, cacheKey, 1);
     }
 
     /** The next AttemptFinished, skipping progress reports. */

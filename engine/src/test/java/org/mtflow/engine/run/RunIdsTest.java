@@ -57,7 +57,7 @@ class RunIdsTest {
 
     @Test
     void attemptKeysNameRunTaskAndAttempt() {
-        TaskAssignment a = new TaskAssignment("r", "t", 2, "x", null, java.util.Map.of(), 1, 0, null);
+        TaskAssignment a = new TaskAssignment("r", "t", 2, "x", null, java.util.Map.of(), 1, 0, null, 1);
         assertEquals("r/t#2", a.key());
         assertEquals(List.of(), List.copyOf(a.inputs().keySet()));
     }

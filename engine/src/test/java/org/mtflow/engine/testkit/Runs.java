@@ -19,6 +19,7 @@ import org.mtflow.engine.event.EventSink;
 import org.mtflow.engine.event.Json;
 import org.mtflow.engine.event.RunEvent;
 import org.mtflow.engine.run.Engine;
+import org.mtflow.engine.run.EngineSettings;
 import org.mtflow.engine.run.RunOptions;
 import org.mtflow.engine.run.RunOutcome;
 import org.mtflow.engine.spec.WorkflowSpec;
@@ -31,10 +32,13 @@ public final class Runs {
     /** Generous: a run in these tests takes well under a second; this only bounds a hang. */
     public static final Duration RUN_LIMIT = Duration.ofSeconds(30);
 
+    /** An in-memory journal: every run goes through the journal's code paths without disk start-up costs. */
+    public static final EngineSettings SETTINGS = new EngineSettings(Map.of(), EngineSettings.Journal.IN_MEMORY);
+
     private Runs() {}
 
     public static Engine engine(Path home, Device... devices) throws IOException {
-        return new Engine(home, TestNodes.catalog(), List.of(devices));
+        return new Engine(home, TestNodes.catalog(), List.of(devices), SETTINGS);
     }
 
     /** A plain-Java device with its own id and kind (Devices.jvmDevice always names itself "jvm"). */
