@@ -47,7 +47,7 @@ import org.mtflow.engine.spec.WorkflowSpec;
  *   a: {type: util.random, with: {shape: [64, 64]}}
  *   b:
  *     type: util.sum
- *     inputs: {values: [a.tensor, a.tensor]}
+ *     inputs: {values: [a.tensor, a.tensor]}   # or {from: [a.tensor, a.tensor], min-success: 1}
  *     retry: {attempts: 3, backoff: 100ms, max-backoff: 10s, jitter: 0.1, on: [transient, timeout]}
  *     timeout: 30s
  *     resources: {device: any, memory: 2GiB, slots: 1}
