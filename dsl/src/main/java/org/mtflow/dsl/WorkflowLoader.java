@@ -47,7 +47,7 @@ import org.mtflow.engine.spec.WorkflowSpec;
  *   a: {type: util.random, with: {shape: [64, 64]}}
  *   b:
  *     type: util.sum
- *     inputs: {values: [a.tensor, a.tensor]}
+ *     inputs: {values: [a.tensor, a.tensor]}   # or {from: [a.tensor, a.tensor], min-success: 1}
  *     retry: {attempts: 3, backoff: 100ms, max-backoff: 10s, jitter: 0.1, on: [transient, timeout]}
  *     timeout: 30s
  *     resources: {device: any, memory: 2GiB, slots: 1}
@@ -59,6 +59,9 @@ public final class WorkflowLoader {
     static final List<String> TASK_KEYS = List.of("type", "with", "inputs", "retry", "timeout", "resources", "cache");
     static final List<String> RETRY_KEYS = List.of("attempts", "backoff", "max-backoff", "jitter", "on");
     static final List<String> RESOURCE_KEYS = List.of("device", "memory", "slots");
+    /** The map form of a list input: {@code {from: [a.out, b.out], min-success: 1}}. */
+    static final List<String> INPUT_KEYS = List.of("from", "min-success");
+    private static final String PARTIAL_HINT = "e.g. {from: [a.out, b.out, c.out], min-success: 2}";
     /** Task ids: no dots, since a dot separates task and output in {@code task.output}. */
     static final Pattern TASK_ID = Pattern.compile("[A-Za-z_][A-Za-z0-9_-]*");
     private static final Pattern OUTPUT_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_-]*");
@@ -119,7 +122,7 @@ public final class WorkflowLoader {
 
         for (Problem p : GraphValidator.validate(spec, catalog, devices)) {
             if (findings.underPlaceholder(p.path())) continue;
-            int[] at = YamlNode.locate(resolved, p.path());
+            int[] at = YamlNode.locate(resolved, yamlPath(resolved, p.path()));
             findings.error(at[0], at[1], p.text());
         }
         if (!findings.diagnostics.isEmpty()) throw fail(fileName, findings);
@@ -130,6 +133,26 @@ public final class WorkflowLoader {
             source = null;
         }
         return new LoadedWorkflow(source, spec, WorkflowWriter.toYaml(spec));
+    }
+
+    /**
+     * The validator's path in the file: a list input written in the map form keeps its references
+     * under {@code from}, so {@code tasks.b.inputs.x[1]} is {@code tasks.b.inputs.x.from[1]} there.
+     */
+    static List<Object> yamlPath(YamlNode.Mapping root, List<Object> path) {
+        if (path.size() < 5 || !"tasks".equals(path.get(0)) || !(path.get(1) instanceof String id)
+                || !"inputs".equals(path.get(2)) || !(path.get(3) instanceof String name) || !(path.get(4) instanceof Integer)) {
+            return path;
+        }
+        Optional<YamlNode> input = root.get("tasks")
+                .flatMap(t -> t instanceof YamlNode.Mapping m ? m.get(id) : Optional.empty())
+                .flatMap(t -> t instanceof YamlNode.Mapping m ? m.get("inputs") : Optional.empty())
+                .flatMap(i -> i instanceof YamlNode.Mapping m ? m.get(name) : Optional.empty());
+        if (input.isEmpty() || !(input.get() instanceof YamlNode.Mapping)) return path;
+        List<Object> out = new ArrayList<>(path.subList(0, 4));
+        out.add("from");
+        out.addAll(path.subList(4, path.size()));
+        return out;
     }
 
     private static SpecException fail(String fileName, Findings findings) {
@@ -270,7 +293,7 @@ public final class WorkflowLoader {
             Optional<YamlNode> inputsNode = task.get("inputs").filter(v -> !isNull(v));
             if (inputsNode.isPresent()) {
                 if (inputsNode.get() instanceof YamlNode.Mapping m) {
-                    for (YamlNode.Entry e : m.entries()) inputs.put(e.key(), binding(e.value(), path(at, "inputs", e.key())));
+                    for (YamlNode.Entry e : m.entries()) inputs.put(e.key(), binding(e.key(), e.value(), path(at, "inputs", e.key())));
                 } else {
                     findings.error(inputsNode.get(), "'inputs' must be a map of input: task.output, got "
                             + Findings.describe(inputsNode.get()));
@@ -284,13 +307,61 @@ public final class WorkflowLoader {
             return new TaskSpec(id, type, with, inputs, retry, timeout, resources, cache);
         }
 
-        private InputBinding binding(YamlNode v, List<Object> at) {
-            if (v instanceof YamlNode.Seq s) {
-                List<OutputRef> refs = new ArrayList<>();
-                for (int i = 0; i < s.items().size(); i++) refs.add(ref(s.items().get(i), path(at, i)));
-                return new InputBinding.Many(refs);
-            }
+        private InputBinding binding(String name, YamlNode v, List<Object> at) {
+            if (v instanceof YamlNode.Seq s) return new InputBinding.Many(refs(s, at));
+            if (v instanceof YamlNode.Mapping m) return partialBinding(name, m, at);
             return new InputBinding.One(ref(v, at));
+        }
+
+        /** The references of a list; the paths are the graph validator's ({@code inputs.x[i]}). */
+        private List<OutputRef> refs(YamlNode.Seq s, List<Object> at) {
+            List<OutputRef> refs = new ArrayList<>();
+            for (int i = 0; i < s.items().size(); i++) refs.add(ref(s.items().get(i), path(at, i)));
+            return refs;
+        }
+
+        /** {@code {from: [a.out, b.out], min-success: 1}}; without min-success, all are needed. */
+        private InputBinding partialBinding(String name, YamlNode.Mapping m, List<Object> at) {
+            String where = " in input '" + name + "'";
+            unknownKeys(m, INPUT_KEYS, where);
+            Optional<YamlNode> from = m.get("from");
+            List<OutputRef> refs;
+            if (from.isEmpty()) {
+                findings.error(m, "input '" + name + "' needs 'from', the list of outputs (" + PARTIAL_HINT + ")");
+                findings.placeholder(at);
+                refs = List.of();
+            } else if (from.get() instanceof YamlNode.Seq s) {
+                refs = refs(s, at);
+            } else {
+                findings.error(from.get(), "'from'" + where + " must be a list of references 'task.output', got "
+                        + Findings.describe(from.get()) + " (" + PARTIAL_HINT + ")");
+                findings.placeholder(at);
+                refs = List.of();
+            }
+            int minSuccess = refs.size();
+            Optional<YamlNode> k = m.get("min-success");
+            List<Object> kAt = path(at, "min-success");
+            if (k.isPresent() && !findings.underPlaceholder(kAt)) {
+                if (k.get() instanceof YamlNode.Scalar s && s.value().isIntegralNumber() && s.value().canConvertToLong()
+                        && s.value().asLong() >= 1) {
+                    long n = s.value().asLong();
+                    if (from.isPresent() && from.get() instanceof YamlNode.Seq && n > refs.size()) {
+                        findings.error(s, "min-success" + where + " is " + n + " but 'from' lists only " + refs.size()
+                                + (refs.size() == 1 ? " output" : " outputs")
+                                + (refs.isEmpty() ? " (list the outputs under 'from')"
+                                        : " (use at most " + refs.size() + ", or leave it out to need them all)"));
+                        findings.placeholder(kAt);
+                    } else {
+                        minSuccess = (int) n;
+                    }
+                } else {
+                    findings.error(k.get(), "min-success" + where + " must be a positive integer, got "
+                            + Findings.describe(k.get()) + " (the least number of the listed outputs that must succeed)");
+                    findings.placeholder(kAt);
+                }
+            }
+            // A stand-in after an error above: all of the list, which the validator accepts.
+            return new InputBinding.Many(refs, findings.underPlaceholder(at) ? refs.size() : minSuccess);
         }
 
         private OutputRef ref(YamlNode v, List<Object> at) {

@@ -58,6 +58,8 @@ public final class WorkflowWriter {
             for (Map.Entry<String, InputBinding> e : t.inputs().entrySet()) {
                 out.append(sep).append(key(e.getKey())).append(": ");
                 if (e.getValue() instanceof InputBinding.Many many) {
+                    boolean all = many.minSuccess() == many.list().size();
+                    if (!all) out.append("{from: ");
                     out.append('[');
                     String s2 = "";
                     for (OutputRef r : many.list()) {
@@ -65,6 +67,7 @@ public final class WorkflowWriter {
                         s2 = ", ";
                     }
                     out.append(']');
+                    if (!all) out.append(", min-success: ").append(many.minSuccess()).append('}');
                 } else {
                     out.append(string(e.getValue().refs().get(0).toString(), true));
                 }

@@ -146,6 +146,165 @@ class WorkflowLoaderTest {
                 spec.tasks().get(0).with());
     }
 
+    // ---- min-success: the map form of a list input
+
+    static final String MERGE = """
+            name: merge
+            params: {k: 2}
+            tasks:
+              ft-a: {type: t.source, with: {shape: [2]}}
+              ft-b: {type: t.source, with: {shape: [2]}}
+              ft-c: {type: t.source, with: {shape: [2]}}
+              two:  {type: t.sum, inputs: {values: {from: [ft-a.tensor, ft-b.tensor, ft-c.tensor], min-success: 2}}}
+              all:  {type: t.sum, inputs: {values: {from: [ft-a.tensor, ft-b.tensor]}}}
+              same: {type: t.sum, inputs: {values: {from: [ft-a.tensor], min-success: 1}}}
+              param: {type: t.sum, inputs: {values: {from: [ft-a.tensor, ft-b.tensor, ft-c.tensor], min-success: "${params.k}"}}}
+              block:
+                type: t.sum
+                inputs:
+                  values:
+                    from:
+                      - ft-c.tensor
+                      - ft-a.tensor
+                    min-success: 1
+            """;
+
+    @Test
+    void mapFormGivesAListWithItsMinSuccess() throws SpecException {
+        WorkflowSpec spec = load(MERGE);
+        OutputRef a = new OutputRef("ft-a", "tensor");
+        OutputRef b = new OutputRef("ft-b", "tensor");
+        OutputRef c = new OutputRef("ft-c", "tensor");
+        assertEquals(Map.of("values", new InputBinding.Many(List.of(a, b, c), 2)), spec.task("two").orElseThrow().inputs());
+        // Without min-success, or with all of them, it is the plain list.
+        assertEquals(Map.of("values", new InputBinding.Many(List.of(a, b))), spec.task("all").orElseThrow().inputs());
+        assertEquals(Map.of("values", new InputBinding.Many(List.of(a))), spec.task("same").orElseThrow().inputs());
+        assertEquals(Map.of("values", new InputBinding.Many(List.of(a, b, c), 2)), spec.task("param").orElseThrow().inputs());
+        assertEquals(Map.of("values", new InputBinding.Many(List.of(c, a), 1)), spec.task("block").orElseThrow().inputs());
+        assertEquals(Map.of("values", new InputBinding.Many(List.of(a, b, c), 3)),
+                load(MERGE, Map.of("k", "3")).task("param").orElseThrow().inputs());
+    }
+
+    @Test
+    void minSuccessThatIsNotAPositiveInteger() {
+        assertEquals(List.of(
+                "w.yaml:4:69: error: min-success in input 'values' must be a positive integer, got integer 0"
+                        + " (the least number of the listed outputs that must succeed)",
+                "w.yaml:5:69: error: min-success in input 'values' must be a positive integer, got integer -1"
+                        + " (the least number of the listed outputs that must succeed)",
+                "w.yaml:6:69: error: min-success in input 'values' must be a positive integer, got number 1.5"
+                        + " (the least number of the listed outputs that must succeed)",
+                "w.yaml:7:69: error: min-success in input 'values' must be a positive integer, got string 'two'"
+                        + " (the least number of the listed outputs that must succeed)"), errors("""
+                name: x
+                tasks:
+                  a: {type: t.source, with: {shape: [2]}}
+                  b: {type: t.sum, inputs: {values: {from: [a.tensor], min-success: 0}}}
+                  c: {type: t.sum, inputs: {values: {from: [a.tensor], min-success: -1}}}
+                  d: {type: t.sum, inputs: {values: {from: [a.tensor], min-success: 1.5}}}
+                  e: {type: t.sum, inputs: {values: {from: [a.tensor], min-success: two}}}
+                """));
+    }
+
+    @Test
+    void minSuccessLargerThanTheList() {
+        assertEquals(List.of(
+                "w.yaml:4:79: error: min-success in input 'values' is 3 but 'from' lists only 2 outputs"
+                        + " (use at most 2, or leave it out to need them all)",
+                "w.yaml:9:22: error: min-success in input 'values' is 2 but 'from' lists only 1 output"
+                        + " (use at most 1, or leave it out to need them all)",
+                "w.yaml:11:61: error: min-success in input 'values' is 1 but 'from' lists only 0 outputs"
+                        + " (list the outputs under 'from')"), errors("""
+                name: x
+                tasks:
+                  a: {type: t.source, with: {shape: [2]}}
+                  b: {type: t.sum, inputs: {values: {from: [a.tensor, a.tensor], min-success: 3}}}
+                  c:
+                    type: t.sum
+                    inputs:
+                      values:
+                        min-success: 2
+                        from: [a.tensor]
+                  d: {type: t.sum, inputs: {values: {from: [], min-success: 1}}}
+                """));
+    }
+
+    @Test
+    void unknownKeyInTheMapFormWithSuggestion() {
+        assertEquals(List.of(
+                "w.yaml:4:56: error: unknown key 'min-sucess' in input 'values' (did you mean 'min-success'?)",
+                "w.yaml:5:37: error: input 'values' needs 'from', the list of outputs"
+                        + " (e.g. {from: [a.out, b.out, c.out], min-success: 2})",
+                "w.yaml:5:38: error: unknown key 'form' in input 'values' (did you mean 'from'?)"), errors("""
+                name: x
+                tasks:
+                  a: {type: t.source, with: {shape: [2]}}
+                  b: {type: t.sum, inputs: {values: {from: [a.tensor], min-sucess: 1}}}
+                  c: {type: t.sum, inputs: {values: {form: [a.tensor], min-success: 1}}}
+                """));
+    }
+
+    @Test
+    void fromThatIsMissingOrNotAList() {
+        assertEquals(List.of(
+                "w.yaml:4:37: error: input 'values' needs 'from', the list of outputs"
+                        + " (e.g. {from: [a.out, b.out, c.out], min-success: 2})",
+                "w.yaml:5:44: error: 'from' in input 'values' must be a list of references 'task.output',"
+                        + " got string 'a.tensor' (e.g. {from: [a.out, b.out, c.out], min-success: 2})",
+                "w.yaml:6:37: error: input 'values' needs 'from', the list of outputs"
+                        + " (e.g. {from: [a.out, b.out, c.out], min-success: 2})"), errors("""
+                name: x
+                tasks:
+                  a: {type: t.source, with: {shape: [2]}}
+                  b: {type: t.sum, inputs: {values: {min-success: 1}}}
+                  c: {type: t.sum, inputs: {values: {from: a.tensor, min-success: 1}}}
+                  d: {type: t.sum, inputs: {values: {}}}
+                """));
+    }
+
+    @Test
+    void referencesUnderFromAreLocatedByIndex() {
+        assertEquals(List.of(
+                "w.yaml:4:55: error: an input must be a reference 'task.output' (or a list of them), got integer 5",
+                "w.yaml:5:55: error: input 'values' refers to unknown task 'q' (did you mean 'a'?)",
+                "w.yaml:12:13: error: task 'a' (t.source) has no output 'tensr' (did you mean 'tensor'?)"), errors("""
+                name: x
+                tasks:
+                  a: {type: t.source, with: {shape: [2]}}
+                  b: {type: t.sum, inputs: {values: {from: [a.tensor, 5], min-success: 1}}}
+                  c: {type: t.sum, inputs: {values: {from: [a.tensor, q.tensor]}}}
+                  d:
+                    type: t.sum
+                    inputs:
+                      values:
+                        from:
+                          - a.tensor
+                          - a.tensr
+                        min-success: 1
+                """));
+    }
+
+    @Test
+    void mapFormForAnInputThatTakesOneOutput() {
+        assertEquals(List.of("w.yaml:4:30: error: input 'x' of t.noop takes one output, not a list"), errors("""
+                name: x
+                tasks:
+                  a: {type: t.source, with: {shape: [2]}}
+                  b: {type: t.noop, inputs: {x: {from: [a.tensor, a.tensor], min-success: 1}}}
+                """));
+    }
+
+    @Test
+    void minSuccessFromAnUnknownParamIsReportedOnce() {
+        assertEquals(List.of("w.yaml:5:69: error: unknown param 'kk' in '${params.kk}' (did you mean 'k'?)"), errors("""
+                name: x
+                params: {k: 1}
+                tasks:
+                  a: {type: t.source, with: {shape: [2]}}
+                  b: {type: t.sum, inputs: {values: {from: [a.tensor], min-success: "${params.kk}"}}}
+                """));
+    }
+
     // ---- errors in the file's shape, each at its place
 
     @Test

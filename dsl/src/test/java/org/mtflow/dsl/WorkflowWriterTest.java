@@ -68,6 +68,43 @@ class WorkflowWriterTest {
     }
 
     @Test
+    void writesMinSuccessInTheMapFormOnlyWhenNotAll() throws SpecException {
+        WorkflowSpec spec = load(WorkflowLoaderTest.MERGE);
+        String yaml = WorkflowWriter.toYaml(spec);
+        assertEquals("""
+                name: merge
+                seed: 0
+                params: {k: 2}
+                tasks:
+                  ft-a:
+                    type: t.source
+                    with: {shape: [2]}
+                  ft-b:
+                    type: t.source
+                    with: {shape: [2]}
+                  ft-c:
+                    type: t.source
+                    with: {shape: [2]}
+                  two:
+                    type: t.sum
+                    inputs: {values: {from: [ft-a.tensor, ft-b.tensor, ft-c.tensor], min-success: 2}}
+                  all:
+                    type: t.sum
+                    inputs: {values: [ft-a.tensor, ft-b.tensor]}
+                  same:
+                    type: t.sum
+                    inputs: {values: [ft-a.tensor]}
+                  param:
+                    type: t.sum
+                    inputs: {values: {from: [ft-a.tensor, ft-b.tensor, ft-c.tensor], min-success: 2}}
+                  block:
+                    type: t.sum
+                    inputs: {values: {from: [ft-c.tensor, ft-a.tensor], min-success: 1}}
+                """, yaml);
+        assertEquals(spec, load(yaml));
+    }
+
+    @Test
     void quotesStringsThatYamlWouldReadAsSomethingElse() {
         assertEquals("abc", WorkflowWriter.string("abc", true));
         assertEquals("a.b/c-d_e", WorkflowWriter.string("a.b/c-d_e", true));
@@ -147,7 +184,7 @@ class WorkflowWriterTest {
                 }
                 case 1 -> {
                     type = "t.sum";
-                    inputs.put("values", new InputBinding.Many(refs(before, earlier, 1 + r.nextInt(4))));
+                    inputs.put("values", many(refs(before, earlier, 1 + r.nextInt(4))));
                     if (r.nextBoolean()) with.put("scale", r.nextGaussian() * 1e3);
                     if (r.nextBoolean()) with.put("label", text());
                 }
@@ -159,7 +196,7 @@ class WorkflowWriterTest {
                     type = "t.any";
                     for (String k : List.of("a", "b", "c")) if (r.nextBoolean()) with.set(k, value(3));
                     if (!before.isEmpty() && r.nextBoolean()) {
-                        inputs.put("in", new InputBinding.Many(refs(before, earlier, r.nextInt(3))));
+                        inputs.put("in", many(refs(before, earlier, r.nextInt(3))));
                     }
                 }
             }
@@ -172,6 +209,12 @@ class WorkflowWriterTest {
                     r.nextBoolean() ? (long) r.nextInt(64) << (10 * r.nextInt(4)) : (r.nextLong() >>> 1) >>> r.nextInt(63),
                     1 + r.nextInt(8));
             return new TaskSpec(id, type, with, inputs, retry, timeout, resources, r.nextInt(4) != 0);
+        }
+
+        /** A list that needs all of its outputs, or (half the time) any valid min-success. */
+        private InputBinding.Many many(List<OutputRef> refs) {
+            return refs.isEmpty() || r.nextBoolean() ? new InputBinding.Many(refs)
+                    : new InputBinding.Many(refs, 1 + r.nextInt(refs.size()));
         }
 
         private List<OutputRef> refs(List<String> before, Map<String, String> outputs, int n) {

@@ -74,6 +74,7 @@ public final class GraphValidator {
             if (e.getValue() instanceof InputBinding.Many && !port.many()) {
                 problems.add(Problem.at(inputAt, "input '" + port.name() + "' of " + type.name() + " takes one output, not a list"));
             }
+            if (e.getValue() instanceof InputBinding.Many many) checkMinSuccess(e.getKey(), many, inputAt, problems);
             List<OutputRef> refs = e.getValue().refs();
             for (int i = 0; i < refs.size(); i++) {
                 OutputRef ref = refs.get(i);
@@ -98,6 +99,22 @@ public final class GraphValidator {
                 problems.add(Problem.at(List.of("tasks", t.id()), type.name() + " needs input '" + p.name() + "' ("
                         + p.doc() + ")"));
             }
+        }
+    }
+
+    /** All of the list (the default) is always fine; fewer must still be at least one. */
+    private static void checkMinSuccess(String input, InputBinding.Many many, List<Object> inputAt, List<Problem> problems) {
+        int k = many.minSuccess();
+        int n = many.list().size();
+        if (k == n) return;
+        List<Object> at = path(inputAt, "min-success");
+        if (k < 1) {
+            problems.add(Problem.at(at, "min-success of input '" + input + "' must be at least 1, got " + k,
+                    "leave it out to need all " + n + " outputs"));
+        } else if (k > n) {
+            problems.add(Problem.at(at, "min-success of input '" + input + "' is " + k + " but the list has only "
+                    + n + (n == 1 ? " output" : " outputs"),
+                    n == 0 ? "list the outputs under 'from'" : "use at most " + n + ", or leave it out to need them all"));
         }
     }
 

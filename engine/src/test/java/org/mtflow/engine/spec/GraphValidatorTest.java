@@ -88,6 +88,68 @@ class GraphValidatorTest {
     }
 
     @Test
+    void minSuccessFromOneToTheListSizeIsValid() {
+        for (int k = 1; k <= 3; k++) {
+            WorkflowSpec spec = workflow("w", 1,
+                    task("a", "test.source").with("n", 1).build(),
+                    task("b", "test.flaky").build(),
+                    task("total", "test.sum").inputs("values", k, "a.values", "b.out", "a.values").build());
+            List<Problem> problems = validate(spec);
+            assertTrue(problems.isEmpty(), () -> describe(problems));
+        }
+        // An empty list needs all of nothing: the default, not an error.
+        List<Problem> problems = validate(workflow("w", 1, task("f", "test.flaky").inputs("x").build()));
+        assertTrue(problems.isEmpty(), () -> describe(problems));
+    }
+
+    @Test
+    void minSuccessBelowOneIsReportedAtItsPlace() {
+        for (int k : new int[] {0, -1}) {
+            WorkflowSpec spec = workflow("w", 1,
+                    task("a", "test.source").with("n", 1).build(),
+                    task("total", "test.sum").inputs("values", k, "a.values", "a.values").build());
+            Problem p = single(validate(spec));
+            assertEquals("tasks.total.inputs.values.min-success", p.pathText());
+            assertEquals("min-success of input 'values' must be at least 1, got " + k, p.message());
+            assertEquals("leave it out to need all 2 outputs", p.suggestion());
+        }
+    }
+
+    @Test
+    void minSuccessAboveTheListSizeIsReportedAtItsPlace() {
+        WorkflowSpec spec = workflow("w", 1,
+                task("a", "test.source").with("n", 1).build(),
+                task("total", "test.sum").inputs("values", 3, "a.values", "a.values").build());
+        Problem p = single(validate(spec));
+        assertEquals("tasks.total.inputs.values.min-success", p.pathText());
+        assertEquals("min-success of input 'values' is 3 but the list has only 2 outputs", p.message());
+        assertEquals("use at most 2, or leave it out to need them all", p.suggestion());
+
+        Problem empty = single(validate(workflow("w", 1, task("f", "test.flaky").inputs("x", 1).build())));
+        assertEquals("tasks.f.inputs.x.min-success", empty.pathText());
+        assertEquals("min-success of input 'x' is 1 but the list has only 0 outputs", empty.message());
+        assertEquals("list the outputs under 'from'", empty.suggestion());
+    }
+
+    @Test
+    void referencesOfAPartialListAreStillCheckedEachByIndex() {
+        WorkflowSpec spec = workflow("w", 1,
+                task("a", "test.source").with("n", 1).build(),
+                task("total", "test.sum").inputs("values", 1, "a.values", "nope.values").build());
+        Problem p = single(validate(spec));
+        assertEquals("tasks.total.inputs.values[1]", p.pathText());
+        assertTrue(p.message().contains("unknown task 'nope'"), p.message());
+    }
+
+    @Test
+    void aPartialListIsPartOfACycleLikeAnyOther() {
+        Problem p = single(validate(workflow("w", 1,
+                task("a", "test.flaky").inputs("x", 1, "b.out").build(),
+                task("b", "test.flaky").inputs("x", 1, "a.out", "a.out").build())));
+        assertEquals("cycle: a -> b -> a", p.message());
+    }
+
+    @Test
     void referenceToAnUnknownOutputIsReportedWithASuggestion() {
         WorkflowSpec spec = workflow("w", 1,
                 task("a", "test.source").with("n", 1).build(),

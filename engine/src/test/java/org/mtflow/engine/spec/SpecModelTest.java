@@ -1,6 +1,8 @@
 package org.mtflow.engine.spec;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -64,5 +66,23 @@ class SpecModelTest {
         assertEquals("\"a.out\"", Json.MAPPER.writeValueAsString(new InputBinding.One(new OutputRef("a", "out"))));
         assertEquals("[\"a.out\",\"b.y\"]", Json.MAPPER.writeValueAsString(
                 new InputBinding.Many(List.of(new OutputRef("a", "out"), new OutputRef("b", "y")))));
+        assertEquals("[\"a.out\",\"b.y\"]", Json.MAPPER.writeValueAsString(
+                new InputBinding.Many(List.of(new OutputRef("a", "out"), new OutputRef("b", "y")), 2)));
+        assertEquals("{\"from\":[\"a.out\",\"b.y\"],\"min-success\":1}", Json.MAPPER.writeValueAsString(
+                new InputBinding.Many(List.of(new OutputRef("a", "out"), new OutputRef("b", "y")), 1)));
+    }
+
+    @Test
+    void aListNeedsAllOfItsOutputsUnlessToldOtherwise() {
+        List<OutputRef> refs = List.of(new OutputRef("a", "out"), new OutputRef("b", "y"), new OutputRef("c", "z"));
+        InputBinding.Many all = new InputBinding.Many(refs);
+        assertEquals(3, all.minSuccess());
+        assertEquals(new InputBinding.Many(refs, 3), all);
+        assertFalse(all.partial());
+        InputBinding.Many some = new InputBinding.Many(refs, 2);
+        assertTrue(some.partial());
+        assertEquals(refs, some.refs());
+        assertNotEquals(all, some, "min-success is part of the binding's identity");
+        assertEquals(0, new InputBinding.Many(List.of()).minSuccess());
     }
 }

@@ -76,6 +76,12 @@ public final class Specs {
             return this;
         }
 
+        /** A list of which at least {@code minSuccess} producers must succeed. */
+        public Task inputs(String name, int minSuccess, String... refs) {
+            inputs.put(name, new InputBinding.Many(Arrays.stream(refs).map(Specs::parse).toList(), minSuccess));
+            return this;
+        }
+
         public Task retry(RetryPolicy policy) {
             this.retry = policy;
             return this;
