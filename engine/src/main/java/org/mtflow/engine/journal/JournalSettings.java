@@ -26,7 +26,13 @@ import java.util.List;
  *   <li>{@link #sqlite}: SQLite in WAL mode with {@code synchronous=FULL}, which fsyncs every
  *       commit and so survives a power loss too.
  * </ul>
- * {@link #durable} is SQLITE_OR_H2_CHOSEN_BELOW.
+ * {@link #durable} uses SQLite, chosen by measurement ({@code bench/run.sh JournalBench}, 100,000
+ * TaskDone entries, one Append in flight, batches of whatever accumulated, ≤ 1000; 2-core machine,
+ * ext4): SQLite with an fsync per commit appended 161–187k completions/s (H2 94–163k/s), kept up
+ * with 50k/s offered (batches of ~160), replayed 100k entries in 0.49–0.60 s (H2 0.89–0.93 s), took
+ * half the disk (23 MB vs 47 MB) and started faster (schema + actor system + recovery + first write
+ * 1.5–2.2 s vs 2.6–2.8 s; 1.6–1.8 s in memory, mostly the actor system). It is far above the 20k
+ * completions/s a run needs, so the stronger durability costs nothing that matters.
  *
  * <p>Both carry the same persistence settings: the typed-persistence stash fails on overflow
  * instead of dropping commands (which would lose completions silently), replay reads 10,000 events
@@ -39,7 +45,7 @@ public final class JournalSettings {
     public enum Backend { H2, SQLITE }
 
     /** What {@link #durable} uses; see the class comment for why. */
-    public static final Backend DEFAULT_BACKEND = Backend.H2;
+    public static final Backend DEFAULT_BACKEND = Backend.SQLITE;
 
     /**
      * Config that makes the durable embedded journal under {@code dir} the default persistence
