@@ -126,6 +126,10 @@ public final class JournalSettings {
 
     private static Path prepare(Path dir) {
         Path abs = dir.toAbsolutePath().normalize();
+        // Both would be read as the start of the JDBC URL's settings (H2's ";", SQLite's "?").
+        if (abs.toString().contains(";") || abs.toString().contains("?")) {
+            throw new IllegalArgumentException("a journal directory cannot contain ';' or '?': " + abs);
+        }
         try {
             Files.createDirectories(abs);
         } catch (IOException e) {

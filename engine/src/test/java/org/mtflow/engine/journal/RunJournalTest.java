@@ -93,6 +93,29 @@ class RunJournalTest {
     }
 
     @Test
+    void manyAppendsSentAtOnceAreAllWrittenInTheOrderSent() {
+        long seed = System.nanoTime();
+        SplittableRandom random = new SplittableRandom(seed);
+        ActorTestKit kit = start(JournalSettings.durable(dir));
+        ActorRef<RunJournal.Command> journal = kit.spawn(RunJournal.create("busy"));
+        TestProbe<RunJournal.Appended> probe = kit.createTestProbe();
+        List<JournalEntry> written = new ArrayList<>();
+        int appends = 300; // all but one wait in the stash, first behind recovery, then behind each write
+        for (int i = 0; i < appends; i++) {
+            List<JournalEntry> batch = randomBatch(random, written.size(), 1 + random.nextInt(5));
+            journal.tell(new RunJournal.Append(batch, probe.getRef()));
+            written.addAll(batch);
+        }
+        int acknowledged = 0;
+        for (int i = 0; i < appends; i++) acknowledged += probe.receiveMessage(WAIT).count();
+        assertEquals(written.size(), acknowledged, "seed " + seed);
+        stop(kit);
+
+        ActorTestKit after = start(JournalSettings.durable(dir));
+        assertEquals(written, read(after, after.spawn(RunJournal.create("busy"))), "seed " + seed);
+    }
+
+    @Test
     void anEmptyRunReadsAnEmptyHistory() {
         ActorTestKit kit = start(JournalSettings.durable(dir));
         ActorRef<RunJournal.Command> journal = kit.spawn(RunJournal.create("nothing-yet"));
@@ -151,6 +174,16 @@ class RunJournalTest {
         append(kit, kit.spawn(RunJournal.create("m")), batch);
         // A second actor for the same run (the first one is still alive but idle) replays it.
         assertEquals(batch, read(kit, kit.spawn(RunJournal.create("m"))));
+    }
+
+    @Test
+    void aSecondReadStopsTheJournalRatherThanAnswerWithoutTheRecoveredEntries() {
+        ActorTestKit kit = start(JournalSettings.inMemory());
+        ActorRef<RunJournal.Command> journal = kit.spawn(RunJournal.create("twice"));
+        assertEquals(List.of(), read(kit, journal));
+        TestProbe<RunJournal.History> probe = kit.createTestProbe();
+        journal.tell(new RunJournal.Read(probe.getRef()));
+        probe.expectTerminated(journal, WAIT);
     }
 
     @Test
