@@ -25,8 +25,8 @@ import org.mtflow.engine.CborMessage;
  * <p>It fails loudly: a write that fails, a rejected event, a failed recovery, more commands
  * waiting behind a write than the stash holds (with the overflow strategy "fail" that
  * {@link JournalSettings} sets), or a second {@link Read} stop the actor, and whoever watches it
- * (the run coordinator) sees it terminate. An {@link Appended} is only sent once its batch is
- * written, so an acknowledged entry is never lost with it.
+ * (the run coordinator) sees it terminate; nothing is dropped quietly. {@link Appended} is sent
+ * only after the batch's write committed, so every acknowledged entry is in the journal.
  */
 public final class RunJournal {
     private RunJournal() {}
