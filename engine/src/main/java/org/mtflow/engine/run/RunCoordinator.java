@@ -415,10 +415,9 @@ public final class RunCoordinator {
         d.status = Status.SKIPPED;
         d.skipCause = because.status == Status.SKIPPED ? because.skipCause : because.id();
         terminal++;
-        String reason = because.status == Status.SKIPPED
-                ? "upstream task '" + because.id() + "' was skipped (root cause: task '" + d.skipCause + "' failed)"
-                : "upstream task '" + because.id() + "' failed";
-        emit(new RunEvent.TaskSkipped(Instant.now(), runId, d.id(), reason, d.skipCause));
+        // The root cause, however far upstream: that is the task to look at.
+        emit(new RunEvent.TaskSkipped(Instant.now(), runId, d.id(), "upstream task '" + d.skipCause + "' failed",
+                d.skipCause));
         toRelease.add(d);
     }
 
