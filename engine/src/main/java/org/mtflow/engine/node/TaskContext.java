@@ -46,6 +46,9 @@ public interface TaskContext<P> {
     /** The artifact files of a list input, in order, checksum verified. */
     List<Path> inputs(String name) throws IOException;
 
+    /** The file of an artifact in the store (say, a subtask's output), checksum verified. */
+    Path artifact(ArtifactRef ref) throws IOException;
+
     /** The artifacts behind an input, in order: what a spawned subtask can be given as its inputs. */
     List<ArtifactRef> inputRefs(String name);
 

@@ -77,6 +77,11 @@ final class WorkerTaskContext<P> implements TaskContext<P> {
     }
 
     @Override
+    public Path artifact(ArtifactRef ref) throws IOException {
+        return store.read(ref);
+    }
+
+    @Override
     public List<ArtifactRef> inputRefs(String name) {
         return List.copyOf(refs(name));
     }

@@ -53,9 +53,12 @@ public final class Runs {
 
     public static Result run(Engine engine, WorkflowSpec spec, String runId, boolean useCache, int maxConcurrency)
             throws IOException {
+        return run(engine, spec, new RunOptions(runId, "name: " + spec.name() + "\n", useCache, maxConcurrency));
+    }
+
+    public static Result run(Engine engine, WorkflowSpec spec, RunOptions options) throws IOException {
         Recorder events = new Recorder();
-        Engine.RunHandle handle = engine.start(spec,
-                new RunOptions(runId, "name: " + spec.name() + "\n", useCache, maxConcurrency), events);
+        Engine.RunHandle handle = engine.start(spec, options, events);
         await().atMost(RUN_LIMIT).until(handle.done()::isDone);
         return new Result(engine, handle, handle.done().join(), events.events());
     }

@@ -29,7 +29,7 @@ public final class TestNodes {
 
     public static NodeCatalog catalog() {
         return new NodeCatalog(List.of(new Source(), new Scale(), new Sum(), new Flaky(), new Fail(), new Sleep(),
-                new Spin(), new Probe(), new Forgetful(), new Rogue()));
+                new Spin(), new Probe(), new Forgetful(), new Rogue(), new FanOut(), new DeviceFail(), new Toggle()));
     }
 
     public static void reset() {
@@ -44,6 +44,11 @@ public final class TestNodes {
         Spin.STOPPED.set(0);
         Probe.INVOCATIONS.set(0);
         Probe.reset();
+        FanOut.INVOCATIONS.set(0);
+        FanOut.FAIL_AFTER_CHILDREN.set(false);
+        DeviceFail.INVOCATIONS.set(0);
+        Toggle.INVOCATIONS.set(0);
+        Toggle.BROKEN.set(false);
     }
 
     /** The output every single-output helper node writes: its task id, so distinct tasks differ. */
@@ -325,6 +330,98 @@ public final class TestNodes {
         @Override
         public void run(TaskContext<NoParams> ctx) throws Exception {
             ctx.output("other", o -> o.write(1));
+        }
+    }
+
+    /**
+     * Spawns {@code children} subtasks and sums what they produce: {@code test.source} subtasks
+     * {@code c0..} drawing {@code n + i} floats, or, with {@code depth > 1}, nested {@code test.fanout}s.
+     */
+    public static final class FanOut implements NodeType<FanOut.Params> {
+        public static final AtomicInteger INVOCATIONS = new AtomicInteger();
+        /** When set, the next invocation fails for good after its subtasks ended (a crash stand-in). */
+        public static final java.util.concurrent.atomic.AtomicBoolean FAIL_AFTER_CHILDREN =
+                new java.util.concurrent.atomic.AtomicBoolean();
+
+        public record Params(@Required Integer children, @Required Integer n, Integer depth) {
+            public Params {
+                if (depth == null) depth = 1;
+            }
+        }
+
+        @Override public String name() { return "test.fanout"; }
+        @Override public String description() { return "spawns subtasks and sums their outputs"; }
+        @Override public Class<Params> paramsType() { return Params.class; }
+        @Override public List<Port> inputs() { return List.of(); }
+        @Override public List<Port> outputs() { return List.of(Port.one("sum", "one float64")); }
+
+        @Override
+        public void run(TaskContext<Params> ctx) throws Exception {
+            INVOCATIONS.incrementAndGet();
+            Params p = ctx.params();
+            List<org.mtflow.engine.node.Subtask> subs = new ArrayList<>();
+            for (int i = 0; i < p.children(); i++) {
+                com.fasterxml.jackson.databind.node.ObjectNode params = org.mtflow.engine.event.Json.MAPPER.createObjectNode();
+                if (p.depth() > 1) {
+                    params.put("children", p.children()).put("n", p.n()).put("depth", p.depth() - 1);
+                    subs.add(ctx.spawn("c" + i, "test.fanout", params, Map.of()));
+                } else {
+                    params.put("n", p.n() + i);
+                    subs.add(ctx.spawn("c" + i, "test.source", params, Map.of()));
+                }
+            }
+            double sum = 0;
+            for (org.mtflow.engine.node.SubtaskResult r : ctx.await(subs)) {
+                if (p.depth() > 1) {
+                    sum += Floats.readDouble(ctx.artifact(r.output("sum")));
+                } else {
+                    for (float f : Floats.read(ctx.artifact(r.output("values")))) sum += f;
+                }
+            }
+            if (FAIL_AFTER_CHILDREN.getAndSet(false)) throw NodeException.permanent("failing after the subtasks, on purpose");
+            double total = sum;
+            ctx.output("sum", out -> Floats.writeDouble(out, total));
+        }
+    }
+
+    /** Fails with a device error on the device named {@code broken}; elsewhere writes its marker. */
+    public static final class DeviceFail implements NodeType<DeviceFail.Params> {
+        public static final AtomicInteger INVOCATIONS = new AtomicInteger();
+
+        public record Params(@Required String broken) {}
+
+        @Override public String name() { return "test.device-fail"; }
+        @Override public String description() { return "a kernel that fails on one device"; }
+        @Override public Class<Params> paramsType() { return Params.class; }
+        @Override public List<Port> inputs() { return List.of(Port.optionalMany("x", "ignored")); }
+        @Override public List<Port> outputs() { return List.of(OUT); }
+
+        @Override
+        public void run(TaskContext<Params> ctx) throws Exception {
+            INVOCATIONS.incrementAndGet();
+            if (ctx.device().id().equals(ctx.params().broken())) {
+                throw new NodeException(org.mtflow.engine.spec.ErrorClass.DEVICE, "CL_OUT_OF_RESOURCES on " + ctx.device().id());
+            }
+            writeMarker(ctx);
+        }
+    }
+
+    /** Fails for good while {@link #BROKEN} is set: a bug a user fixes before resuming the run. */
+    public static final class Toggle implements NodeType<NoParams> {
+        public static final AtomicInteger INVOCATIONS = new AtomicInteger();
+        public static final java.util.concurrent.atomic.AtomicBoolean BROKEN = new java.util.concurrent.atomic.AtomicBoolean();
+
+        @Override public String name() { return "test.toggle"; }
+        @Override public String description() { return "fails while broken"; }
+        @Override public Class<NoParams> paramsType() { return NoParams.class; }
+        @Override public List<Port> inputs() { return List.of(Port.optionalMany("x", "ignored")); }
+        @Override public List<Port> outputs() { return List.of(OUT); }
+
+        @Override
+        public void run(TaskContext<NoParams> ctx) throws Exception {
+            INVOCATIONS.incrementAndGet();
+            if (BROKEN.get()) throw NodeException.permanent("broken until fixed");
+            writeMarker(ctx);
         }
     }
 }
