@@ -89,12 +89,13 @@ public final class Runs {
             return all(RunEvent.TaskEvent.class, task);
         }
 
-        /** Task id → output name → hash, from TaskSucceeded and TaskCached events. */
+        /** Task id → output name → hash, from TaskSucceeded, TaskCached and TaskRecovered events. */
         public Map<String, Map<String, String>> outputs() {
             Map<String, Map<String, String>> out = new LinkedHashMap<>();
             for (RunEvent e : events) {
                 if (e instanceof RunEvent.TaskSucceeded s) out.put(s.task(), s.outputs());
                 if (e instanceof RunEvent.TaskCached c) out.put(c.task(), c.outputs());
+                if (e instanceof RunEvent.TaskRecovered c) out.put(c.task(), c.outputs());
             }
             return out;
         }
