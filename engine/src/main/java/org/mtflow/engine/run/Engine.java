@@ -123,6 +123,9 @@ public final class Engine implements AutoCloseable {
 
     public Path home() { return home; }
 
+    /** For tests that inject faults into workers. */
+    ActorSystem<Void> system() { return system; }
+
     public ArtifactStore store() { return store; }
 
     public NodeCatalog catalog() { return catalog; }
