@@ -48,6 +48,11 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--jvm-only", description = "use only the JVM device, not OpenCL")
     boolean jvmOnly;
 
+    @Option(names = "--progress", paramLabel = "MODE",
+            description = "how progress is shown: ${COMPLETION-CANDIDATES}; auto (the default) shows bars "
+                    + "when stdout is a terminal, else one line per finished task and a summary every 5 s")
+    ProgressMode progress = ProgressMode.auto;
+
     @Override
     public Integer call() throws Exception {
         if (runId != null && !RunIds.valid(runId)) {
@@ -68,8 +73,11 @@ final class RunCommand implements Callable<Integer> {
         try (Engine engine = new Engine(homeDir, BuiltinNodes.catalog(), devices)) {
             System.out.println("run " + id + ": " + w.spec().tasks().size() + " tasks on "
                     + devices.stream().map(d -> d.id() + " (" + d.info().name() + ")").collect(Collectors.joining(", ")));
-            RunOutcome o = engine.run(w.spec(), new RunOptions(id, w.resolvedYaml(), !noCache, maxConcurrency),
-                    new ConsoleView(System.out, idWidth));
+            RunOutcome o;
+            // Closed (its last lines written, its bars gone) before the summary below is printed.
+            try (ConsoleView view = ConsoleView.open(progress, System.out, idWidth)) {
+                o = engine.run(w.spec(), new RunOptions(id, w.resolvedYaml(), !noCache, maxConcurrency), view);
+            }
             System.out.printf(Locale.ROOT, "run %s %s in %.1f s: %d done, %d cached, %d failed, %d skipped%n",
                     id, o.status(), o.millis() / 1000.0, o.succeeded(), o.cached(), o.failed(), o.skipped());
             System.out.println("report: " + engine.runDir(id).resolve("report.json"));
