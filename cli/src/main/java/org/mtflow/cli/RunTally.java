@@ -28,8 +28,11 @@ final class RunTally {
                 finished++;
                 failed++;
             }
-        } else if (event instanceof RunEvent.TaskCached || event instanceof RunEvent.TaskSkipped) {
+        } else if (event instanceof RunEvent.TaskCached || event instanceof RunEvent.TaskSkipped
+                || event instanceof RunEvent.TaskRecovered) {
             finished++;
+        } else if (event instanceof RunEvent.TaskSpawned) {
+            total++;
         }
         // Tasks spawned during the run were not in RunStarted's count.
         total = Math.max(total, finished + running);

@@ -3,7 +3,7 @@ package org.mtflow.cli;
 import java.util.Locale;
 import org.mtflow.engine.event.RunEvent;
 
-/** The line a person watching a run reads when a task finishes, fails, retries or is skipped. */
+/** The line a person watching a run reads when a task finishes, fails, retries or is skipped, or a device fails. */
 final class TaskLines {
     private final String format;
 
@@ -25,6 +25,12 @@ final class TaskLines {
             return task(e.task(), "retry") + "attempt " + e.nextAttempt() + " in " + e.delayMillis() + " ms";
         } else if (event instanceof RunEvent.TaskSkipped e) {
             return task(e.task(), "skipped") + e.reason();
+        } else if (event instanceof RunEvent.TaskRecovered e) {
+            return task(e.task(), "resumed") + "finished in an earlier session";
+        } else if (event instanceof RunEvent.TaskInvalidated e) {
+            return task(e.task(), "redo") + e.reason();
+        } else if (event instanceof RunEvent.DeviceDegraded e) {
+            return "  device " + e.device() + " taken out of rotation: " + e.reason();
         }
         return null;
     }

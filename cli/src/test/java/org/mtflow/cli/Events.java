@@ -12,7 +12,7 @@ final class Events {
     private Events() {}
 
     static RunEvent started(int tasks) {
-        return new RunEvent.RunStarted(T, RUN, "flow", 7, tasks);
+        return new RunEvent.RunStarted(T, RUN, "flow", 7, tasks, false);
     }
 
     static RunEvent queued(String task) {

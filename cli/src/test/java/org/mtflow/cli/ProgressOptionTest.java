@@ -22,9 +22,9 @@ class ProgressOptionTest {
 
     @Test
     void progressIsAutoUnlessGiven() {
-        assertEquals(ProgressMode.auto, parse("flow.yaml").progress);
-        assertEquals(ProgressMode.bars, parse("--progress=bars", "flow.yaml").progress);
-        assertEquals(ProgressMode.plain, parse("--progress", "plain", "flow.yaml").progress);
+        assertEquals(ProgressMode.auto, parse("flow.yaml").engine.progress);
+        assertEquals(ProgressMode.bars, parse("--progress=bars", "flow.yaml").engine.progress);
+        assertEquals(ProgressMode.plain, parse("--progress", "plain", "flow.yaml").engine.progress);
     }
 
     @Test

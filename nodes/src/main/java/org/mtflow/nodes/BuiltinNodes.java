@@ -6,6 +6,7 @@ import org.mtflow.engine.node.NodeType;
 import org.mtflow.nodes.data.FashionMnistNode;
 import org.mtflow.nodes.eval.DatasetStatsNode;
 import org.mtflow.nodes.util.FlakyNode;
+import org.mtflow.nodes.util.MapNode;
 import org.mtflow.nodes.util.MatmulNode;
 import org.mtflow.nodes.util.NoopNode;
 import org.mtflow.nodes.util.RandomNode;
@@ -22,6 +23,7 @@ public final class BuiltinNodes {
                 new RandomNode(),
                 new SumNode(),
                 new SleepNode(),
+                new MapNode(),
                 new FlakyNode(),
                 new MatmulNode(),
                 new FashionMnistNode(),

@@ -25,12 +25,21 @@ final class Cli {
 
     private Cli() {}
 
-    static Result run(Map<String, String> env, String... args) throws IOException, InterruptedException {
+    /** Starts the command without waiting; its output goes to {@code log}. */
+    static Process start(Path log, String... args) throws IOException {
+        return command(args).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    }
+
+    private static ProcessBuilder command(String... args) {
         if (!Files.isRegularFile(JAR)) throw new IllegalStateException(JAR + " is missing: run 'mvn package' first");
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-XX:LoopUnrollLimit=250", "-jar", JAR.toString()));
         cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd).directory(REPO.toFile());
+        return new ProcessBuilder(cmd).directory(REPO.toFile());
+    }
+
+    static Result run(Map<String, String> env, String... args) throws IOException, InterruptedException {
+        ProcessBuilder pb = command(args);
         pb.environment().putAll(env);
         Path out = Files.createTempFile("mtflow-out", ".txt");
         Path err = Files.createTempFile("mtflow-err", ".txt");
