@@ -27,13 +27,18 @@ public final class EventLog implements EventSink, AutoCloseable {
     }
 
     @Override
-    public synchronized void accept(RunEvent event) {
+    public void accept(RunEvent event) {
         try {
-            out.write(Json.MAPPER.writeValueAsString(event));
-            out.write('\n');
+            append(Json.MAPPER.writeValueAsString(event));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot append to the event log", e);
         }
+    }
+
+    /** Appends an event already written as one line of JSON. */
+    public synchronized void append(String json) throws IOException {
+        out.write(json);
+        out.write('\n');
     }
 
     public synchronized void flush() throws IOException {

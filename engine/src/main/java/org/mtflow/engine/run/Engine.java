@@ -197,7 +197,7 @@ public final class Engine implements AutoCloseable {
         });
         RunPlan plan = new RunPlan(options.runId(), spec, catalog, store, sink, options.useCache(),
                 options.maxConcurrency(), options.maxSpawned(), options.maxSpawnDepth(),
-                settings.journal() != EngineSettings.Journal.OFF, files.resumed(), finished);
+                settings.journal() != EngineSettings.Journal.OFF, files.resumed(), files::durableUpTo, finished);
         // A unique actor name: the coordinator of a just-finished run with this id may still be stopping.
         system.systemActorOf(RunCoordinator.create(plan), "run-" + options.runId() + "-" + runCount.incrementAndGet(),
                 Props.empty());

@@ -51,8 +51,9 @@ import org.mtflow.engine.store.CorruptArtifactException;
  * subtasks running tasks spawn, and reports every change as a {@link RunEvent}.
  *
  * <p>With a journal, every finished task is written to the run's {@link RunJournal} in batches: one
- * write in flight, the next batch being whatever finished meanwhile. A task's success is announced
- * (event, report) only once it is durable, and a resumed run takes every journaled task as done.
+ * write in flight, the next batch being whatever finished meanwhile. Dependents start at once (a
+ * chain would otherwise run at the pace of fsyncs); the event log only keeps what the journal has
+ * (see {@link RunPlan#durable}), and a resumed run takes every journaled task as done.
  */
 public final class RunCoordinator {
 
@@ -174,11 +175,12 @@ public final class RunCoordinator {
     private final Map<String, JournalEntry.TaskDone> recovered = new HashMap<>();
     private ActorRef<RunJournal.Command> journal;
     private List<JournalEntry> unwritten = new ArrayList<>();
-    /** Events that announce what {@link #unwritten} records: emitted once it is durable. */
-    private List<RunEvent> unannounced = new ArrayList<>();
-    private List<RunEvent> announcing = List.of();
     private boolean writing;
+    /** Events emitted so far, and when the journal write in flight was sent (see RunPlan.durable). */
+    private long emitted;
+    private long emittedAtWrite;
     private boolean ending;
+    private boolean over;
     private String endStatus;
     private final ArrayDeque<Task> toRelease = new ArrayDeque<>();
     private boolean releasing;
@@ -255,7 +257,11 @@ public final class RunCoordinator {
             // A cached upstream may already have released (and readied or cached) this task.
             if (t.waitingOn == 0 && t.status == Status.WAITING) becomeReady(t);
         }
-        if (finishedAll()) return end();
+        if (finishedAll()) {
+            end();
+            if (over) return Behaviors.stopped();
+            // Else the journal still writes the end: its answer comes to the running behavior.
+        }
         return running;
     }
 
@@ -593,8 +599,8 @@ public final class RunCoordinator {
             terminal++;
             RunEvent.TaskSucceeded event = new RunEvent.TaskSucceeded(Instant.now(), runId, t.id(), t.attempt,
                     m.device(), hashes(s.outputs()), s.metrics(), m.millis());
+            emit(event);
             journalDone(t, t.attempt, m.device(), m.millis());
-            announce(event);
             ended(t);
         } else if (m.outcome() instanceof AttemptOutcome.Failed f) {
             if (f.error() == ErrorClass.DEVICE) {
@@ -787,32 +793,21 @@ public final class RunCoordinator {
         flushJournal();
     }
 
-    /** Announces an event once what it reports is durable (at once without a journal). */
-    private void announce(RunEvent event) {
-        if (journal == null) {
-            emit(event);
-        } else {
-            unannounced.add(event);
-        }
-    }
-
     /** One write in flight; the next carries everything that finished meanwhile. */
     private void flushJournal() {
         if (writing || unwritten.isEmpty()) return;
         writing = true;
         List<JournalEntry> batch = unwritten;
-        announcing = unannounced;
         unwritten = new ArrayList<>();
-        unannounced = new ArrayList<>();
+        emittedAtWrite = emitted; // the events that report what this batch records
         journal.tell(new RunJournal.Append(batch, ctx.messageAdapter(RunJournal.Appended.class, JournalWritten::new)));
     }
 
     private Behavior<Command> onJournalWritten(JournalWritten m) {
         writing = false;
-        List<RunEvent> now = announcing;
-        announcing = List.of();
-        for (RunEvent e : now) emit(e);
+        plan.durable().accept(emittedAtWrite);
         flushJournal();
+        if (!writing) plan.durable().accept(emitted);
         if (ending && !writing) return finish();
         return Behaviors.same();
     }
@@ -820,8 +815,6 @@ public final class RunCoordinator {
     private Behavior<Command> onJournalStopped(JournalStopped m) {
         journal = null;
         ctx.getLog().error("run {}: the run journal stopped; ending the run (finished work is in the store)", runId);
-        for (RunEvent e : announcing) emit(e);
-        for (RunEvent e : unannounced) emit(e);
         endStatus = "failed";
         for (Task t : tasks.values()) {
             if (t.status == Status.RUNNING) t.worker.ref.tell(new DeviceWorker.Cancel(runId + "/" + t.id() + "#" + t.attempt));
@@ -860,11 +853,15 @@ public final class RunCoordinator {
         long millis = (System.nanoTime() - startNanos) / 1_000_000;
         emit(new RunEvent.RunFinished(Instant.now(), runId, endStatus, succeeded, cached, failed, skipped, millis));
         plan.done().complete(new RunOutcome(runId, endStatus, succeeded, cached, failed, skipped, millis));
+        over = true;
         return Behaviors.stopped();
     }
 
     private void emit(RunEvent event) {
         plan.events().accept(event);
+        emitted++;
+        // With nothing waiting for the journal, every event so far tells only durable facts.
+        if (journal == null || (!writing && unwritten.isEmpty())) plan.durable().accept(emitted);
     }
 
     private static Map<String, String> hashes(Map<String, ArtifactRef> outputs) {

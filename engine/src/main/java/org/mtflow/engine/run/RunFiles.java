@@ -1,10 +1,13 @@
 package org.mtflow.engine.run;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayDeque;
 import java.nio.file.Path;
 import java.util.List;
 import org.mtflow.engine.event.EventLog;
 import org.mtflow.engine.event.EventSink;
+import org.mtflow.engine.event.Json;
 import org.mtflow.engine.event.RunEvent;
 import org.mtflow.engine.event.RunReport;
 
@@ -12,7 +15,8 @@ import org.mtflow.engine.event.RunReport;
  * A run's {@code events.jsonl} and {@code report.json}, fed by its event stream. Writing a line per
  * event or the whole report per state change would make a run of many small tasks quadratic, so
  * both are brought up to date by {@link #flush}: the engine calls it a few times a second, and the
- * last event of a run flushes at once. A resumed run folds the earlier sessions' events into its
+ * last event of a run flushes at once. The log holds back events that report what the run journal
+ * does not hold yet, so after a crash it never claims more than a resumed run will find. A resumed run folds the earlier sessions' events into its
  * report first, so one report tells the whole story.
  */
 final class RunFiles implements EventSink, AutoCloseable {
@@ -20,6 +24,10 @@ final class RunFiles implements EventSink, AutoCloseable {
     private static final long MIN_REPORT_INTERVAL_NANOS = 500_000_000L;
 
     private final EventLog log;
+    /** Event lines not yet in the log: past {@link #durable}, they wait for the journal. */
+    private final ArrayDeque<String> pending = new ArrayDeque<>();
+    private long logged;
+    private long durable;
     private final RunReport report;
     private final Path reportFile;
     private boolean reportDirty;
@@ -41,17 +49,33 @@ final class RunFiles implements EventSink, AutoCloseable {
 
     @Override
     public void accept(RunEvent event) {
-        log.accept(event);
+        String line;
+        try {
+            line = Json.MAPPER.writeValueAsString(event);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write event " + event, e);
+        }
         report.accept(event);
         synchronized (this) {
+            pending.add(line);
             if (!(event instanceof RunEvent.TaskProgress)) reportDirty = true;
+            if (event instanceof RunEvent.RunFinished) durable = Long.MAX_VALUE; // the journal is complete
         }
-        if (event instanceof RunEvent.RunStarted || event instanceof RunEvent.RunFinished) flush(true);
+        if (event instanceof RunEvent.RunFinished) flush(true);
+    }
+
+    /** The first {@code count} events report only what the run journal holds: they may be logged. */
+    synchronized void durableUpTo(long count) {
+        durable = Math.max(durable, count);
     }
 
     /** Writes what is buffered; the report only when it changed and its interval has passed (or {@code now}). */
     synchronized void flush(boolean now) {
         try {
+            while (logged < durable && !pending.isEmpty()) {
+                log.append(pending.poll());
+                logged++;
+            }
             log.flush();
             long t = System.nanoTime();
             if (reportDirty && (now || t - nextReportNanos >= 0)) {
@@ -61,7 +85,7 @@ final class RunFiles implements EventSink, AutoCloseable {
                 nextReportNanos = System.nanoTime() + Math.max(MIN_REPORT_INTERVAL_NANOS, 10 * lastWriteNanos);
             }
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException("cannot write the files of run " + report.report().run, e);
+            throw new UncheckedIOException("cannot write the files of run " + report.report().run, e);
         }
     }
 

@@ -1,6 +1,7 @@
 package org.mtflow.engine.run;
 
 import java.util.concurrent.CompletableFuture;
+import java.util.function.LongConsumer;
 import org.mtflow.engine.event.EventSink;
 import org.mtflow.engine.node.NodeCatalog;
 import org.mtflow.engine.spec.WorkflowSpec;
@@ -16,8 +17,11 @@ import org.mtflow.engine.store.ArtifactStore;
  * @param maxSpawnDepth  how deep spawns may nest
  * @param journal        whether the run keeps a journal (to resume from after a crash)
  * @param resumed        whether an earlier process started this run
+ * @param durable        told how many of the events so far report only what the journal holds: the
+ *                       event log writes no further, so a crash never leaves a line saying a task
+ *                       succeeded that a resumed run would then run again
  * @param done           completed with the outcome when the run ends
  */
 public record RunPlan(String runId, WorkflowSpec spec, NodeCatalog catalog, ArtifactStore store, EventSink events,
                       boolean useCache, int maxConcurrency, int maxSpawned, int maxSpawnDepth, boolean journal,
-                      boolean resumed, CompletableFuture<RunOutcome> done) {}
+                      boolean resumed, LongConsumer durable, CompletableFuture<RunOutcome> done) {}
