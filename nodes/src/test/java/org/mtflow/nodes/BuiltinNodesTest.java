@@ -22,7 +22,7 @@ class BuiltinNodesTest {
     @Test
     void theCatalogHoldsEveryBuiltinNodeTypeByName() {
         NodeCatalog catalog = BuiltinNodes.catalog();
-        List<String> expected = List.of("util.noop", "util.random", "util.sum", "util.sleep", "util.flaky",
+        List<String> expected = List.of("util.noop", "util.random", "util.sum", "util.sleep", "util.map", "util.flaky",
                 "util.matmul", "data.fashion-mnist", "eval.dataset-stats");
         assertEquals(expected, List.copyOf(catalog.names()));
         for (String name : expected) {

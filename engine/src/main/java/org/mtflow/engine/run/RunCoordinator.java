@@ -127,6 +127,8 @@ public final class RunCoordinator {
         Map<String, ArtifactRef> outputs;
         ObjectNode metrics;
         String skipCause;
+        /** Computed when the task became ready (its inputs are known then), for the lookup and the record. */
+        String cacheKey;
         /** Attempts of other tasks waiting for this subtask: attempt key → their worker. */
         Map<String, ActorRef<DeviceWorker.Command>> waiters;
 
@@ -344,7 +346,8 @@ public final class RunCoordinator {
         Map<String, ArtifactRef> outputs = new LinkedHashMap<>();
         ObjectNode metrics;
         try {
-            var entry = plan.store().readCacheEntry(cacheKey(t));
+            t.cacheKey = cacheKey(t);
+            var entry = plan.store().readCacheEntry(t.cacheKey);
             if (entry.isEmpty()) return false;
             JsonNode json = Json.MAPPER.readTree(entry.get());
             for (Port p : t.type.outputs()) {
@@ -395,6 +398,7 @@ public final class RunCoordinator {
      * recursion: a long chain of cached or skipped tasks would overflow the stack.
      */
     private void ended(Task t) {
+        t.cacheKey = null; // no longer needed: keep the coordinator small on huge graphs
         toRelease.add(t);
         if (releasing) return;
         releasing = true;
@@ -525,9 +529,10 @@ public final class RunCoordinator {
         running++;
         emit(new RunEvent.TaskStarted(Instant.now(), runId, t.id(), t.attempt, w.device.id()));
         long timeout = t.spec.timeout() == null ? 0 : t.spec.timeout().toMillis();
-        boolean cached = t.spec.cache() && t.type.cacheable();
+        String key = null;
+        if (t.spec.cache() && t.type.cacheable()) key = t.cacheKey != null ? t.cacheKey : cacheKey(t);
         w.ref.tell(new DeviceWorker.Execute(new TaskAssignment(runId, t.id(), t.attempt, t.spec.type(),
-                t.spec.with(), inputsOf(t), plan.spec().seed(), timeout, cached ? cacheKey(t) : null,
+                t.spec.with(), inputsOf(t), plan.spec().seed(), timeout, key,
                 t.spec.resources().slots()), ctx.getSelf()));
     }
 
