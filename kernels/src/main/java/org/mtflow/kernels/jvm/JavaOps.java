@@ -199,7 +199,7 @@ public final class JavaOps implements TensorOps {
     // ---------------------------------------------------------------- reductions
 
     @Override
-    public double sum(Tensor a) { return vectors ? VectorLoops.sum(par, a.data(), false) : JavaReduce.sum(par, a.data()); }
+    public double sum(Tensor a) { return vectors ? VectorLoops.sum(par, a.data()) : JavaReduce.sum(par, a.data()); }
 
     @Override
     public float max(Tensor a) { return JavaReduce.max(par, a.data()); }
@@ -211,7 +211,7 @@ public final class JavaOps implements TensorOps {
     }
 
     @Override
-    public double norm1(Tensor a) { return vectors ? VectorLoops.sum(par, a.data(), true) : JavaReduce.norm1(par, a.data()); }
+    public double norm1(Tensor a) { return vectors ? VectorLoops.norm1(par, a.data()) : JavaReduce.norm1(par, a.data()); }
 
     @Override
     public double norm2(Tensor a) {

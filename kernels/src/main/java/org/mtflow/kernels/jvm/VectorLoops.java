@@ -155,28 +155,38 @@ final class VectorLoops {
     }
 
     /** Σ x: each block in float (four vector accumulators), the blocks in double. */
-    static double sum(Parallel par, float[] x, boolean abs) {
+    static double sum(Parallel par, float[] x) {
         double[] partial = new double[Parallel.blocks(x.length)];
         par.forEachBlock(x.length, blk -> {
             int lo = blk * BLOCK, hi = Math.min(x.length, lo + BLOCK), i = lo;
             FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0;
-            if (abs) {
-                for (; i + 4 * L <= hi; i += 4 * L) {
-                    s0 = s0.add(FloatVector.fromArray(F, x, i).abs());
-                    s1 = s1.add(FloatVector.fromArray(F, x, i + L).abs());
-                    s2 = s2.add(FloatVector.fromArray(F, x, i + 2 * L).abs());
-                    s3 = s3.add(FloatVector.fromArray(F, x, i + 3 * L).abs());
-                }
-            } else {
-                for (; i + 4 * L <= hi; i += 4 * L) {
-                    s0 = s0.add(FloatVector.fromArray(F, x, i));
-                    s1 = s1.add(FloatVector.fromArray(F, x, i + L));
-                    s2 = s2.add(FloatVector.fromArray(F, x, i + 2 * L));
-                    s3 = s3.add(FloatVector.fromArray(F, x, i + 3 * L));
-                }
+            for (; i + 4 * L <= hi; i += 4 * L) {
+                s0 = s0.add(FloatVector.fromArray(F, x, i));
+                s1 = s1.add(FloatVector.fromArray(F, x, i + L));
+                s2 = s2.add(FloatVector.fromArray(F, x, i + 2 * L));
+                s3 = s3.add(FloatVector.fromArray(F, x, i + 3 * L));
             }
             float s = lanesInOrder(s0.add(s1).add(s2.add(s3)));
-            for (; i < hi; i++) s += abs ? Math.abs(x[i]) : x[i];
+            for (; i < hi; i++) s += x[i];
+            partial[blk] = s;
+        });
+        return total(partial);
+    }
+
+    /** Σ |x|, as {@link #sum}; its own method and lambda (see the casts). */
+    static double norm1(Parallel par, float[] x) {
+        double[] partial = new double[Parallel.blocks(x.length)];
+        par.forEachBlock(x.length, blk -> {
+            int lo = blk * BLOCK, hi = Math.min(x.length, lo + BLOCK), i = lo;
+            FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0;
+            for (; i + 4 * L <= hi; i += 4 * L) {
+                s0 = s0.add(FloatVector.fromArray(F, x, i).abs());
+                s1 = s1.add(FloatVector.fromArray(F, x, i + L).abs());
+                s2 = s2.add(FloatVector.fromArray(F, x, i + 2 * L).abs());
+                s3 = s3.add(FloatVector.fromArray(F, x, i + 3 * L).abs());
+            }
+            float s = lanesInOrder(s0.add(s1).add(s2.add(s3)));
+            for (; i < hi; i++) s += Math.abs(x[i]);
             partial[blk] = s;
         });
         return total(partial);
