@@ -724,7 +724,8 @@ public final class AparapiOps implements TensorOps {
         if (cap <= n / 4) {
             int[] counts = new int[3 * items];
             int[] fill = new int[1];
-            int[] candidates = new int[(int) cap];
+            if (topkCandidates.length < cap) topkCandidates = new int[(int) cap];
+            int[] candidates = topkCandidates;
             t.op = TopkKernel.BRACKET;
             t.counts = counts;
             t.fill = fill;
@@ -763,6 +764,9 @@ public final class AparapiOps implements TensorOps {
         t.chunk = chunk;
         return radixSelect(t, n, k);
     }
+
+    /** Top-k candidate slots, kept between calls (a fresh array is a fresh OpenCL buffer, and MBs to zero). */
+    private int[] topkCandidates = new int[0];
 
     /** The sample size for n elements: 1/64 of them, at least 1024 and at most {@link #TOPK_SAMPLES}. */
     static int topkSamples(int n) {
