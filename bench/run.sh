@@ -16,5 +16,7 @@ CP="$(cat bench/target/classpath.txt)"
 JAVA_HOME_DIR="${JAVA_HOME:-$(java -XshowSettings:properties -version 2>&1 | awk -F' = ' '/java.home/ {print $2; exit}')}"
 export LD_PRELOAD="$JAVA_HOME_DIR/lib/libjsig.so${LD_PRELOAD:+:$LD_PRELOAD}"
 export POCL_CACHE_DIR="${POCL_CACHE_DIR:-$ROOT/bench/target/pocl-cache}"
+# --add-modules jdk.incubator.vector: JavaOps' Vector API loops (casts, reductions, mask); without it
+# the plain loops run (JAVA_OPTS=-Dmtflow.kernels.scalar=true measures those with the module loaded).
 # shellcheck disable=SC2086 # JAVA_OPTS is a list of flags
-exec java -XX:LoopUnrollLimit=250 ${JAVA_OPTS:-} -cp "bench/target/classes:$CP" "org.mtflow.bench.$NAME" "$@"
+exec java -XX:LoopUnrollLimit=250 --add-modules jdk.incubator.vector ${JAVA_OPTS:-} -cp "bench/target/classes:$CP" "org.mtflow.bench.$NAME" "$@"

@@ -108,6 +108,8 @@ public final class AparapiOps implements TensorOps {
     private long fallbackLaunches;
     /** Benchmarks only: launch kernels at any size, to measure where the thresholds belong. */
     boolean ignoreThresholds;
+    /** Top-k candidate slots per candidate the sample predicts (tests shrink it to overflow them). */
+    double topkSlots = 1.5;
 
     /** The backend for {@code device}, with the kernel shapes of its type (GPU or not). */
     public AparapiOps(OpenCLDevice device) {
@@ -679,7 +681,7 @@ public final class AparapiOps implements TensorOps {
         if (k == 0) return Float.POSITIVE_INFINITY;
         if (k >= n) return 0f;
         if (!onDevice("topkThreshold", n, TOPK_MIN, topk, gpu ? "opencl radix select, atomic histograms, 11+10+10-bit digits"
-                : "opencl sampled bracket, counting pass, gather, select among the candidates")) {
+                : "opencl sampled bracket, one pass counting and gathering the bracket, select among the candidates")) {
             return small.topkThreshold(a, k);
         }
         TopkKernel t = topk;
@@ -692,12 +694,12 @@ public final class AparapiOps implements TensorOps {
     }
 
     /**
-     * The k-th largest of the bits v of |a| on a CPU, in two passes over a: a sample of a brackets
-     * the answer and splits the bracket in four buckets; one vectorized pass counts the elements at
-     * or above each bucket edge; when the k-th largest lies in a bucket, a second pass gathers that
-     * bucket's elements (about one per cent of a) and the answer is selected among them. An unlucky
-     * sample, or a bucket too full to gather, takes radix passes over all of a instead. Exact either
-     * way.
+     * The k-th largest of the bits v of |a| on a CPU, in one pass over a: a sample of a brackets
+     * the answer; one pass counts the elements above the bracket and copies those inside it (a few
+     * per cent of a) to a candidates array sized from the sample; the answer is selected among
+     * them. An unlucky sample, a bracket too wide, or too many candidates take radix passes over
+     * all of a instead. Exact either way. (Counting sub-buckets first and gathering only one of
+     * them took two passes over a: on 50 M floats ~60 % of the time went to the second.)
      */
     private int bracketSelect(TopkKernel t, float[] data, int n, long k) {
         int chunk = Math.min(CPU_TOPK_CHUNK, Math.max(1 << 16, roundUp(ceilDiv(n, 8 * computeUnits), 16)));
@@ -715,58 +717,56 @@ public final class AparapiOps implements TensorOps {
         int iHi = upper < 1 ? -1 : (int) (m - upper), iLo = lower > m ? -1 : (int) (m - lower);
         int hi = iHi < 0 ? Integer.MAX_VALUE : sample[iHi];
         int lo = iLo < 0 ? 0 : sample[iLo];
-        int from = Math.max(0, iLo), to = iHi < 0 ? m - 1 : iHi;
-        int[] edges = {lo, Math.max(lo, sample[from + (to - from) / 4]), Math.max(lo, sample[from + (to - from) / 2]),
-            Math.max(lo, sample[from + 3 * (to - from) / 4])};
-        int[] counts = new int[5 * items];
-        t.op = TopkKernel.COUNT;
-        t.counts = counts;
-        t.edges = edges;
-        t.hi = hi;
-        launch1D(t, items);
-        // atLeast[j]: elements ≥ edges[j]; atLeast[4]: elements above hi.
-        long[] atLeast = new long[5];
-        for (int w = 0; w < items; w++) {
-            for (int j = 0; j < 5; j++) atLeast[j] += counts[5 * w + j];
-        }
-        for (int j = 3; j >= 0; j--) {
-            if (!(atLeast[j + 1] < k && k <= atLeast[j])) continue;
-            // The k-th largest is in bucket j: [edges[j], top].
-            int top = j == 3 ? hi : edges[j + 1] - 1;
-            long inBucket = atLeast[j] - atLeast[j + 1];
-            if (edges[j] == top) return top; // one value
-            if (inBucket > n / 8) break;
-
-            // Each work-item's region holds its candidates and one spare slot, marked −1 (a value
-            // no later pass counts).
-            int[] offsets = new int[items];
-            int total = 0;
-            for (int w = 0; w < items; w++) {
-                offsets[w] = total;
-                total += counts[5 * w + j] - counts[5 * w + j + 1] + 1;
-            }
-            int[] candidates = new int[total];
-            t.op = TopkKernel.GATHER;
-            t.offsets = offsets;
+        // Slots: 1.5 times the candidates the sample predicts (the strata make that estimate
+        // good whatever the layout of a), a spare per sub-chunk, and some slack.
+        double share = (double) ((iHi < 0 ? m - 1 : iHi) - Math.max(0, iLo) + 1) / m;
+        long cap = lo == hi ? 1 : (long) (topkSlots * share * n) + ceilDiv(n, TopkKernel.SUB) + items + 1024;
+        if (cap <= n / 4) {
+            int[] counts = new int[3 * items];
+            int[] fill = new int[1];
+            if (topkCandidates.length < cap) topkCandidates = new int[(int) cap];
+            int[] candidates = topkCandidates;
+            t.op = TopkKernel.BRACKET;
+            t.counts = counts;
+            t.fill = fill;
             t.bits = candidates;
-            t.lo = edges[j];
-            t.hi = top;
+            t.cap = (int) cap;
+            t.lo = lo;
+            t.hi = hi;
             launch1D(t, items);
-            t.a = new float[1];
-            long need = k - atLeast[j + 1];
-            if (total < TOPK_CANDIDATES_MIN) {
-                choose("topkThreshold", "opencl", "bracket candidates selected in plain Java");
-                return HostSteps.kthLargest(candidates, total, need);
+            long found = 0, above = 0, lost = 0;
+            for (int w = 0; w < items; w++) {
+                found += counts[3 * w];
+                above += counts[3 * w + 1];
+                lost += counts[3 * w + 2];
             }
-            choose("topkThreshold", "opencl", "bracket candidates selected by radix passes on the device");
-            t.fromBits = 1;
-            t.n = total;
-            t.chunk = Math.max(1 << 16, ceilDiv(total, 4 * computeUnits));
-            return radixSelect(t, total, need);
+            if (above < k && k <= above + found && lo == hi) return lo; // one value: counting is enough
+            if (above < k && k <= above + found && lost == 0) {
+                long need = k - above;
+                t.a = new float[1];
+                int total = fill[0];
+                if (total < TOPK_CANDIDATES_MIN) {
+                    choose("topkThreshold", "opencl", "bracket candidates selected in plain Java");
+                    return HostSteps.kthLargest(candidates, total, need);
+                }
+                choose("topkThreshold", "opencl", "bracket candidates selected by radix passes on the device");
+                t.fromBits = 1;
+                t.n = total;
+                t.chunk = Math.max(1 << 16, ceilDiv(total, 4 * computeUnits));
+                int common = Integer.numberOfLeadingZeros(lo ^ hi);
+                return radixSelect(t, total, need, lo >>> (32 - common), common);
+            }
         }
         choose("topkThreshold", "opencl", "radix passes over all elements (the sampled bracket missed or was too full)");
+        t.a = data;
+        t.fromBits = 0;
+        t.n = n;
+        t.chunk = chunk;
         return radixSelect(t, n, k);
     }
+
+    /** Top-k candidate slots, kept between calls (a fresh array is a fresh OpenCL buffer, and MBs to zero). */
+    private int[] topkCandidates = new int[0];
 
     /** The sample size for n elements: 1/64 of them, at least 1024 and at most {@link #TOPK_SAMPLES}. */
     static int topkSamples(int n) {
@@ -780,18 +780,29 @@ public final class AparapiOps implements TensorOps {
     }
 
     /**
-     * The k-th largest value (1 ≤ k ≤ n) of t's source by radix select: three histogram passes of
-     * 11 + 10 + 10 bits, each over the values whose higher bits match the digits chosen so far.
+     * The k-th largest value (1 ≤ k ≤ n) of t's source by radix select: histogram passes of at most
+     * 11 bits each (11 + 10 + 10 over all 31 bits), each over the values whose higher bits match
+     * the digits chosen so far.
      */
     private int radixSelect(TopkKernel t, int n, long k) {
+        return radixSelect(t, n, k, 0, 1);
+    }
+
+    /**
+     * As {@link #radixSelect(TopkKernel, int, long)}, when every value counted has {@code known} as
+     * its top {@code knownBits} bits: only the bits below are selected (bracket candidates share
+     * a long prefix, which saves a pass).
+     */
+    private int radixSelect(TopkKernel t, int n, long k, int known, int knownBits) {
         int items = gpu ? Math.min(roundUp(n, groupSize), GPU_REDUCE_ITEMS) : ceilDiv(n, t.chunk);
         t.atomic = gpu ? 1 : 0;
         t.stride = items;
         t.op = TopkKernel.HIST;
-        int prefix = 0;
-        int shift = 31;
+        int prefix = known;
+        int shift = 32 - knownBits;
         long need = k;
-        for (int width : new int[] {11, 10, 10}) {
+        while (shift > 0) {
+            int width = ceilDiv(shift, ceilDiv(shift, 11));
             // The values that still count: those whose bits above shift are the chosen prefix.
             long lo = (long) prefix << shift, hi = lo | ((1L << shift) - 1);
             shift -= width;

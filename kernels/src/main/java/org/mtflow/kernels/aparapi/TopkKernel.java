@@ -6,12 +6,14 @@ package org.mtflow.kernels.aparapi;
  * and scans small histograms.
  *
  * <ul>
- *   <li>{@link #COUNT}: per work-item, how many v are at least each of four bucket edges and how
- *       many are above hi ({@code counts[5w …]}): integer sums, so the loop vectorizes.
- *   <li>{@link #GATHER}: copies the v inside [lo, hi] of work-item w's elements to
- *       {@code bits[offsets[w] …]}, then −1 (regions have one slot to spare). Blocks of 8 are
- *       counted first (vectorized) and only blocks that hold a candidate are compacted, element by
- *       element — a scalar loop over every element would cost more than the counting pass.
+ *   <li>{@link #BRACKET}: one pass over work-item w's elements, in sub-chunks of {@link #SUB}
+ *       (which stay in L1): count the v inside [lo, hi] and above hi (vectorized), reserve that
+ *       many slots of {@code bits} and one spare with an atomic add on {@code fill[0]}, and copy
+ *       the candidates there (re-read from L1; blocks of 8 are counted first and only blocks that
+ *       hold a candidate are compacted, element by element); the spare slot gets −1, a value no
+ *       later pass counts. Slots past {@code cap} are never written: those candidates are only
+ *       counted as lost. {@code counts[3w …]}: inside, above, lost. Candidates land in an order
+ *       that depends on timing; what is selected from them does not.
  *   <li>{@link #HIST}: a histogram of the digit {@code (v >>> shift) & (bins − 1)} over the v
  *       inside [lo, hi], where v is |a[i]|'s bits or, when {@code fromBits}, {@code bits[i]}
  *       (gathered candidates). CPU: four histograms per work-item ({@code hist[(4w + j)·bins …]},
@@ -21,19 +23,20 @@ package org.mtflow.kernels.aparapi;
  */
 public final class TopkKernel extends BitsKernel {
     static final int HIST = 0;
-    static final int COUNT = 1;
-    static final int GATHER = 2;
+    static final int BRACKET = 1;
     /** Histograms per work-item on a CPU. */
     static final int WAYS = 4;
     static final int BLOCK = 8;
+    /** BRACKET: elements counted, then compacted, at a time (16 KB of floats). */
+    static final int SUB = 4096;
 
     float[] a = new float[1];
     int[] bits = new int[1];
     int[] hist = new int[1];
-    int[] counts = new int[5];
-    /** COUNT: four ascending bucket edges; the buckets are [edges[j], edges[j + 1]) and [edges[3], hi]. */
-    int[] edges = new int[4];
-    int[] offsets = new int[1];
+    int[] counts = new int[3];
+    /** BRACKET: the slots of bits; fill[0] counts those reserved. */
+    int cap;
+    int[] fill = new int[1];
     int op;
     int fromBits;
     int n;
@@ -48,8 +51,8 @@ public final class TopkKernel extends BitsKernel {
 
     void release() {
         a = new float[1];
-        bits = hist = offsets = new int[1];
-        counts = new int[5];
+        bits = hist = fill = new int[1];
+        counts = new int[3];
     }
 
     @Override
@@ -63,11 +66,8 @@ public final class TopkKernel extends BitsKernel {
             if (op == HIST) {
                 histogram(w, first, end);
             }
-            if (op == COUNT) {
-                count(w, first, end);
-            }
-            if (op == GATHER) {
-                gather(w, first, end);
+            if (op == BRACKET) {
+                bracket(w, first, end);
             }
         }
     }
@@ -77,61 +77,61 @@ public final class TopkKernel extends BitsKernel {
         return (v >= lo ? 1 : 0) - (v > hi ? 1 : 0);
     }
 
-    private void count(int w, int first, int end) {
-        // Fields copied to locals throughout: as far as the compiler knows, stores through the
-        // arrays could change them, and it would reload them after every store.
-        int e0 = edges[0];
-        int e1 = edges[1];
-        int e2 = edges[2];
-        int e3 = edges[3];
-        int hi = this.hi;
-        int c0 = 0;
-        int c1 = 0;
-        int c2 = 0;
-        int c3 = 0;
-        int above = 0;
-        for (int i = first; i < end; i++) {
-            int v = floatBits(a[i]) & 0x7FFFFFFF;
-            c0 += v >= e0 ? 1 : 0;
-            c1 += v >= e1 ? 1 : 0;
-            c2 += v >= e2 ? 1 : 0;
-            c3 += v >= e3 ? 1 : 0;
-            above += v > hi ? 1 : 0;
-        }
-        counts[5 * w] = c0;
-        counts[5 * w + 1] = c1;
-        counts[5 * w + 2] = c2;
-        counts[5 * w + 3] = c3;
-        counts[5 * w + 4] = above;
-    }
-
-    private void gather(int w, int first, int end) {
+    private void bracket(int w, int first, int end) {
+        // Fields copied to locals: as far as the compiler knows, stores through the arrays could
+        // change them, and it would reload them after every store.
         int lo = this.lo;
         int hi = this.hi;
-        int at = offsets[w];
-        int blocksEnd = first + ((end - first) / BLOCK) * BLOCK;
-        for (int b = first; b < blocksEnd; b += BLOCK) {
+        int cap = this.cap;
+        int found = 0;
+        int above = 0;
+        int lost = 0;
+        for (int s = first; s < end; s += SUB) {
+            int sEnd = s + min(SUB, end - s);
             int c = 0;
-            for (int l = 0; l < BLOCK; l++) {
-                c += inside(floatBits(a[b + l]) & 0x7FFFFFFF, lo, hi);
+            for (int i = s; i < sEnd; i++) {
+                int v = floatBits(a[i]) & 0x7FFFFFFF;
+                c += inside(v, lo, hi);
+                above += v > hi ? 1 : 0;
             }
-            if (c > 0) {
-                // Branch-free compaction: every value is written, the position advances only for
-                // candidates (mispredicted branches cost more).
+            found += c;
+            int at = atomicAdd(fill, 0, c + 1);
+            int fits = at + c + 1 <= cap ? 1 : 0;
+            lost += c * (1 - fits);
+            // Empty ranges when there is nothing to copy or no room (no nested ifs: they break
+            // Aparapi's decompiler around loops).
+            int copy = fits * c;
+            int full = s + ((sEnd - s) / BLOCK) * BLOCK;
+            int blocksEnd = copy > 0 ? full : s;
+            int tailEnd = copy > 0 ? sEnd : full;
+            for (int b = s; b < blocksEnd; b += BLOCK) {
+                int bc = 0;
                 for (int l = 0; l < BLOCK; l++) {
-                    int v = floatBits(a[b + l]) & 0x7FFFFFFF;
-                    bits[at] = v;
-                    at += inside(v, lo, hi);
+                    bc += inside(floatBits(a[b + l]) & 0x7FFFFFFF, lo, hi);
+                }
+                if (bc > 0) {
+                    // Branch-free compaction: every value is written, the position advances only
+                    // for candidates (mispredicted branches cost more); the last write lands on
+                    // the spare slot at worst.
+                    for (int l = 0; l < BLOCK; l++) {
+                        int v = floatBits(a[b + l]) & 0x7FFFFFFF;
+                        bits[at] = v;
+                        at += inside(v, lo, hi);
+                    }
                 }
             }
+            for (int i = full; i < tailEnd; i++) {
+                int v = floatBits(a[i]) & 0x7FFFFFFF;
+                bits[at] = v;
+                at += inside(v, lo, hi);
+            }
+            if (fits == 1) {
+                bits[at] = -1;
+            }
         }
-        for (int i = blocksEnd; i < end; i++) {
-            int v = floatBits(a[i]) & 0x7FFFFFFF;
-            bits[at] = v;
-            at += inside(v, lo, hi);
-        }
-        // The region has one slot more than its candidates: mark it, it may hold a non-candidate.
-        bits[at] = -1;
+        counts[3 * w] = found;
+        counts[3 * w + 1] = above;
+        counts[3 * w + 2] = lost;
     }
 
     private void atomicHistogram(int w) {

@@ -33,16 +33,38 @@ import org.mtflow.kernels.random.Philox;
  * </ul>
  */
 public final class JavaOps implements TensorOps {
-    private final Parallel par;
+    /**
+     * Whether the Vector API is there: only with {@code --add-modules jdk.incubator.vector}. Checked
+     * here, not in {@link VectorLoops}, whose initialisation needs the module's classes.
+     */
+    static final boolean VECTOR_MODULE = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
 
+    private final Parallel par;
+    /** Use {@link VectorLoops} for the loops C2 leaves scalar (casts, reductions, mask, COUNT election). */
+    private final boolean vectors;
+
+    /**
+     * A backend on {@code threads} threads; it uses the Vector API when the JVM has the incubator
+     * module ({@code --add-modules jdk.incubator.vector}) unless {@code -Dmtflow.kernels.scalar=true}.
+     */
     public JavaOps(int threads) {
+        this(threads, VECTOR_MODULE && !Boolean.getBoolean("mtflow.kernels.scalar"));
+    }
+
+    /** With the Vector API loops on or off (tests run both); on needs the module. */
+    JavaOps(int threads, boolean vectors) {
+        if (vectors && !VECTOR_MODULE) throw new IllegalStateException("jdk.incubator.vector is not loaded");
         this.par = new Parallel(threads);
+        this.vectors = vectors;
     }
 
     public int threads() { return par.threads(); }
 
     @Override
     public String name() { return "java"; }
+
+    /** Whether this backend runs the Vector API loops. */
+    public boolean vectors() { return vectors; }
 
     // ---------------------------------------------------------------- linear algebra
 
@@ -161,19 +183,23 @@ public final class JavaOps implements TensorOps {
     @Override
     public void encodeHalf(Tensor a, HalfType type, short[] out, int offset) {
         Shapes.requireHalfRange(a.size(), out, offset);
-        JavaElementwise.encodeHalf(par, a.data(), type, out, offset);
+        if (vectors && type == HalfType.F16) VectorLoops.encodeF16(par, a.data(), out, offset);
+        else if (vectors) VectorLoops.encodeBf16(par, a.data(), out, offset);
+        else JavaElementwise.encodeHalf(par, a.data(), type, out, offset);
     }
 
     @Override
     public void decodeHalf(short[] in, int offset, HalfType type, Tensor out) {
         Shapes.requireHalfRange(out.size(), in, offset);
-        JavaElementwise.decodeHalf(par, in, offset, type, out.data());
+        if (vectors && type == HalfType.F16) VectorLoops.decodeF16(par, in, offset, out.data());
+        else if (vectors) VectorLoops.decodeBf16(par, in, offset, out.data());
+        else JavaElementwise.decodeHalf(par, in, offset, type, out.data());
     }
 
     // ---------------------------------------------------------------- reductions
 
     @Override
-    public double sum(Tensor a) { return JavaReduce.sum(par, a.data()); }
+    public double sum(Tensor a) { return vectors ? VectorLoops.sum(par, a.data()) : JavaReduce.sum(par, a.data()); }
 
     @Override
     public float max(Tensor a) { return JavaReduce.max(par, a.data()); }
@@ -185,15 +211,17 @@ public final class JavaOps implements TensorOps {
     }
 
     @Override
-    public double norm1(Tensor a) { return JavaReduce.norm1(par, a.data()); }
+    public double norm1(Tensor a) { return vectors ? VectorLoops.norm1(par, a.data()) : JavaReduce.norm1(par, a.data()); }
 
     @Override
-    public double norm2(Tensor a) { return Math.sqrt(JavaReduce.sumSquares(par, a.data())); }
+    public double norm2(Tensor a) {
+        return Math.sqrt(vectors ? VectorLoops.sumSquares(par, a.data()) : JavaReduce.sumSquares(par, a.data()));
+    }
 
     @Override
     public double dot(Tensor a, Tensor b) {
         Shapes.requireSame(a, b);
-        return JavaReduce.dot(par, a.data(), b.data());
+        return vectors ? VectorLoops.dot(par, a.data(), b.data()) : JavaReduce.dot(par, a.data(), b.data());
     }
 
     @Override
@@ -238,13 +266,15 @@ public final class JavaOps implements TensorOps {
     @Override
     public void maskAtLeast(Tensor a, float threshold, Tensor mask) {
         Shapes.requireSame(a, mask);
-        JavaMerge.maskAtLeast(par, a.data(), threshold, mask.data());
+        if (vectors) VectorLoops.maskAtLeast(par, a.data(), threshold, mask.data());
+        else JavaMerge.maskAtLeast(par, a.data(), threshold, mask.data());
     }
 
     @Override
     public void electSign(Tensor[] xs, SignElection mode, Tensor out) {
         Shapes.requireMerge(xs, out);
-        JavaMerge.electSign(par, data(xs), mode, out.data());
+        if (vectors && mode == SignElection.COUNT) VectorLoops.electCount(par, data(xs), out.data());
+        else JavaMerge.electSign(par, data(xs), mode, out.data());
     }
 
     @Override

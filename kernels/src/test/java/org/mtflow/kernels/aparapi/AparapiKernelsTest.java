@@ -728,6 +728,16 @@ class AparapiKernelsTest {
                 onPath(ops, n, AparapiOps.TOPK_MIN, "topkThreshold", () -> got[0] = ops.topkThreshold(misleading, k));
                 assertKthLargestMagnitude(misleading.data(), k, got[0], "misleading sample k=" + k);
             }
+            // Too few slots for the candidates: those that did not fit are counted as lost, and
+            // the radix passes over all elements take over.
+            ops.topkSlots = 0.01;
+            Tensor crowded = Reference.random(rng, n);
+            for (long k : new long[] {1, n / 5, n - 1}) {
+                float[] got = new float[1];
+                onPath(ops, n, AparapiOps.TOPK_MIN, "topkThreshold", () -> got[0] = ops.topkThreshold(crowded, k));
+                assertKthLargestMagnitude(crowded.data(), k, got[0], "too few slots k=" + k);
+            }
+            ops.topkSlots = 1.5;
             // Enough elements that the candidates in the bracket are selected by kernels too.
             int big = 10_000_000;
             Tensor gaussian = Tensor.zeros(big);

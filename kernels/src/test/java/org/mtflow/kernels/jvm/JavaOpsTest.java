@@ -22,12 +22,15 @@ class JavaOpsTest {
     private static final JavaOps ONE = new JavaOps(1);
     private static final JavaOps TWO = new JavaOps(2);
     private static final JavaOps THREE = new JavaOps(3);
+    /** The plain loops that run when the JVM lacks jdk.incubator.vector. */
+    private static final JavaOps SCALAR = new JavaOps(2, false);
 
     @AfterAll
     static void close() {
         ONE.close();
         TWO.close();
         THREE.close();
+        SCALAR.close();
     }
 
     @Nested
@@ -40,6 +43,65 @@ class JavaOpsTest {
     class TwoThreads extends TensorOpsContract {
         @Override
         protected TensorOps ops() { return TWO; }
+    }
+
+    @Nested
+    class TwoThreadsScalar extends TensorOpsContract {
+        @Override
+        protected TensorOps ops() { return SCALAR; }
+    }
+
+    /** The build loads the module (surefire's argLine), so the contract above covers the Vector API loops. */
+    @Test
+    void testsRunTheVectorLoops() {
+        assertTrue(TWO.vectors(), "surefire must run with --add-modules jdk.incubator.vector");
+        assertTrue(!SCALAR.vectors());
+    }
+
+    /**
+     * The exact ops the Vector API runs give the plain loops' bits, on random bit patterns (NaN
+     * payloads, subnormals, ties and overflow included) and at lengths that leave vector tails.
+     */
+    @Test
+    void vectorLoopsGiveTheScalarBits() {
+        SplittableRandom rng = new SplittableRandom(SEED);
+        int[] special = {0, 0x80000000, 0x7f800000, 0xff800000, 0x7fc00000, 0x7f800001, 0xffbfffff, 0x00000001,
+            0x33000000, 0x33000001, 0x387fefff, 0x387ff000, 0x38800000, 0x477fefff, 0x477ff000, 0x477fffff,
+            0x3f808000, 0x3f818000, 0x3f800fff, 0x3f801000, 0x3f803000};
+        for (int n : new int[] {1, 15, 17, 100_003}) {
+            float[] x = new float[n];
+            for (int i = 0; i < n; i++) {
+                int bits = rng.nextInt(4) == 0 ? special[rng.nextInt(special.length)] : rng.nextInt();
+                // Half the draws near the half range, where the rounding cases are.
+                if (rng.nextBoolean()) bits = (bits & 0x807fffff) | ((0x66 + rng.nextInt(0x20)) << 23);
+                x[i] = Float.intBitsToFloat(bits);
+            }
+            Tensor a = Tensor.of(x, n);
+            for (TensorOps.HalfType type : TensorOps.HalfType.values()) {
+                short[] v = new short[n + 3], s = new short[n + 3];
+                TWO.encodeHalf(a, type, v, 3);
+                SCALAR.encodeHalf(a, type, s, 3);
+                assertArrayEquals(s, v, type + " encode, n = " + n + " (seed " + SEED + ")");
+                Tensor dv = Tensor.zeros(n), ds = Tensor.zeros(n);
+                TWO.decodeHalf(v, 3, type, dv);
+                SCALAR.decodeHalf(v, 3, type, ds);
+                assertEquals(bits(ds), bits(dv), type + " decode, n = " + n);
+            }
+            for (float t : new float[] {0f, 0.5f, Float.MIN_VALUE, Float.POSITIVE_INFINITY, Float.NaN}) {
+                Tensor mv = Tensor.zeros(n), ms = Tensor.zeros(n);
+                TWO.maskAtLeast(a, t, mv);
+                SCALAR.maskAtLeast(a, t, ms);
+                assertEquals(bits(ms), bits(mv), "maskAtLeast " + t + ", n = " + n);
+            }
+            Tensor[] xs = {a, Reference.random(rng, n), Tensor.zeros(n), Reference.random(rng, n), a};
+            for (int k = 1; k <= xs.length; k++) {
+                Tensor[] some = java.util.Arrays.copyOf(xs, k);
+                Tensor ev = Tensor.zeros(n), es = Tensor.zeros(n);
+                TWO.electSign(some, SignElection.COUNT, ev);
+                SCALAR.electSign(some, SignElection.COUNT, es);
+                assertEquals(bits(es), bits(ev), "electSign COUNT, K = " + k + ", n = " + n);
+            }
+        }
     }
 
     /** Fixed blocks: the same bits on 1, 2 and 3 threads, for the ops that reduce or split work. */

@@ -1,0 +1,275 @@
+package org.mtflow.kernels.jvm;
+
+import static org.mtflow.kernels.jvm.Parallel.BLOCK;
+
+import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+import org.mtflow.kernels.HalfFloats;
+
+/**
+ * The loops C2 (Java 17) leaves scalar, written with the Vector API (incubator module
+ * {@code jdk.incubator.vector}): float↔int bit moves (the F16/BF16 casts), float reductions, the
+ * mask and the COUNT sign election. Only {@link JavaOps} calls this class, and only when the JVM
+ * has the module (loading this class without it fails): the plain loops in the other classes are
+ * the path without it.
+ *
+ * <p>Exact ops give the scalar path's bits (the same formulas, lane by lane). Reductions keep the
+ * backend's rule (float within a fixed block, blocks in double) but add a block in lanes, and the
+ * lanes in a fixed order, so their last bits differ from the scalar path's, never between runs or
+ * thread counts.
+ */
+final class VectorLoops {
+    private VectorLoops() {}
+
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
+    /** Shorts with as many lanes as F: half its bits. */
+    private static final VectorSpecies<Short> S = VectorSpecies.of(short.class, VectorShape.forBitSize(F.vectorBitSize() / 2));
+    private static final VectorSpecies<Double> D = VectorSpecies.of(double.class, F.vectorShape());
+    /** Floats with as many lanes as D. */
+    private static final VectorSpecies<Float> FD = VectorSpecies.of(float.class, VectorShape.forBitSize(F.vectorBitSize() / 2));
+    private static final int L = F.length();
+
+    // ---------------------------------------------------------------- casts
+
+    // One method and one lambda per format: a shared lambda whose profile saw only one format got
+    // recompiled for the other without inlining the vector ops (BF16 then ran at a quarter speed).
+    static void encodeF16(Parallel par, float[] x, short[] out, int offset) {
+        par.forEachBlock(x.length, blk -> toHalf(x, blk * BLOCK, Math.min(x.length, blk * BLOCK + BLOCK), out, offset));
+    }
+
+    static void encodeBf16(Parallel par, float[] x, short[] out, int offset) {
+        par.forEachBlock(x.length, blk -> toBf16(x, blk * BLOCK, Math.min(x.length, blk * BLOCK + BLOCK), out, offset));
+    }
+
+    static void decodeF16(Parallel par, short[] in, int offset, float[] z) {
+        par.forEachBlock(z.length, blk -> fromHalf(in, offset, z, blk * BLOCK, Math.min(z.length, blk * BLOCK + BLOCK)));
+    }
+
+    static void decodeBf16(Parallel par, short[] in, int offset, float[] z) {
+        par.forEachBlock(z.length, blk -> fromBf16(in, offset, z, blk * BLOCK, Math.min(z.length, blk * BLOCK + BLOCK)));
+    }
+
+    /**
+     * {@link HalfFloats#floatToHalf} lane by lane. Normal halves round in integers (rebias 127 → 15,
+     * 23 → 10 mantissa bits, ties to even). Vectors with a lane outside that range take a branch:
+     * below 2^-14 (subnormal halves, zero) a float add of 0.5 rounds |f| to a multiple of 2^-24
+     * (ties to even, as every float add), whose low bits are then the half's bits; ∞ and NaN are
+     * set from the bits. (Computing those cases for every vector cost ~15 % of the throughput.)
+     */
+    private static void toHalf(float[] x, int lo, int hi, short[] out, int offset) {
+        int i = lo;
+        for (; i + L <= hi; i += L) {
+            IntVector w = FloatVector.fromArray(F, x, i).reinterpretAsInts();
+            IntVector abs = w.and(0x7fffffff);
+            IntVector h = abs.add(0x0fff - 0x38000000).add(abs.lanewise(VectorOperators.LSHR, 13).and(1))
+                    .lanewise(VectorOperators.LSHR, 13);
+            // Outside 2^-14 ≤ |f| < 65520: one signed compare of abs shifted by MIN_VALUE (an unsigned range test).
+            VectorMask<Integer> special = abs.add(Integer.MIN_VALUE - 0x38800000)
+                    .compare(VectorOperators.GE, Integer.MIN_VALUE + (0x477ff000 - 0x38800000));
+            if (special.anyTrue()) {
+                IntVector small = abs.reinterpretAsFloats().add(0.5f).reinterpretAsInts().sub(0x3f000000);
+                h = h.blend(small, abs.compare(VectorOperators.LT, 0x38800000));
+                // ≥ 65520 rounds to ∞; NaN stays NaN, forced quiet, with the payload's top bits.
+                IntVector nan = abs.lanewise(VectorOperators.LSHR, 13).and(0x3ff).or(0x7e00);
+                h = h.blend(0x7c00, abs.compare(VectorOperators.GE, 0x477ff000))
+                        .blend(nan, abs.compare(VectorOperators.GT, 0x7f800000));
+            }
+            h = h.or(w.lanewise(VectorOperators.LSHR, 16).and(0x8000));
+            ((ShortVector) h.convertShape(VectorOperators.I2S, S, 0)).intoArray(out, offset + i);
+        }
+        for (; i < hi; i++) out[offset + i] = HalfFloats.floatToHalf(x[i]);
+    }
+
+    /** {@link HalfFloats#floatToBf16} lane by lane. */
+    private static void toBf16(float[] x, int lo, int hi, short[] out, int offset) {
+        int i = lo;
+        for (; i + L <= hi; i += L) {
+            IntVector w = FloatVector.fromArray(F, x, i).reinterpretAsInts();
+            IntVector top = w.lanewise(VectorOperators.LSHR, 16);
+            IntVector b = w.add(0x7fff).add(top.and(1)).lanewise(VectorOperators.LSHR, 16);
+            b = b.blend(top.or(0x0040), w.and(0x7fffffff).compare(VectorOperators.GT, 0x7f800000));
+            // I2S keeps the low 16 bits, as the (short) cast does.
+            ((ShortVector) b.convertShape(VectorOperators.I2S, S, 0)).intoArray(out, offset + i);
+        }
+        for (; i < hi; i++) out[offset + i] = HalfFloats.floatToBf16(x[i]);
+    }
+
+    /**
+     * {@link HalfFloats#halfToFloat} lane by lane: (h & 0x7fff) << 13 read as a float is the half's
+     * magnitude · 2^-112 (subnormal halves included), so one exact multiply by 2^112 decodes every
+     * finite half; ∞ and NaN (exponent 31) are built from the bits.
+     */
+    private static void fromHalf(short[] in, int offset, float[] z, int lo, int hi) {
+        int i = lo;
+        FloatVector scale = FloatVector.broadcast(F, 0x1p112f);
+        for (; i + L <= hi; i += L) {
+            IntVector h = ((IntVector) ShortVector.fromArray(S, in, offset + i).convertShape(VectorOperators.S2I, I, 0))
+                    .and(0xffff);
+            IntVector mag = h.and(0x7fff).lanewise(VectorOperators.LSHL, 13);
+            IntVector bits = mag.reinterpretAsFloats().mul(scale).reinterpretAsInts();
+            bits = bits.blend(mag.or(0x7f800000), mag.compare(VectorOperators.GE, 0x0f800000));
+            bits = bits.or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16));
+            bits.reinterpretAsFloats().intoArray(z, i);
+        }
+        for (; i < hi; i++) z[i] = HalfFloats.halfToFloat(in[offset + i]);
+    }
+
+    private static void fromBf16(short[] in, int offset, float[] z, int lo, int hi) {
+        int i = lo;
+        for (; i + L <= hi; i += L) {
+            // S2I sign-extends; the shift drops those bits.
+            IntVector h = (IntVector) ShortVector.fromArray(S, in, offset + i).convertShape(VectorOperators.S2I, I, 0);
+            h.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().intoArray(z, i);
+        }
+        for (; i < hi; i++) z[i] = HalfFloats.bf16ToFloat(in[offset + i]);
+    }
+
+    // ---------------------------------------------------------------- reductions
+
+    /** Adds the lanes of v in lane order (reduceLanes leaves the order of float adds open). */
+    private static float lanesInOrder(FloatVector v) {
+        float[] lanes = v.toArray();
+        float s = 0f;
+        for (float f : lanes) s += f;
+        return s;
+    }
+
+    private static double lanesInOrder(DoubleVector v) {
+        double[] lanes = v.toArray();
+        double s = 0;
+        for (double d : lanes) s += d;
+        return s;
+    }
+
+    private static double total(double[] partial) {
+        double t = 0;
+        for (double p : partial) t += p;
+        return t;
+    }
+
+    /** Σ x: each block in float (four vector accumulators), the blocks in double. */
+    static double sum(Parallel par, float[] x) {
+        double[] partial = new double[Parallel.blocks(x.length)];
+        par.forEachBlock(x.length, blk -> {
+            int lo = blk * BLOCK, hi = Math.min(x.length, lo + BLOCK), i = lo;
+            FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0;
+            for (; i + 4 * L <= hi; i += 4 * L) {
+                s0 = s0.add(FloatVector.fromArray(F, x, i));
+                s1 = s1.add(FloatVector.fromArray(F, x, i + L));
+                s2 = s2.add(FloatVector.fromArray(F, x, i + 2 * L));
+                s3 = s3.add(FloatVector.fromArray(F, x, i + 3 * L));
+            }
+            float s = lanesInOrder(s0.add(s1).add(s2.add(s3)));
+            for (; i < hi; i++) s += x[i];
+            partial[blk] = s;
+        });
+        return total(partial);
+    }
+
+    /** Σ |x|, as {@link #sum}; its own method and lambda (see the casts). */
+    static double norm1(Parallel par, float[] x) {
+        double[] partial = new double[Parallel.blocks(x.length)];
+        par.forEachBlock(x.length, blk -> {
+            int lo = blk * BLOCK, hi = Math.min(x.length, lo + BLOCK), i = lo;
+            FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0;
+            for (; i + 4 * L <= hi; i += 4 * L) {
+                s0 = s0.add(FloatVector.fromArray(F, x, i).abs());
+                s1 = s1.add(FloatVector.fromArray(F, x, i + L).abs());
+                s2 = s2.add(FloatVector.fromArray(F, x, i + 2 * L).abs());
+                s3 = s3.add(FloatVector.fromArray(F, x, i + 3 * L).abs());
+            }
+            float s = lanesInOrder(s0.add(s1).add(s2.add(s3)));
+            for (; i < hi; i++) s += Math.abs(x[i]);
+            partial[blk] = s;
+        });
+        return total(partial);
+    }
+
+    /** Σ x², in double throughout (float squares overflow above 1.8e19). */
+    static double sumSquares(Parallel par, float[] x) {
+        int dl = D.length();
+        double[] partial = new double[Parallel.blocks(x.length)];
+        par.forEachBlock(x.length, blk -> {
+            int lo = blk * BLOCK, hi = Math.min(x.length, lo + BLOCK), i = lo;
+            DoubleVector s0 = DoubleVector.zero(D), s1 = s0, s2 = s0, s3 = s0;
+            for (; i + 4 * dl <= hi; i += 4 * dl) {
+                DoubleVector v0 = (DoubleVector) FloatVector.fromArray(FD, x, i).convertShape(VectorOperators.F2D, D, 0);
+                DoubleVector v1 = (DoubleVector) FloatVector.fromArray(FD, x, i + dl).convertShape(VectorOperators.F2D, D, 0);
+                DoubleVector v2 = (DoubleVector) FloatVector.fromArray(FD, x, i + 2 * dl).convertShape(VectorOperators.F2D, D, 0);
+                DoubleVector v3 = (DoubleVector) FloatVector.fromArray(FD, x, i + 3 * dl).convertShape(VectorOperators.F2D, D, 0);
+                s0 = v0.fma(v0, s0);
+                s1 = v1.fma(v1, s1);
+                s2 = v2.fma(v2, s2);
+                s3 = v3.fma(v3, s3);
+            }
+            double s = lanesInOrder(s0.add(s1).add(s2.add(s3)));
+            for (; i < hi; i++) s = Math.fma((double) x[i], x[i], s);
+            partial[blk] = s;
+        });
+        return total(partial);
+    }
+
+    /** Σ x·y: float fmas within a block, the blocks in double. */
+    static double dot(Parallel par, float[] x, float[] y) {
+        double[] partial = new double[Parallel.blocks(x.length)];
+        par.forEachBlock(x.length, blk -> {
+            int lo = blk * BLOCK, hi = Math.min(x.length, lo + BLOCK), i = lo;
+            FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0;
+            for (; i + 4 * L <= hi; i += 4 * L) {
+                s0 = FloatVector.fromArray(F, x, i).fma(FloatVector.fromArray(F, y, i), s0);
+                s1 = FloatVector.fromArray(F, x, i + L).fma(FloatVector.fromArray(F, y, i + L), s1);
+                s2 = FloatVector.fromArray(F, x, i + 2 * L).fma(FloatVector.fromArray(F, y, i + 2 * L), s2);
+                s3 = FloatVector.fromArray(F, x, i + 3 * L).fma(FloatVector.fromArray(F, y, i + 3 * L), s3);
+            }
+            float s = lanesInOrder(s0.add(s1).add(s2.add(s3)));
+            for (; i < hi; i++) s = Math.fma(x[i], y[i], s);
+            partial[blk] = s;
+        });
+        return total(partial);
+    }
+
+    // ---------------------------------------------------------------- merging
+
+    /** {@code mask = |a| ≥ t ? 1 : 0}: a NaN element or t compares false, as in Java. */
+    static void maskAtLeast(Parallel par, float[] x, float t, float[] mask) {
+        par.forEachBlock(mask.length, blk -> {
+            int lo = blk * BLOCK, hi = Math.min(mask.length, lo + BLOCK), i = lo;
+            FloatVector zero = FloatVector.zero(F);
+            for (; i + L <= hi; i += L) {
+                VectorMask<Float> keep = FloatVector.fromArray(F, x, i).abs().compare(VectorOperators.GE, t);
+                zero.blend(1f, keep).intoArray(mask, i);
+            }
+            for (; i < hi; i++) mask[i] = Math.abs(x[i]) >= t ? 1f : 0f;
+        });
+    }
+
+    /** The scalar path's sign step min(max(v·2^149, −1), 1): ±0 and NaN kept, Math.max/min semantics. */
+    private static FloatVector sgn(FloatVector v) {
+        return v.mul(JavaElementwise.S1).mul(JavaElementwise.S2).max(-1f).min(1f);
+    }
+
+    /** COUNT: {@code sign(Σ sign(x_k))} in one pass over all inputs; the count is exact in float. */
+    static void electCount(Parallel par, float[][] xs, float[] out) {
+        int n = out.length;
+        par.forEachBlock(n, blk -> {
+            int lo = blk * BLOCK, hi = Math.min(n, lo + BLOCK), i = lo;
+            for (; i + L <= hi; i += L) {
+                FloatVector c = sgn(FloatVector.fromArray(F, xs[0], i));
+                for (int k = 1; k < xs.length; k++) c = c.add(sgn(FloatVector.fromArray(F, xs[k], i)));
+                sgn(c).add(0f).intoArray(out, i); // + 0f: −0 becomes +0
+            }
+            for (; i < hi; i++) {
+                float c = Math.signum(xs[0][i]);
+                for (int k = 1; k < xs.length; k++) c += Math.signum(xs[k][i]);
+                out[i] = Math.signum(c) + 0f;
+            }
+        });
+    }
+}
