@@ -1,8 +1,10 @@
 package org.mtflow.engine.event;
 
+import com.fasterxml.jackson.databind.ObjectWriter;
+import java.io.BufferedOutputStream;
 import java.io.BufferedReader;
-import java.io.BufferedWriter;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -13,37 +15,62 @@ import java.util.List;
 
 /**
  * {@code events.jsonl}: one JSON event per line, appended (a resumed run continues the same file).
- * Lines are buffered and flushed by {@link #flush} (the engine does so several times a second and at
- * the end of a run): a line per write would cost a system call per event, and the run journal, not
- * this file, is what a resumed run trusts.
+ * Events are queued as they come and turned into lines by {@link #flush} (the engine does so several
+ * times a second, from its own thread, and at the end of a run): the run's coordinator, which emits
+ * them, then spends no time on JSON, and a line per write would cost a system call per event. The
+ * run journal, not this file, is what a resumed run trusts.
  */
 public final class EventLog implements EventSink, AutoCloseable {
-    private final BufferedWriter out;
+    private final OutputStream out;
+    private final Object pendingLock = new Object();
+    /** Events not yet written, in order; guarded by {@link #pendingLock} (writing by {@code this}). */
+    private ArrayList<RunEvent> pending = new ArrayList<>();
 
     public EventLog(Path file) throws IOException {
         Files.createDirectories(file.toAbsolutePath().getParent());
-        this.out = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
-                StandardOpenOption.APPEND, StandardOpenOption.WRITE);
+        this.out = new BufferedOutputStream(Files.newOutputStream(file, StandardOpenOption.CREATE,
+                StandardOpenOption.APPEND, StandardOpenOption.WRITE), 1 << 16);
     }
 
     @Override
-    public synchronized void accept(RunEvent event) {
-        try {
-            out.write(Json.MAPPER.writeValueAsString(event));
-            out.write('\n');
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot append to the event log", e);
+    public void accept(RunEvent event) {
+        synchronized (pendingLock) {
+            pending.add(event);
         }
     }
 
+    /** Writes every queued event as a line and pushes the lines to the file. */
     public synchronized void flush() throws IOException {
+        ArrayList<RunEvent> batch;
+        synchronized (pendingLock) {
+            batch = pending;
+            if (batch.isEmpty()) {
+                out.flush();
+                return;
+            }
+            pending = new ArrayList<>(Math.max(16, batch.size()));
+        }
+        for (RunEvent e : batch) {
+            try {
+                out.write(WRITER.writeValueAsBytes(e));
+            } catch (IOException ex) {
+                throw new UncheckedIOException("cannot append to the event log", ex);
+            }
+            out.write('\n');
+        }
         out.flush();
     }
 
     @Override
     public synchronized void close() throws IOException {
-        out.close();
+        try {
+            flush();
+        } finally {
+            out.close();
+        }
     }
+
+    private static final ObjectWriter WRITER = Json.MAPPER.writer();
 
     /**
      * The events in a log, in order. A process killed mid-write leaves a torn last line: it is
