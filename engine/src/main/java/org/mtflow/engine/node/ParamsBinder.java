@@ -29,6 +29,9 @@ import org.mtflow.engine.spec.Suggestions;
  */
 public final class ParamsBinder {
     private static final ObjectMapper MAPPER = strictMapper();
+    /** Bound instances of params records that have no components, by record class. */
+    private static final java.util.concurrent.ConcurrentHashMap<Class<?>, Record> EMPTY =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     private ParamsBinder() {}
 
@@ -38,13 +41,25 @@ public final class ParamsBinder {
     }
 
     public static List<ParamInfo> describe(Class<? extends Record> paramsType) {
+        return DESCRIBED.get(paramsType); // validation asks once per task: reflect once per record class
+    }
+
+    private static final ClassValue<List<ParamInfo>> DESCRIBED = new ClassValue<>() {
+        @Override
+        @SuppressWarnings("unchecked")
+        protected List<ParamInfo> computeValue(Class<?> type) {
+            return reflect((Class<? extends Record>) type);
+        }
+    };
+
+    private static List<ParamInfo> reflect(Class<? extends Record> paramsType) {
         List<ParamInfo> out = new ArrayList<>();
         for (RecordComponent c : paramsType.getRecordComponents()) {
             Doc doc = c.getAnnotation(Doc.class);
             out.add(new ParamInfo(kebab(c.getName()), c.getGenericType(), c.isAnnotationPresent(Required.class),
                     doc == null ? "" : doc.value()));
         }
-        return out;
+        return List.copyOf(out);
     }
 
     /** Every problem with {@code with} for this node type; {@code path} locates the with map. */
@@ -88,6 +103,14 @@ public final class ParamsBinder {
      * message when its constructor rejects the values.
      */
     public static <P extends Record> P bind(Class<P> type, ObjectNode with) {
+        if (with.isEmpty()) {
+            // A params record without components (NoParams): one instance serves every attempt.
+            Record shared = EMPTY.get(type);
+            if (shared != null) return type.cast(shared);
+            if (type.getRecordComponents().length == 0) {
+                return type.cast(EMPTY.computeIfAbsent(type, t -> MAPPER.convertValue(with, type)));
+            }
+        }
         try {
             return MAPPER.convertValue(with, type);
         } catch (IllegalArgumentException e) {

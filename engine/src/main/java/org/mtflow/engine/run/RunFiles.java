@@ -7,7 +7,6 @@ import java.nio.file.Path;
 import java.util.List;
 import org.mtflow.engine.event.EventLog;
 import org.mtflow.engine.event.EventSink;
-import org.mtflow.engine.event.Json;
 import org.mtflow.engine.event.RunEvent;
 import org.mtflow.engine.event.RunReport;
 
@@ -25,7 +24,7 @@ final class RunFiles implements EventSink, AutoCloseable {
 
     private final EventLog log;
     /** Event lines not yet in the log: past {@link #durable}, they wait for the journal. */
-    private final ArrayDeque<String> pending = new ArrayDeque<>();
+    private final ArrayDeque<RunEvent> pending = new ArrayDeque<>();
     private long logged;
     private long durable;
     private final RunReport report;
@@ -49,15 +48,9 @@ final class RunFiles implements EventSink, AutoCloseable {
 
     @Override
     public void accept(RunEvent event) {
-        String line;
-        try {
-            line = Json.MAPPER.writeValueAsString(event);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write event " + event, e);
-        }
         report.accept(event);
         synchronized (this) {
-            pending.add(line);
+            pending.add(event); // written as JSON at flush, off the coordinator's thread
             if (!(event instanceof RunEvent.TaskProgress)) reportDirty = true;
             if (event instanceof RunEvent.RunFinished) durable = Long.MAX_VALUE; // the journal is complete
         }
@@ -73,7 +66,7 @@ final class RunFiles implements EventSink, AutoCloseable {
     synchronized void flush(boolean now) {
         try {
             while (logged < durable && !pending.isEmpty()) {
-                log.append(pending.poll());
+                log.accept(pending.poll());
                 logged++;
             }
             log.flush();

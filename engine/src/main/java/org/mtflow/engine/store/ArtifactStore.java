@@ -14,12 +14,12 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
 import org.mtflow.engine.node.TaskContext.OutputWriter;
 
 /**
@@ -29,6 +29,8 @@ import org.mtflow.engine.node.TaskContext.OutputWriter;
  * file version per process). Cache entries live in {@code cache/<key>.json}.
  */
 public final class ArtifactStore {
+    private static final java.util.regex.Pattern CACHE_KEY = java.util.regex.Pattern.compile("[0-9a-f]{64}");
+
     private final Path root;
     private final Path objects;
     private final Path tmp;
@@ -53,27 +55,34 @@ public final class ArtifactStore {
         return objects.resolve(ref.sha256().substring(0, 2)).resolve(ref.sha256());
     }
 
-    /** Writes an artifact through {@code writer}, hashing as it goes, and publishes it atomically. */
+    /**
+     * Outputs up to this size are hashed in memory before any file is touched: when the store
+     * already holds that content intact (content-addressed, so equal bytes are the same artifact),
+     * nothing is written at all. Bigger ones stream to a temp file as they come.
+     */
+    static final int IN_MEMORY_LIMIT = 1 << 20;
+
+    /**
+     * Writes an artifact through {@code writer}, hashing as it goes, and publishes it atomically: a
+     * new artifact is written to a temp file, fsynced and renamed into place; content the store
+     * already holds intact is not written again.
+     */
     public ArtifactRef write(OutputWriter writer) throws IOException {
-        Path temp = Files.createTempFile(tmp, "w-", ".part");
+        MessageDigest sha = sha256();
+        SpillingOutputStream spill = new SpillingOutputStream(sha);
         try {
-            MessageDigest sha = sha256();
-            long size;
-            try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.WRITE)) {
-                CountingOutputStream counter;
-                try (OutputStream out = new DigestOutputStream(
-                        counter = new CountingOutputStream(new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16)), sha)) {
-                    writer.write(new NonClosingOutputStream(out));
-                    out.flush();
-                    size = counter.count;
-                    ch.force(true);
-                }
+            writer.write(new NonClosingOutputStream(spill));
+            spill.flush();
+            ArtifactRef ref = new ArtifactRef(HexFormat.of().formatHex(sha.digest()), spill.count);
+            if (spill.temp == null) {
+                if (intact(ref)) return ref; // same content already there: no file, no fsync
+                spill.spill(); // new: to a temp file like any other
             }
-            ArtifactRef ref = new ArtifactRef(HexFormat.of().formatHex(sha.digest()), size);
-            publish(temp, ref);
+            spill.finish(); // fsync, close
+            publish(spill.temp, ref);
             return ref;
         } finally {
-            Files.deleteIfExists(temp);
+            spill.discard();
         }
     }
 
@@ -145,13 +154,30 @@ public final class ArtifactStore {
         return Files.isRegularFile(p) ? Optional.of(Files.readAllBytes(p)) : Optional.empty();
     }
 
-    /** Records a cache entry atomically (temp, fsync, rename). */
+    /**
+     * Records a cache entry atomically (temp file, rename), without an fsync: an entry is a hint
+     * that is checked on use (an unreadable entry is ignored, and the artifacts it names are
+     * verified), the artifacts it names are already durable, and a finished run's record is the run
+     * journal. A power loss can therefore cost recomputing the last tasks, never a wrong result;
+     * an fsync per task would cap a run of small tasks at a few hundred tasks/s.
+     */
     public void writeCacheEntry(String key, byte[] json) throws IOException {
-        AtomicFiles.write(cacheEntryPath(key), json);
+        Path target = cacheEntryPath(key);
+        Path temp = cache.resolve("." + key + "." + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp");
+        try {
+            Files.write(temp, json, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            try {
+                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } finally {
+            Files.deleteIfExists(temp);
+        }
     }
 
     private Path cacheEntryPath(String key) {
-        if (!key.matches("[0-9a-f]{64}")) throw new IllegalArgumentException("bad cache key " + key);
+        if (!CACHE_KEY.matcher(key).matches()) throw new IllegalArgumentException("bad cache key " + key);
         return cache.resolve(key + ".json");
     }
 
@@ -168,21 +194,102 @@ public final class ArtifactStore {
         }
     }
 
-    private static final class CountingOutputStream extends java.io.FilterOutputStream {
+    /**
+     * Hashes and counts what is written, keeping it in memory up to {@link #IN_MEMORY_LIMIT}; past
+     * that (or on {@link #spill}) it moves to a temp file under {@code tmp/} and streams there.
+     */
+    private final class SpillingOutputStream extends OutputStream {
+        private final MessageDigest sha;
+        private byte[] buf = new byte[256];
+        private int buffered;
         long count;
+        Path temp;
+        private FileChannel channel;
+        private OutputStream file;
 
-        CountingOutputStream(OutputStream out) { super(out); }
+        SpillingOutputStream(MessageDigest sha) {
+            this.sha = sha;
+        }
 
         @Override
         public void write(int b) throws IOException {
-            out.write(b);
+            sha.update((byte) b);
             count++;
+            if (file != null) {
+                file.write(b);
+                return;
+            }
+            if (buffered == buf.length && !grow(1)) {
+                spill();
+                file.write(b);
+                return;
+            }
+            buf[buffered++] = (byte) b;
         }
 
         @Override
         public void write(byte[] b, int off, int len) throws IOException {
-            out.write(b, off, len);
+            java.util.Objects.checkFromIndexSize(off, len, b.length);
+            sha.update(b, off, len);
             count += len;
+            if (file != null) {
+                file.write(b, off, len);
+                return;
+            }
+            if (buf.length - buffered < len && !grow(len)) {
+                spill();
+                file.write(b, off, len);
+                return;
+            }
+            System.arraycopy(b, off, buf, buffered, len);
+            buffered += len;
+        }
+
+        /** Makes room for {@code more} bytes in memory; false when that would pass the limit. */
+        private boolean grow(int more) {
+            long need = (long) buffered + more;
+            if (need > IN_MEMORY_LIMIT) return false;
+            buf = java.util.Arrays.copyOf(buf, (int) Math.min(IN_MEMORY_LIMIT, Math.max(need, 2L * buf.length)));
+            return true;
+        }
+
+        /** From now on the bytes go to a temp file (what is buffered first). */
+        void spill() throws IOException {
+            if (file != null) return;
+            temp = Files.createTempFile(tmp, "w-", ".part");
+            channel = FileChannel.open(temp, StandardOpenOption.WRITE);
+            file = new BufferedOutputStream(Channels.newOutputStream(channel), 1 << 16);
+            file.write(buf, 0, buffered);
+            buf = null;
+            buffered = 0;
+        }
+
+        @Override
+        public void flush() throws IOException {
+            if (file != null) file.flush();
+        }
+
+        /** Flushes, fsyncs and closes the temp file. */
+        void finish() throws IOException {
+            file.flush();
+            channel.force(true);
+            file.close();
+            file = null;
+            channel = null;
+        }
+
+        /** Closes and deletes the temp file if it is still there (after a failure, or once published). */
+        void discard() throws IOException {
+            try {
+                if (channel != null) channel.close();
+            } finally {
+                if (temp != null) Files.deleteIfExists(temp);
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            flush();
         }
     }
 

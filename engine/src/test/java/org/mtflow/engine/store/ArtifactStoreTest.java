@@ -189,6 +189,36 @@ class ArtifactStoreTest {
     }
 
     @Test
+    void contentAlreadyPresentIsNotWrittenAgain() throws Exception {
+        ArtifactStore store = new ArtifactStore(root);
+        byte[] data = randomBytes(12, 5_000);
+        ArtifactRef ref = store.write(out -> out.write(data));
+        Path file = store.pathOf(ref);
+        Object key = Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class).fileKey();
+        for (ArtifactStore s : List.of(store, new ArtifactStore(root))) { // this process, and another one
+            assertEquals(ref, writeChunked(s, data, 12));
+            assertEquals(key, Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class).fileKey(),
+                    "the intact file stays in place: it is not rewritten");
+        }
+        assertEquals(List.of(), filesUnder(root.resolve("tmp")), "no temp file is left behind");
+    }
+
+    @Test
+    void aBigWriterThatFailsAfterSpillingLeavesNoFileBehind() throws Exception {
+        ArtifactStore store = new ArtifactStore(root);
+        byte[] data = randomBytes(13, ArtifactStore.IN_MEMORY_LIMIT + 100_000);
+        assertThrows(IOException.class, () -> store.write(out -> {
+            out.write(data);
+            throw new IOException("disk on fire");
+        }));
+        assertEquals(List.of(), filesUnder(root.resolve("objects")), "no partial artifact under a real name");
+        assertEquals(List.of(), filesUnder(root.resolve("tmp")), "no temp file left behind");
+        ArtifactRef ref = writeChunked(store, data, 13);
+        assertArrayEquals(data, Files.readAllBytes(new ArtifactStore(root).read(ref)));
+        assertEquals(List.of(), filesUnder(root.resolve("tmp")), "no temp file left behind");
+    }
+
+    @Test
     void aWriterMayCloseItsStream() throws Exception {
         ArtifactStore store = new ArtifactStore(root);
         byte[] data = randomBytes(9, 70_000);

@@ -17,6 +17,12 @@ public final class NoopNode implements NodeType<NoParams> {
     @Override public String name() { return "util.noop"; }
     @Override public String description() { return "Passes its first input through unchanged (for wiring and dry runs)."; }
     @Override public Class<NoParams> paramsType() { return NoParams.class; }
+
+    /**
+     * Not worth caching: running it (a pass-through the store dedups in memory) costs less than a
+     * cache lookup and a cache entry per task. Resume still never reruns it: the journal records it.
+     */
+    @Override public boolean cacheable() { return false; }
     @Override public List<Port> inputs() { return List.of(Port.optionalMany("x", "any artifacts; the first is passed through")); }
     @Override public List<Port> outputs() { return List.of(OUT); }
 
