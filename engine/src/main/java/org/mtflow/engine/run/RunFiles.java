@@ -27,6 +27,7 @@ final class RunFiles implements EventSink, AutoCloseable {
     private final ArrayDeque<RunEvent> pending = new ArrayDeque<>();
     private long logged;
     private long durable;
+    private boolean closed;
     private final RunReport report;
     private final Path reportFile;
     private boolean reportDirty;
@@ -64,6 +65,7 @@ final class RunFiles implements EventSink, AutoCloseable {
 
     /** Writes what is buffered; the report only when it changed and its interval has passed (or {@code now}). */
     synchronized void flush(boolean now) {
+        if (closed) return; // the engine's flusher may still hold a run that just ended
         try {
             while (logged < durable && !pending.isEmpty()) {
                 log.accept(pending.poll());
@@ -84,6 +86,7 @@ final class RunFiles implements EventSink, AutoCloseable {
 
     @Override
     public synchronized void close() throws IOException {
+        closed = true;
         log.close();
     }
 }
