@@ -53,8 +53,14 @@ final class EngineOptions {
                     + "when stdout is a terminal, else one line per finished task and a summary every 5 s")
     ProgressMode progress = ProgressMode.auto;
 
-    /** What is wrong with the options, or null. */
-    String problem() {
+    /** Whether the options make sense; if not, says why on stderr (the command then exits 2). */
+    boolean valid() {
+        String problem = problem();
+        if (problem != null) System.err.println("error: " + problem);
+        return problem == null;
+    }
+
+    private String problem() {
         if (maxConcurrency < 0) return "--max-concurrency must be 0 (no cap) or more";
         if (maxSpawned < 0) return "--max-spawned must be 0 or more";
         if (maxSpawnDepth < 0) return "--max-spawn-depth must be 0 or more";

@@ -34,11 +34,7 @@ final class ResumeCommand implements Callable<Integer> {
             System.err.println("error: '" + runId + "' is not a valid run id: use letters, digits, '.', '_' or '-'");
             return Main.INVALID;
         }
-        String problem = engine.problem();
-        if (problem != null) {
-            System.err.println("error: " + problem);
-            return Main.INVALID;
-        }
+        if (!engine.valid()) return Main.INVALID;
         Path spec = Home.resolve(engine.home).resolve("runs").resolve(runId).resolve("spec.yaml");
         if (!Files.isRegularFile(spec)) {
             System.err.println("error: there is no run '" + runId + "' in " + Home.resolve(engine.home)

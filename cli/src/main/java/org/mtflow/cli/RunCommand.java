@@ -40,11 +40,7 @@ final class RunCommand implements Callable<Integer> {
             System.err.println("error: --run-id '" + runId + "' is not a valid run id: use letters, digits, '.', '_' or '-'");
             return Main.INVALID;
         }
-        String problem = engine.problem();
-        if (problem != null) {
-            System.err.println("error: " + problem);
-            return Main.INVALID;
-        }
+        if (!engine.valid()) return Main.INVALID;
         List<Device> devices = Devices.discover(!engine.jvmOnly);
         Optional<LoadedWorkflow> loaded = WorkflowFiles.load(file, params, devices.stream().map(Device::info).toList());
         if (loaded.isEmpty()) return Main.INVALID;

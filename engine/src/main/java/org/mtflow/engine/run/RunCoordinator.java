@@ -41,7 +41,6 @@ import org.mtflow.engine.spec.OutputRef;
 import org.mtflow.engine.spec.Resources;
 import org.mtflow.engine.spec.TaskSpec;
 import org.mtflow.engine.store.ArtifactRef;
-import org.mtflow.engine.store.CorruptArtifactException;
 
 /**
  * Drives one run: keeps the ready set, offers ready tasks (longest remaining path first, then
@@ -515,7 +514,7 @@ public final class RunCoordinator {
         }
         if (homeless != null) {
             // Failing them releases dependents into the ready set: not while iterating over it.
-            for (Task t : homeless) fail(t, "", ErrorClass.PERMANENT, "no device left fits its resources " + t.spec.resources());
+            for (Task t : homeless) failed(t, "", ErrorClass.PERMANENT, "no device left fits its resources " + t.spec.resources());
             dispatch();
         }
     }
@@ -649,14 +648,6 @@ public final class RunCoordinator {
             terminal++;
             ended(t);
         }
-    }
-
-    /** Fails a task that never got to run (no device fits it any more). */
-    private void fail(Task t, String device, ErrorClass error, String message) {
-        t.status = Status.FAILED;
-        terminal++;
-        emit(new RunEvent.TaskFailed(Instant.now(), runId, t.id(), t.attempt, device, error.token(), message, true));
-        ended(t);
     }
 
     private Behavior<Command> onRetryDue(RetryDue m) {
