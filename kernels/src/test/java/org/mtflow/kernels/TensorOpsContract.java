@@ -783,7 +783,10 @@ public abstract class TensorOpsContract {
         Tensor a = Reference.random(rng, n), b = Reference.random(rng, n);
         Tensor twiceA = Tensor.of(a.data().clone(), n);
         for (int i = 0; i < n; i++) twiceA.data()[i] *= -2;
-        for (Tensor other : new Tensor[] {b, twiceA, Tensor.zeros(n)}) {
+        // Nearly antiparallel (cos θ ≈ −0.999): large, ill-conditioned weights that a float32 cos θ gets wrong.
+        Tensor nearlyOpposite = Tensor.of(new float[n], n);
+        for (int i = 0; i < n; i++) nearlyOpposite.data()[i] = (float) (-a.data()[i] + 0.04 * b.data()[i]);
+        for (Tensor other : new Tensor[] {b, twiceA, nearlyOpposite, Tensor.zeros(n)}) {
             for (float t : new float[] {0f, 0.3f, 0.5f, 1f}) {
                 Tensor out = Reference.poisoned(n);
                 ops().slerp(a, other, t, out);

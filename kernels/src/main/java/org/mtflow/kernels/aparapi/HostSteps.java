@@ -1,5 +1,7 @@
 package org.mtflow.kernels.aparapi;
 
+import java.util.stream.IntStream;
+
 /** The small host-side steps of AparapiOps's kernels: the last select of top-k, DARE's threshold, SLERP's weights. */
 final class HostSteps {
     private HostSteps() {}
@@ -32,14 +34,39 @@ final class HostSteps {
     }
 
     /**
-     * The weights of a and b: sin((1−t)θ)/sin θ and sin(tθ)/sin θ, or 1 − t and t where the vectors
-     * are (nearly) colinear (|cos θ| &gt; 0.9995) or one of them is zero.
+     * {Σ a², Σ b², Σ a·b} in double, blocks in parallel and summed in order (deterministic). SLERP's
+     * weights need this precision: near antiparallel vectors sin θ is small and the weights are
+     * large, so a float32 dot's 1e-7 error in cos θ becomes 1e-5 in the output. A host pass reads
+     * the arrays where Aparapi keeps them anyway, so it costs no more than a reduction kernel.
      */
-    static double[] slerpCoefficients(double dot, double normA, double normB, float t) {
-        double cos = normA == 0 || normB == 0 ? 1 : dot / (normA * normB);
-        if (Math.abs(cos) > 0.9995) return new double[] {1 - t, t};
+    static double[] squaresAndDot(float[] a, float[] b) {
+        int n = a.length, block = 1 << 16, blocks = (n + block - 1) / block;
+        double[][] partial = new double[blocks][];
+        IntStream.range(0, blocks).parallel().forEach(blk -> {
+            double aa = 0, bb = 0, ab = 0;
+            for (int i = blk * block, hi = Math.min(n, i + block); i < hi; i++) {
+                double x = a[i], y = b[i];
+                aa = Math.fma(x, x, aa);
+                bb = Math.fma(y, y, bb);
+                ab = Math.fma(x, y, ab);
+            }
+            partial[blk] = new double[] {aa, bb, ab};
+        });
+        double[] sums = new double[3];
+        for (double[] p : partial) for (int j = 0; j < 3; j++) sums[j] += p[j];
+        return sums;
+    }
+
+    /**
+     * The weights of a and b from {Σ a², Σ b², Σ a·b}: sin((1−t)θ)/sin θ and sin(tθ)/sin θ, or
+     * 1 − t and t where the vectors are (nearly) colinear (|cos θ| &gt; 0.9995) or one is zero.
+     */
+    static double[] slerpCoefficients(double[] squaresAndDot, float t) {
+        double normA = Math.sqrt(squaresAndDot[0]), normB = Math.sqrt(squaresAndDot[1]);
+        double cos = normA == 0 || normB == 0 ? 1 : squaresAndDot[2] / (normA * normB);
+        if (Math.abs(cos) > 0.9995) return new double[] {1 - (double) t, t};
         double theta = Math.acos(Math.max(-1, Math.min(1, cos)));
         double sin = Math.sin(theta);
-        return new double[] {Math.sin((1 - t) * theta) / sin, Math.sin(t * theta) / sin};
+        return new double[] {Math.sin((1 - (double) t) * theta) / sin, Math.sin(t * theta) / sin};
     }
 }
