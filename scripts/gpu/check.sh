@@ -7,9 +7,9 @@
 #   .gpu/lib      mtflow-kernels/-devices/-bench jars, the kernels test classes (mtflow-kernels-tests.jar),
 #                 aparapi, aparapi-jni (linux x86-64 .so only), bcel, jackson, JUnit 5 + platform launcher
 #   .gpu/classes  GpuProbe (lists OpenCL platforms/devices, one checked add launch) and GpuTests
-#                 (runs JUnit classes, prints failures, writes a summary); sources in .gpu/src
+#                 (runs JUnit classes, prints failures, writes a summary); sources in scripts/gpu
 #   .gpu/ocl      libOpenCL.so.1 from Debian's ocl-icd-libopencl1
-# (the recipe that builds it, .gpu/build-bundle.sh, lives in the bundle, not in git).
+# (scripts/gpu/build-bundle.sh builds it, from the sources beside this script).
 # It finds the NVIDIA OpenCL driver (libnvidia-opencl.so*), points an ICD file in /tmp at it, and
 # writes under $OUT: gpu-check.log (everything), tests.txt (JUnit summary and failures),
 # kernelbench-gpu.txt and kernelbench-gpu.csv, and an hs_err file if a JVM crashed.
@@ -23,7 +23,7 @@
 # OpenCL driver library to write the ICD file for, instead of searching for libnvidia-opencl).
 # Exit 0 when the probe, the tests and the bench all passed; 1 otherwise.
 set -u
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT" || exit 1
 B="$(cd "${GPU_CHECK_BUNDLE:-$ROOT/.gpu}" 2>/dev/null && pwd)" || { echo "gpu-check: no bundle at ${GPU_CHECK_BUNDLE:-$ROOT/.gpu}"; exit 1; }
 OUT="${OUT:-/tmp/gpu-check-out}"
