@@ -27,7 +27,13 @@ final class Cli {
 
     /** Starts the command without waiting; its output goes to {@code log}. */
     static Process start(Path log, String... args) throws IOException {
-        return command(args).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        return start(log, Map.of(), args);
+    }
+
+    static Process start(Path log, Map<String, String> env, String... args) throws IOException {
+        ProcessBuilder pb = command(args).redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment().putAll(env);
+        return pb.start();
     }
 
     private static ProcessBuilder command(String... args) {

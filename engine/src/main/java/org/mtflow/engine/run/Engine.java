@@ -16,12 +16,15 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import java.util.stream.Collectors;
+import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.mtflow.devices.Device;
 import org.mtflow.devices.DeviceInfo;
+import org.mtflow.engine.cluster.ClusterMembers;
 import org.mtflow.engine.event.EventSink;
 import org.mtflow.engine.journal.JournalSettings;
 import org.mtflow.engine.node.NodeCatalog;
@@ -127,6 +130,32 @@ public final class Engine implements AutoCloseable {
     ActorSystem<Void> system() { return system; }
 
     public ArtifactStore store() { return store; }
+
+    /**
+     * On a cluster node (an engine started with {@link org.mtflow.engine.cluster.ClusterSettings#config}
+     * in front of its configuration): reports each change of the cluster's membership to {@code out}.
+     */
+    public void reportMembers(Consumer<String> out) {
+        system.systemActorOf(ClusterMembers.create(out), "cluster-members", Props.empty());
+    }
+
+    /**
+     * Stops the engine's actor system through Pekko's coordinated shutdown: a cluster node first
+     * leaves the cluster, so the others hand its work on at once instead of waiting to down it.
+     */
+    public void leave() {
+        CoordinatedShutdown.get(system).run(CoordinatedShutdown.jvmExitReason());
+    }
+
+    /** Runs {@code action} once the actor system has stopped: after {@link #leave}, or when the cluster downed it. */
+    public void whenTerminated(Runnable action) {
+        system.getWhenTerminated().thenRun(action);
+    }
+
+    /** Where this engine's actor system can be reached: pekko://mtflow@host:port on a cluster node. */
+    public String address() {
+        return system.address().toString();
+    }
 
     public NodeCatalog catalog() { return catalog; }
 

@@ -1,0 +1,126 @@
+package org.mtflow.cli;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.stream.Collectors;
+import org.mtflow.devices.Device;
+import org.mtflow.devices.Devices;
+import org.mtflow.engine.cluster.ClusterSettings;
+import org.mtflow.engine.run.Engine;
+import org.mtflow.engine.run.EngineSettings;
+import org.mtflow.nodes.BuiltinNodes;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "node", mixinStandardHelpOptions = true,
+        description = "Starts a cluster member that offers this machine's devices to the cluster, and prints each "
+                + "change of the cluster's membership until it is stopped (Ctrl-C or SIGTERM: it leaves the cluster "
+                + "first). The first node seeds itself: start it without --seed, or with its own address.",
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:the cluster downed or removed the node", "1:the node failed", "2:the options are invalid",
+                "143:stopped by SIGTERM, after leaving the cluster"})
+final class NodeCommand implements Callable<Integer> {
+
+    @Option(names = "--bind", paramLabel = "HOST", description = "address to bind and advertise (default: "
+            + ClusterSettings.LOOPBACK + "; any other address needs --tls-keystore and --tls-truststore)")
+    String bind = ClusterSettings.LOOPBACK;
+
+    @Option(names = "--port", paramLabel = "P", description = "port (default: " + ClusterSettings.DEFAULT_PORT + "; 0 picks a free one)")
+    int port = ClusterSettings.DEFAULT_PORT;
+
+    @Option(names = "--seed", paramLabel = "HOST:PORT", description = "a node of the cluster to join (repeatable)")
+    List<String> seeds = new ArrayList<>();
+
+    @Option(names = "--roles", paramLabel = "ROLE", split = ",", description = "this node's roles, comma-separated")
+    List<String> roles = new ArrayList<>();
+
+    @Option(names = "--devices", paramLabel = "ID", split = ",",
+            description = "the devices to offer, comma-separated (default: all found; see 'mtflow devices')")
+    List<String> devices = new ArrayList<>();
+
+    @Option(names = "--home", paramLabel = "DIR", description = "state directory (default: $MTFLOW_HOME, else ./.mtflow)")
+    Path home;
+
+    @Option(names = "--config", paramLabel = "FILE",
+            description = "a Pekko configuration file (HOCON) whose settings win over mtflow's: failure detector, "
+                    + "split-brain resolver, journal…")
+    Path config;
+
+    @Option(names = "--tls-keystore", paramLabel = "FILE", description = "this node's key and certificate (PKCS12 or JKS)")
+    Path keyStore;
+
+    @Option(names = "--tls-truststore", paramLabel = "FILE", description = "the cluster's certificate or CA")
+    Path trustStore;
+
+    @Option(names = "--tls-password-env", paramLabel = "VAR",
+            description = "environment variable holding the stores' password (default: MTFLOW_TLS_PASSWORD)")
+    String passwordEnv = "MTFLOW_TLS_PASSWORD";
+
+    @Override
+    public Integer call() throws Exception {
+        if ((keyStore == null) != (trustStore == null)) {
+            System.err.println("error: TLS needs both --tls-keystore and --tls-truststore");
+            return Main.INVALID;
+        }
+        String password = System.getenv(passwordEnv);
+        ClusterSettings.Tls tls = keyStore == null ? null : new ClusterSettings.Tls(keyStore, password, trustStore, password);
+        ClusterSettings cluster = new ClusterSettings(bind, port, seeds, roles, tls);
+        List<String> problems = cluster.problems();
+        if (config != null && !Files.isReadable(config)) problems.add("--config " + config + " is not a readable file");
+        if (!problems.isEmpty()) {
+            problems.forEach(p -> System.err.println("error: " + p));
+            return Main.INVALID;
+        }
+        Config user = ConfigFactory.empty();
+        if (config != null) {
+            try {
+                user = ConfigFactory.parseFile(config.toFile());
+            } catch (ConfigException e) {
+                System.err.println("error: " + config + ": " + e.getMessage());
+                return Main.INVALID;
+            }
+        }
+        // OpenCL is not even probed for a node that offers only the JVM.
+        List<Device> found = Devices.discover(devices.isEmpty() || devices.stream().anyMatch(id -> !id.equals("jvm")));
+        List<Device> offered = found;
+        if (!devices.isEmpty()) {
+            offered = found.stream().filter(d -> devices.contains(d.id())).toList();
+            List<String> missing = devices.stream().filter(id -> found.stream().noneMatch(d -> d.id().equals(id))).toList();
+            if (!missing.isEmpty()) {
+                System.err.println("error: --devices: no device " + missing + " here; devices: "
+                        + found.stream().map(Device::id).toList());
+                found.forEach(Device::close);
+                return Main.INVALID;
+            }
+            found.stream().filter(d -> !devices.contains(d.id())).forEach(Device::close);
+        }
+        Config full = user.withFallback(cluster.config()).withFallback(ConfigFactory.load());
+        CountDownLatch stopped = new CountDownLatch(1);
+        try (Engine engine = new Engine(Home.resolve(home), BuiltinNodes.catalog(), offered, EngineSettings.defaults(), full)) {
+            System.out.println("node " + engine.address() + " offers "
+                    + offered.stream().map(d -> d.id() + " (" + d.info().name() + ")").collect(Collectors.joining(", "))
+                    + (seeds.isEmpty() ? "; starting a new cluster" : "; joining " + String.join(", ", seeds)));
+            engine.reportMembers(line -> System.out.println(line));
+            engine.whenTerminated(stopped::countDown);
+            Thread hook = new Thread(() -> {
+                engine.leave();
+                try {
+                    stopped.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "mtflow-node-shutdown");
+            Runtime.getRuntime().addShutdownHook(hook);
+            stopped.await();
+            System.out.println("node " + engine.address() + " stopped");
+        }
+        return Main.OK;
+    }
+}

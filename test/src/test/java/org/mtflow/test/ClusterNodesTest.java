@@ -1,0 +1,156 @@
+package org.mtflow.test;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Real {@code mtflow node} processes on loopback: three form a cluster; one killed with SIGKILL is
+ * downed and removed by the others within seconds (the tuned failure detector and split-brain
+ * resolver, not Pekko's ~27 s); one stopped with SIGTERM leaves; a node restarted on its old port
+ * rejoins; and with TLS, only nodes holding the cluster's certificate get in.
+ */
+class ClusterNodesTest {
+    private static final Duration FORM = Duration.ofSeconds(90);
+
+    @TempDir
+    Path dir;
+    private final List<Process> nodes = new ArrayList<>();
+
+    @AfterEach
+    void stopNodes() throws InterruptedException {
+        for (Process p : nodes) p.destroyForcibly();
+        for (Process p : nodes) p.waitFor(30, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void nodesFormAClusterAndAKilledNodeIsRemovedInSeconds() throws Exception {
+        int[] ports = freePorts(3);
+        Path log1 = start("n1", ports[0], List.of());
+        Path log2 = start("n2", ports[1], List.of("--seed", "127.0.0.1:" + ports[0]));
+        Path log3 = start("n3", ports[2], List.of("--seed", "127.0.0.1:" + ports[0]));
+        for (Path log : List.of(log1, log2, log3)) awaitLine(log, "(3 up)", FORM);
+        for (int port : ports) assertTrue(read(log1).contains("member up: " + address(port)), read(log1));
+
+        // SIGKILL: no leaving; the others must notice, down and remove it.
+        long killed = System.nanoTime();
+        nodes.get(2).destroyForcibly().waitFor();
+        awaitLine(log1, "member removed: " + address(ports[2]), Duration.ofSeconds(20));
+        double seconds = (System.nanoTime() - killed) / 1e9;
+        System.out.printf("ClusterNodesTest: kill -9 to removal in %.1f s%n", seconds);
+        assertTrue(read(log2).contains("member unreachable: " + address(ports[2])), read(log2));
+
+        // Restarted on its old port, it joins again.
+        Path again = start("n3-again", ports[2], List.of("--seed", "127.0.0.1:" + ports[0]));
+        awaitLine(again, "(3 up)", FORM);
+
+        // SIGTERM: the node leaves, then exits as a process stopped by SIGTERM does (128 + 15).
+        Process second = nodes.get(1);
+        second.destroy();
+        assertTrue(second.waitFor(60, TimeUnit.SECONDS), "node 2 did not stop after SIGTERM");
+        assertEquals(143, second.exitValue(), read(log2));
+        assertTrue(read(log2).contains("node " + address(ports[1]) + " stopped"), read(log2));
+        awaitLine(log1, "member removed: " + address(ports[1]), Duration.ofSeconds(20));
+    }
+
+    @Test
+    void aTlsClusterAdmitsOnlyNodesWithItsCertificate() throws Exception {
+        Path cluster = keyPair("cluster"), stranger = keyPair("stranger");
+        Path trust = trustStore(cluster, "trust");
+        int[] ports = freePorts(4);
+        List<String> tls = List.of("--tls-keystore", cluster.toString(), "--tls-truststore", trust.toString());
+        Path log1 = start("t1", ports[0], tls);
+        List<String> join = new ArrayList<>(tls);
+        join.addAll(List.of("--seed", "127.0.0.1:" + ports[0]));
+        Path log2 = start("t2", ports[1], join);
+        awaitLine(log2, "(2 up)", FORM);
+
+        // No TLS at all, and TLS with a certificate the cluster does not trust: neither gets in.
+        Path plain = start("t3", ports[2], List.of("--seed", "127.0.0.1:" + ports[0]));
+        Path foreign = start("t4", ports[3], List.of("--tls-keystore", stranger.toString(), "--tls-truststore",
+                trust.toString(), "--seed", "127.0.0.1:" + ports[0]));
+        awaitLine(plain, "offers", FORM);
+        awaitLine(foreign, "offers", FORM);
+        await().during(Duration.ofSeconds(10)).atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(200))
+                .until(() -> !read(log1).contains(address(ports[2])) && !read(log1).contains(address(ports[3]))
+                        && !read(plain).contains("member up") && !read(foreign).contains("member up"));
+    }
+
+    private Path start(String name, int port, List<String> extra) throws IOException {
+        Path log = dir.resolve(name + ".log");
+        List<String> args = new ArrayList<>(List.of("node", "--port", String.valueOf(port), "--devices", "jvm",
+                "--home", dir.resolve(name).toString()));
+        args.addAll(extra);
+        nodes.add(Cli.start(log, Map.of("MTFLOW_TLS_PASSWORD", "changeit"), args.toArray(String[]::new)));
+        return log;
+    }
+
+    private static String address(int port) {
+        return "pekko://mtflow@127.0.0.1:" + port;
+    }
+
+    private static void awaitLine(Path log, String text, Duration atMost) {
+        await().atMost(atMost).pollInterval(Duration.ofMillis(50))
+                .alias(log.getFileName() + " to print '" + text + "'").until(() -> read(log).contains(text));
+    }
+
+    private static String read(Path log) throws IOException {
+        return Files.exists(log) ? Files.readString(log, StandardCharsets.UTF_8) : "";
+    }
+
+    private static int[] freePorts(int n) throws IOException {
+        int[] ports = new int[n];
+        List<ServerSocket> held = new ArrayList<>();
+        try {
+            for (int i = 0; i < n; i++) {
+                ServerSocket s = new ServerSocket(0);
+                held.add(s);
+                ports[i] = s.getLocalPort();
+            }
+        } finally {
+            for (ServerSocket s : held) s.close();
+        }
+        return ports;
+    }
+
+    /** A PKCS12 keystore with a fresh self-signed EC key pair, made by the JDK's keytool. */
+    private Path keyPair(String name) throws Exception {
+        Path store = dir.resolve(name + ".p12");
+        keytool("-genkeypair", "-alias", name, "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=" + name,
+                "-validity", "2", "-storetype", "PKCS12", "-keystore", store.toString(), "-storepass", "changeit");
+        return store;
+    }
+
+    /** A truststore holding the certificate of {@code keyStore}. */
+    private Path trustStore(Path keyStore, String name) throws Exception {
+        Path cert = dir.resolve(name + ".cer"), store = dir.resolve(name + ".p12");
+        String alias = keyStore.getFileName().toString().replace(".p12", "");
+        keytool("-exportcert", "-alias", alias, "-keystore", keyStore.toString(), "-storepass", "changeit",
+                "-file", cert.toString());
+        keytool("-importcert", "-noprompt", "-alias", alias, "-file", cert.toString(), "-storetype", "PKCS12",
+                "-keystore", store.toString(), "-storepass", "changeit");
+        return store;
+    }
+
+    private static void keytool(String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "keytool").toString()));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0, "keytool " + String.join(" ", args) + ": " + out);
+    }
+}
