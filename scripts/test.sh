@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # Runs the whole test suite (unit, end-to-end) and prints the totals. Installs the system packages
-# the tests need (PoCL, Fashion-MNIST) when they are missing, and says so.
+# the tests need (PoCL, Fashion-MNIST, PostgreSQL for the cluster journal) when they are missing,
+# starts PostgreSQL on loopback, and says so.
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck source=deps.sh
 source "$ROOT/scripts/deps.sh"
 mtflow_ensure_packages || exit 1
+# shellcheck source=postgres.sh
+source "$ROOT/scripts/postgres.sh"
+mtflow_ensure_postgres || exit 1
 cd "$ROOT"
 # Stale reports from an earlier run would inflate the totals.
 rm -rf ./*/target/surefire-reports ./*/target/failsafe-reports

@@ -12,6 +12,7 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
+import java.util.Properties;
 
 /**
  * Where and how the {@link RunJournal} stores events: Pekko config to put in front of the engine's
@@ -83,6 +84,28 @@ public final class JournalSettings {
     }
 
     /**
+     * The journal on a PostgreSQL server ({@code jdbc:postgresql://host:port/db}, optionally
+     * {@code ?currentSchema=s}): the journal a cluster's nodes share, so that a run's coordinator
+     * can restart on any node. Creates the tables (idempotently) before it returns.
+     */
+    public static Config postgres(String url, String user, String password) {
+        if (!url.startsWith("jdbc:postgresql:")) {
+            throw new IllegalArgumentException("a PostgreSQL journal URL starts with jdbc:postgresql:, e.g. "
+                    + "jdbc:postgresql://127.0.0.1:5432/mtflow; got " + url);
+        }
+        Properties login = new Properties();
+        login.setProperty("user", user);
+        login.setProperty("password", password);
+        createSchema(url, login, POSTGRES_SCHEMA);
+        return jdbc("slick.jdbc.PostgresProfile$", "org.postgresql.Driver", url).withFallback(ConfigFactory.parseString("""
+                jdbc-journal.slick.db {
+                  user = %s
+                  password = %s
+                }
+                """.formatted(ConfigUtil.quoteString(user), ConfigUtil.quoteString(password))));
+    }
+
+    /**
      * Config for pekko's in-memory journal: no durability (the events live as long as the actor
      * system), for tests and runs without a journal.
      */
@@ -140,7 +163,11 @@ public final class JournalSettings {
 
     /** Every statement may run again on an existing database: each says IF NOT EXISTS. */
     private static void createSchema(String url, List<String> statements) {
-        try (Connection c = DriverManager.getConnection(url); Statement s = c.createStatement()) {
+        createSchema(url, new Properties(), statements);
+    }
+
+    private static void createSchema(String url, Properties login, List<String> statements) {
+        try (Connection c = DriverManager.getConnection(url, login); Statement s = c.createStatement()) {
             for (String sql : statements) s.execute(sql);
         } catch (SQLException e) {
             throw new IllegalStateException("cannot create the journal schema in " + url + ": " + e.getMessage(), e);
@@ -197,4 +224,30 @@ public final class JournalSettings {
               "tag" TEXT NOT NULL,
               PRIMARY KEY("event_id", "tag"),
               FOREIGN KEY("event_id") REFERENCES "event_journal"("ordering") ON DELETE CASCADE)""");
+
+    // pekko-persistence-jdbc's schema/postgres script without what cannot run twice (its index lacks
+    // IF NOT EXISTS) or what the journal does not use (snapshots, durable state, CONCURRENTLY indexes).
+    // Unqualified names: the tables go to the connection's current schema.
+    private static final List<String> POSTGRES_SCHEMA = List.of("""
+            CREATE TABLE IF NOT EXISTS event_journal (
+              ordering BIGSERIAL,
+              persistence_id VARCHAR(255) NOT NULL,
+              sequence_number BIGINT NOT NULL,
+              deleted BOOLEAN DEFAULT FALSE NOT NULL,
+              writer VARCHAR(255) NOT NULL,
+              write_timestamp BIGINT,
+              adapter_manifest VARCHAR(255),
+              event_ser_id INTEGER NOT NULL,
+              event_ser_manifest VARCHAR(255) NOT NULL,
+              event_payload BYTEA NOT NULL,
+              meta_ser_id INTEGER,
+              meta_ser_manifest VARCHAR(255),
+              meta_payload BYTEA,
+              PRIMARY KEY(persistence_id, sequence_number))""", """
+            CREATE UNIQUE INDEX IF NOT EXISTS event_journal_ordering_idx ON event_journal(ordering)""", """
+            CREATE TABLE IF NOT EXISTS event_tag (
+              event_id BIGINT,
+              tag VARCHAR(256),
+              PRIMARY KEY(event_id, tag),
+              CONSTRAINT fk_event_journal FOREIGN KEY(event_id) REFERENCES event_journal(ordering) ON DELETE CASCADE)""");
 }

@@ -1,18 +1,24 @@
 package org.mtflow.engine.journal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.stream.Stream;
 import java.util.function.Function;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
@@ -21,11 +27,15 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.mtflow.engine.journal.JournalSettings.Backend;
 import org.mtflow.engine.store.ArtifactRef;
 
-/** The run journal on each embedded backend, across actor-system restarts on one directory. */
+/**
+ * The run journal on each embedded backend, across actor-system restarts on one directory, and on
+ * PostgreSQL (the cluster journal), in a schema of its own per test: a real server on loopback,
+ * which scripts/test.sh starts (scripts/postgres.sh).
+ */
 class RunJournalTest {
     private static final Duration WAIT = Duration.ofSeconds(10);
 
@@ -33,9 +43,44 @@ class RunJournalTest {
     Path dir;
     private final List<ActorTestKit> kits = new ArrayList<>();
 
+    private static final String PG_URL = env("MTFLOW_TEST_POSTGRES_URL", "jdbc:postgresql://127.0.0.1:5432/mtflow_test");
+    private static final String PG_USER = env("MTFLOW_TEST_POSTGRES_USER", "mtflow");
+    private static final String PG_PASSWORD = env("MTFLOW_TEST_POSTGRES_PASSWORD", "mtflow");
+    private String pgSchema;
+
     @AfterEach
-    void shutdown() {
+    void shutdown() throws SQLException {
         kits.forEach(ActorTestKit::shutdownTestKit);
+        if (pgSchema != null) postgres("DROP SCHEMA " + pgSchema + " CASCADE");
+    }
+
+    private static String env(String name, String fallback) {
+        String v = System.getenv(name);
+        return v == null || v.isBlank() ? fallback : v;
+    }
+
+    static Stream<String> journals() {
+        return Stream.of("H2", "SQLITE", "POSTGRES");
+    }
+
+    /** The durable journal of {@code kind}: an embedded one in this test's directory, or this test's PostgreSQL schema. */
+    private Config journal(String kind) {
+        if (!kind.equals("POSTGRES")) return JournalSettings.durable(Backend.valueOf(kind), dir);
+        if (pgSchema == null) {
+            pgSchema = "journal_test_" + Long.toHexString(System.nanoTime());
+            postgres("CREATE SCHEMA " + pgSchema);
+        }
+        return JournalSettings.postgres(PG_URL + (PG_URL.contains("?") ? "&" : "?") + "currentSchema=" + pgSchema,
+                PG_USER, PG_PASSWORD);
+    }
+
+    private static void postgres(String sql) {
+        try (Connection c = DriverManager.getConnection(PG_URL, PG_USER, PG_PASSWORD); Statement s = c.createStatement()) {
+            s.execute(sql);
+        } catch (SQLException e) {
+            fail("PostgreSQL at " + PG_URL + " (user " + PG_USER + "): " + e.getMessage()
+                    + "; start a server with scripts/postgres.sh (scripts/test.sh does), or set MTFLOW_TEST_POSTGRES_URL/_USER/_PASSWORD");
+        }
     }
 
     /** An actor system on {@code journal}, with the engine's config (and surefire's serialize-messages) behind it. */
@@ -62,13 +107,13 @@ class RunJournalTest {
     }
 
     @ParameterizedTest
-    @EnumSource(Backend.class)
-    void readsEveryAppendedEntryInOrderAfterARestart(Backend backend) {
+    @MethodSource("journals")
+    void readsEveryAppendedEntryInOrderAfterARestart(String backend) {
         long seed = System.nanoTime();
         SplittableRandom random = new SplittableRandom(seed);
         List<JournalEntry> written = new ArrayList<>();
 
-        ActorTestKit first = start(JournalSettings.durable(backend, dir));
+        ActorTestKit first = start(journal(backend));
         ActorRef<RunJournal.Command> journal = first.spawn(RunJournal.create("run-1"));
         assertEquals(List.of(), read(first, journal), "a new run has no history");
         int batches = 3 + random.nextInt(8);
@@ -79,7 +124,7 @@ class RunJournalTest {
         }
         stop(first);
 
-        ActorTestKit second = start(JournalSettings.durable(backend, dir));
+        ActorTestKit second = start(journal(backend));
         ActorRef<RunJournal.Command> again = second.spawn(RunJournal.create("run-1"));
         assertEquals(written, read(second, again), "seed " + seed);
         // The resumed run goes on appending to the same journal.
@@ -88,7 +133,7 @@ class RunJournalTest {
         written.addAll(more);
         stop(second);
 
-        ActorTestKit third = start(JournalSettings.durable(backend, dir));
+        ActorTestKit third = start(journal(backend));
         assertEquals(written, read(third, third.spawn(RunJournal.create("run-1"))), "seed " + seed);
     }
 
@@ -152,10 +197,10 @@ class RunJournalTest {
     }
 
     @ParameterizedTest
-    @EnumSource(Backend.class)
-    void schemaCreationIsIdempotent(Backend backend) {
-        JournalSettings.durable(backend, dir);
-        Config again = JournalSettings.durable(backend, dir);
+    @MethodSource("journals")
+    void schemaCreationIsIdempotent(String backend) {
+        journal(backend);
+        Config again = journal(backend);
         ActorTestKit kit = start(again);
         ActorRef<RunJournal.Command> journal = kit.spawn(RunJournal.create("r"));
         List<JournalEntry> batch = List.of(new JournalEntry.RunEnded("succeeded"));
@@ -163,7 +208,7 @@ class RunJournalTest {
         stop(kit);
 
         // Opening a directory that holds events must not touch them.
-        ActorTestKit after = start(JournalSettings.durable(backend, dir));
+        ActorTestKit after = start(journal(backend));
         assertEquals(batch, read(after, after.spawn(RunJournal.create("r"))));
     }
 
