@@ -17,6 +17,8 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.mtflow.engine.cluster.ClusterSettings;
+import org.mtflow.engine.testkit.TestCerts;
 
 /**
  * Real {@code mtflow node} processes on loopback: three form a cluster; one killed with SIGKILL is
@@ -69,10 +71,9 @@ class ClusterNodesTest {
 
     @Test
     void aTlsClusterAdmitsOnlyNodesWithItsCertificate() throws Exception {
-        Path cluster = keyPair("cluster"), stranger = keyPair("stranger");
-        Path trust = trustStore(cluster, "trust");
+        ClusterSettings.Tls cluster = TestCerts.tls(dir, "cluster", "cluster"), stranger = TestCerts.tls(dir, "stranger", "cluster");
         int[] ports = freePorts(4);
-        List<String> tls = List.of("--tls-keystore", cluster.toString(), "--tls-truststore", trust.toString());
+        List<String> tls = List.of("--tls-keystore", cluster.keyStore().toString(), "--tls-truststore", cluster.trustStore().toString());
         Path log1 = start("t1", ports[0], tls);
         List<String> join = new ArrayList<>(tls);
         join.addAll(List.of("--seed", "127.0.0.1:" + ports[0]));
@@ -81,8 +82,8 @@ class ClusterNodesTest {
 
         // No TLS at all, and TLS with a certificate the cluster does not trust: neither gets in.
         Path plain = start("t3", ports[2], List.of("--seed", "127.0.0.1:" + ports[0]));
-        Path foreign = start("t4", ports[3], List.of("--tls-keystore", stranger.toString(), "--tls-truststore",
-                trust.toString(), "--seed", "127.0.0.1:" + ports[0]));
+        Path foreign = start("t4", ports[3], List.of("--tls-keystore", stranger.keyStore().toString(), "--tls-truststore",
+                stranger.trustStore().toString(), "--seed", "127.0.0.1:" + ports[0]));
         awaitLine(plain, "offers", FORM);
         awaitLine(foreign, "offers", FORM);
         await().during(Duration.ofSeconds(10)).atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(200))
@@ -95,7 +96,7 @@ class ClusterNodesTest {
         List<String> args = new ArrayList<>(List.of("node", "--port", String.valueOf(port), "--devices", "jvm",
                 "--home", dir.resolve(name).toString()));
         args.addAll(extra);
-        nodes.add(Cli.start(log, Map.of("MTFLOW_TLS_PASSWORD", "changeit"), args.toArray(String[]::new)));
+        nodes.add(Cli.start(log, Map.of("MTFLOW_TLS_PASSWORD", TestCerts.PASSWORD), args.toArray(String[]::new)));
         return log;
     }
 
@@ -125,32 +126,5 @@ class ClusterNodesTest {
             for (ServerSocket s : held) s.close();
         }
         return ports;
-    }
-
-    /** A PKCS12 keystore with a fresh self-signed EC key pair, made by the JDK's keytool. */
-    private Path keyPair(String name) throws Exception {
-        Path store = dir.resolve(name + ".p12");
-        keytool("-genkeypair", "-alias", name, "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=" + name,
-                "-validity", "2", "-storetype", "PKCS12", "-keystore", store.toString(), "-storepass", "changeit");
-        return store;
-    }
-
-    /** A truststore holding the certificate of {@code keyStore}. */
-    private Path trustStore(Path keyStore, String name) throws Exception {
-        Path cert = dir.resolve(name + ".cer"), store = dir.resolve(name + ".p12");
-        String alias = keyStore.getFileName().toString().replace(".p12", "");
-        keytool("-exportcert", "-alias", alias, "-keystore", keyStore.toString(), "-storepass", "changeit",
-                "-file", cert.toString());
-        keytool("-importcert", "-noprompt", "-alias", alias, "-file", cert.toString(), "-storetype", "PKCS12",
-                "-keystore", store.toString(), "-storepass", "changeit");
-        return store;
-    }
-
-    private static void keytool(String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "keytool").toString()));
-        cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0, "keytool " + String.join(" ", args) + ": " + out);
     }
 }

@@ -68,12 +68,27 @@ public final class ArtifactStore {
      * already holds intact is not written again.
      */
     public ArtifactRef write(OutputWriter writer) throws IOException {
+        return write(writer, null);
+    }
+
+    /**
+     * Stores bytes that must be the artifact {@code expected} (one fetched from another node): bytes
+     * that are not, by size or hash, are discarded unpublished and reported as corrupt.
+     */
+    public ArtifactRef receive(ArtifactRef expected, OutputWriter writer) throws IOException {
+        return write(writer, java.util.Objects.requireNonNull(expected, "expected"));
+    }
+
+    private ArtifactRef write(OutputWriter writer, ArtifactRef expected) throws IOException {
         MessageDigest sha = sha256();
         SpillingOutputStream spill = new SpillingOutputStream(sha);
         try {
             writer.write(new NonClosingOutputStream(spill));
             spill.flush();
             ArtifactRef ref = new ArtifactRef(HexFormat.of().formatHex(sha.digest()), spill.count);
+            if (expected != null && !ref.equals(expected)) {
+                throw new CorruptArtifactException(expected, "received " + ref.size() + " bytes hashing to " + ref.sha256());
+            }
             if (spill.temp == null) {
                 if (intact(ref)) return ref; // same content already there: no file, no fsync
                 spill.spill(); // new: to a temp file like any other
