@@ -3,6 +3,7 @@ package org.mtflow.engine.run;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import java.io.IOException;
+import java.lang.ref.WeakReference;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -63,6 +64,8 @@ public final class Engine implements AutoCloseable {
     private final Set<RunFiles> openFiles = ConcurrentHashMap.newKeySet();
     private final ScheduledExecutorService flusher;
     private final AtomicLong runCount = new AtomicLong();
+    /** The spec {@link #validate} last found valid; weak, so a finished run's graph can go. */
+    private volatile WeakReference<WorkflowSpec> lastValid = new WeakReference<>(null);
 
     /** Starts an engine with the default settings (durable journal) and configuration. */
     public Engine(Path home, NodeCatalog catalog, List<Device> devices) throws IOException {
@@ -141,7 +144,19 @@ public final class Engine implements AutoCloseable {
 
     /** Every problem that keeps {@code spec} from running on this engine's devices. */
     public List<Problem> validate(WorkflowSpec spec) {
-        return GraphValidator.validate(spec, catalog, devices());
+        List<Problem> problems = GraphValidator.validate(spec, catalog, devices());
+        if (problems.isEmpty()) lastValid = new WeakReference<>(spec);
+        return problems;
+    }
+
+    /**
+     * Whether {@code spec} is valid here, validating it unless this very instance was found valid
+     * last (a spec is immutable: a caller that validated it first does not pay twice, which on a
+     * huge graph costs seconds).
+     */
+    private List<Problem> validateOnce(WorkflowSpec spec) {
+        if (lastValid.get() == spec) return List.of();
+        return validate(spec);
     }
 
     /**
@@ -149,7 +164,7 @@ public final class Engine implements AutoCloseable {
      * before this returns, and {@code listener} (may be null) sees every event after they are logged.
      */
     public RunHandle start(WorkflowSpec spec, RunOptions options, EventSink listener) throws IOException {
-        List<Problem> problems = validate(spec);
+        List<Problem> problems = validateOnce(spec);
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException("the workflow is invalid: " + problems.stream()
                     .map(p -> p.pathText() + ": " + p.text()).collect(Collectors.joining("; ")));
