@@ -41,8 +41,9 @@ import org.mtflow.kernels.format.FormatException;
  * Runs tasks on one device, up to its number of slots at once. Registers itself with the
  * Receptionist, so coordinators find it the same way on one machine and in a cluster. Attempts from
  * several runs wait in one queue per run and start round-robin, so runs sharing the engine share
- * the device fairly. Each attempt runs on a thread of the worker's own pool; its outcome comes back
- * to the actor as a message, then goes to the run's coordinator.
+ * the device fairly. Each attempt runs on a thread of the worker's own pool, and that thread sends
+ * its outcome straight to the run's coordinator: one message each way per attempt. The slot count,
+ * the running and the queued attempts are shared by the actor and its pool threads under one lock.
  *
  * <p>A device that fails for device reasons {@value #DEGRADE_AFTER} times in a row leaves the
  * Receptionist (out of rotation). A crash of the actor itself is answered by a restart: the attempts
@@ -68,11 +69,15 @@ public final class DeviceWorker {
     /** A coordinator's answer to a subtask spawned by a running attempt. */
     public record SpawnReply(String attemptKey, SubtaskResult result) implements Command {}
 
-    record Finished(String attemptKey, AttemptOutcome outcome, long millis) implements Command {}
+    /** An attempt with a timer ended on its pool thread: the timer can go. */
+    record Ended(String attemptKey) implements Command {}
+
+    /** A pool thread saw the device fail too often, or freed a slot that queued attempts wait for. */
+    record Degrade(ActorRef<RunCoordinator.Command> coordinator, String lastError) implements Command {}
+
+    record StartQueued() implements Command {}
 
     record TimedOut(String attemptKey) implements Command {}
-
-    record ReportProgress(String attemptKey, double fraction, String message) implements Command {}
 
     record SpawnRequest(String attemptKey, String name, String nodeType, ObjectNode params,
                         Map<String, List<ArtifactRef>> inputs) implements Command {}
@@ -96,13 +101,15 @@ public final class DeviceWorker {
         final TaskAssignment task;
         final ActorRef<RunCoordinator.Command> replyTo;
         final WorkerTaskContext<?> context;
+        final int need;
         Future<?> future;
         boolean parked;
 
-        Running(TaskAssignment task, ActorRef<RunCoordinator.Command> replyTo, WorkerTaskContext<?> context) {
+        Running(TaskAssignment task, ActorRef<RunCoordinator.Command> replyTo, WorkerTaskContext<?> context, int need) {
             this.task = task;
             this.replyTo = replyTo;
             this.context = context;
+            this.need = need;
         }
     }
 
@@ -112,7 +119,10 @@ public final class DeviceWorker {
     private final int slots;
     private final ArtifactStore store;
     private final NodeCatalog catalog;
+    private final ActorRef<Command> self;
     private final ExecutorService pool;
+    /** Guards running, queued, busySlots, deviceFailures and degraded: pool threads end attempts. */
+    private final Object lock = new Object();
     private final Map<String, Running> running = new HashMap<>();
     /** Attempts waiting for a slot, one queue per run, served round-robin. */
     private final LinkedHashMap<String, ArrayDeque<Execute>> queued = new LinkedHashMap<>();
@@ -128,6 +138,7 @@ public final class DeviceWorker {
         this.slots = slots;
         this.store = store;
         this.catalog = catalog;
+        this.self = ctx.getSelf();
         AtomicInteger n = new AtomicInteger();
         // Unbounded on purpose: a timed-out node that ignores interrupts keeps its thread, not a slot.
         this.pool = Executors.newCachedThreadPool(r -> {
@@ -142,9 +153,21 @@ public final class DeviceWorker {
                 .onMessage(Describe.class, this::onDescribe)
                 .onMessage(Execute.class, this::onExecute)
                 .onMessage(Cancel.class, this::onCancel)
-                .onMessage(Finished.class, this::onFinished)
+                .onMessage(Ended.class, m -> {
+                    timers.cancel(m.attemptKey());
+                    return Behaviors.same();
+                })
+                .onMessage(Degrade.class, m -> {
+                    degrade(m.coordinator(), m.lastError());
+                    return Behaviors.same();
+                })
+                .onMessage(StartQueued.class, m -> {
+                    synchronized (lock) {
+                        startQueued();
+                    }
+                    return Behaviors.same();
+                })
                 .onMessage(TimedOut.class, this::onTimedOut)
-                .onMessage(ReportProgress.class, this::onProgress)
                 .onMessage(SpawnRequest.class, this::onSpawnRequest)
                 .onMessage(SpawnReply.class, this::onSpawnReply)
                 .onMessage(Parked.class, this::onParked)
@@ -164,6 +187,13 @@ public final class DeviceWorker {
 
     /** Cancels what runs and tells each coordinator its attempts are lost, so it sends them again. */
     private void loseEverything(String reason) {
+        synchronized (lock) {
+            loseAll(reason);
+        }
+        pool.shutdownNow();
+    }
+
+    private void loseAll(String reason) {
         for (Running r : running.values()) {
             r.context.cancel();
             if (r.future != null) r.future.cancel(true);
@@ -174,7 +204,6 @@ public final class DeviceWorker {
         }
         running.clear();
         queued.clear();
-        pool.shutdownNow();
     }
 
     private Behavior<Command> onDescribe(Describe m) {
@@ -183,16 +212,18 @@ public final class DeviceWorker {
     }
 
     private Behavior<Command> onExecute(Execute m) {
-        if (degraded) {
-            m.replyTo().tell(finished(m.task(), new AttemptOutcome.Lost("device " + device.id() + " is out of rotation"), 0));
-            return Behaviors.same();
+        synchronized (lock) {
+            if (degraded) {
+                m.replyTo().tell(finished(m.task(), new AttemptOutcome.Lost("device " + device.id() + " is out of rotation"), 0));
+                return Behaviors.same();
+            }
+            queued.computeIfAbsent(m.task().runId(), k -> new ArrayDeque<>()).add(m);
+            startQueued();
         }
-        queued.computeIfAbsent(m.task().runId(), k -> new ArrayDeque<>()).add(m);
-        startQueued();
         return Behaviors.same();
     }
 
-    /** Starts waiting attempts while slots are free, taking the runs in turn. */
+    /** Starts waiting attempts while slots are free, taking the runs in turn. On the actor's thread, under the lock. */
     private void startQueued() {
         while (!queued.isEmpty()) {
             Iterator<Map.Entry<String, ArrayDeque<Execute>>> it = queued.entrySet().iterator();
@@ -224,15 +255,14 @@ public final class DeviceWorker {
             m.replyTo().tell(finished(task, new AttemptOutcome.Failed(ErrorClass.PERMANENT, e.getMessage()), 0));
             return;
         }
-        WorkerTaskContext<?> context = newContext(task, type, params, ctx.getSelf());
-        Running r = new Running(task, m.replyTo(), context);
+        WorkerTaskContext<?> context = newContext(task, type, params, m.replyTo());
+        Running r = new Running(task, m.replyTo(), context, need);
         running.put(key, r);
         busySlots += need;
-        ActorRef<Command> self = ctx.getSelf();
         long start = System.nanoTime();
         r.future = pool.submit(() -> {
             AttemptOutcome outcome = runAttempt(type, context, task);
-            self.tell(new Finished(key, outcome, (System.nanoTime() - start) / 1_000_000));
+            ended(r, outcome, (System.nanoTime() - start) / 1_000_000);
         });
         if (task.timeoutMillis() > 0) {
             timers.startSingleTimer(key, new TimedOut(key), Duration.ofMillis(task.timeoutMillis()));
@@ -240,8 +270,9 @@ public final class DeviceWorker {
     }
 
     @SuppressWarnings({"unchecked", "rawtypes"})
-    private WorkerTaskContext<?> newContext(TaskAssignment task, NodeType<?> type, Object params, ActorRef<Command> self) {
-        return new WorkerTaskContext(task, type, params, device, store, self);
+    private WorkerTaskContext<?> newContext(TaskAssignment task, NodeType<?> type, Object params,
+                                            ActorRef<RunCoordinator.Command> coordinator) {
+        return new WorkerTaskContext(task, type, params, device, store, self, coordinator);
     }
 
     @SuppressWarnings({"unchecked", "rawtypes"})
@@ -292,37 +323,57 @@ public final class DeviceWorker {
         return t + (st.length > 0 ? " at " + st[0] : "");
     }
 
-    private Behavior<Command> onFinished(Finished m) {
-        Running r = release(m.attemptKey());
-        if (r == null) return Behaviors.same(); // already answered (timed out or cancelled)
-        timers.cancel(m.attemptKey());
-        if (m.outcome() instanceof AttemptOutcome.Failed f && f.error() == ErrorClass.DEVICE) {
-            if (++deviceFailures >= DEGRADE_AFTER && !degraded) degrade(r.replyTo, f.message());
-        } else if (m.outcome() instanceof AttemptOutcome.Succeeded) {
-            deviceFailures = 0;
+    /**
+     * On the attempt's pool thread: frees its slots and sends the outcome straight to the
+     * coordinator, unless the actor already answered for it (timed out, cancelled, lost).
+     */
+    private void ended(Running r, AttemptOutcome outcome, long millis) {
+        String key = r.task.key();
+        boolean degrade = false;
+        boolean more;
+        synchronized (lock) {
+            if (running.get(key) != r) return; // already answered
+            running.remove(key);
+            if (!r.parked) busySlots -= r.need;
+            if (outcome instanceof AttemptOutcome.Failed f && f.error() == ErrorClass.DEVICE) {
+                degrade = ++deviceFailures >= DEGRADE_AFTER && !degraded;
+            } else if (outcome instanceof AttemptOutcome.Succeeded) {
+                deviceFailures = 0;
+            }
+            more = !queued.isEmpty();
         }
-        r.replyTo.tell(finished(r.task, m.outcome(), m.millis()));
-        return Behaviors.same();
+        if (r.task.timeoutMillis() > 0) self.tell(new Ended(key));
+        if (degrade) self.tell(new Degrade(r.replyTo, ((AttemptOutcome.Failed) outcome).message()));
+        r.replyTo.tell(finished(r.task, outcome, millis));
+        if (more) self.tell(new StartQueued());
     }
 
     /** Out of rotation: coordinators stop seeing this worker; what waits here goes elsewhere. */
     private void degrade(ActorRef<RunCoordinator.Command> notify, String lastError) {
-        degraded = true;
+        synchronized (lock) {
+            if (degraded) return;
+            degraded = true;
+        }
         String reason = DEGRADE_AFTER + " device failures in a row, the last: " + lastError;
         ctx.getLog().warn("taking device {} out of rotation: {}", device.id(), reason);
         ctx.getSystem().receptionist().tell(Receptionist.deregister(SERVICE_KEY, ctx.getSelf()));
         notify.tell(new RunCoordinator.DeviceDegraded(ctx.getSelf(), device.id(), reason));
-        for (ArrayDeque<Execute> q : queued.values()) {
-            for (Execute e : q) {
-                e.replyTo().tell(finished(e.task(), new AttemptOutcome.Lost("device " + device.id()
-                        + " was taken out of rotation"), 0));
+        synchronized (lock) {
+            for (ArrayDeque<Execute> q : queued.values()) {
+                for (Execute e : q) {
+                    e.replyTo().tell(finished(e.task(), new AttemptOutcome.Lost("device " + device.id()
+                            + " was taken out of rotation"), 0));
+                }
             }
+            queued.clear();
         }
-        queued.clear();
     }
 
     private Behavior<Command> onTimedOut(TimedOut m) {
-        Running r = release(m.attemptKey());
+        Running r;
+        synchronized (lock) {
+            r = release(m.attemptKey());
+        }
         if (r == null) return Behaviors.same();
         r.context.cancel();
         r.future.cancel(true);
@@ -332,37 +383,36 @@ public final class DeviceWorker {
     }
 
     private Behavior<Command> onCancel(Cancel m) {
-        Running r = release(m.attemptKey());
+        Running r;
+        synchronized (lock) {
+            r = release(m.attemptKey());
+            if (r == null) {
+                for (ArrayDeque<Execute> q : queued.values()) q.removeIf(e -> e.task().key().equals(m.attemptKey()));
+                queued.values().removeIf(ArrayDeque::isEmpty);
+            }
+        }
         if (r != null) {
             timers.cancel(m.attemptKey());
             r.context.cancel();
             r.future.cancel(true);
-        } else {
-            for (ArrayDeque<Execute> q : queued.values()) q.removeIf(e -> e.task().key().equals(m.attemptKey()));
-            queued.values().removeIf(ArrayDeque::isEmpty);
         }
         return Behaviors.same();
     }
 
-    /** Forgets a running attempt and frees its slots for the next queued one. */
+    /** Forgets a running attempt and frees its slots for the next queued one. Under the lock. */
     private Running release(String key) {
         Running r = running.remove(key);
         if (r == null) return null;
-        if (!r.parked) busySlots -= Math.min(slots, r.task.slots());
+        if (!r.parked) busySlots -= r.need;
         startQueued();
         return r;
     }
 
-    private Behavior<Command> onProgress(ReportProgress m) {
-        Running r = running.get(m.attemptKey());
-        if (r != null) {
-            r.replyTo.tell(new RunCoordinator.Progress(r.task.taskId(), r.task.attempt(), m.fraction(), m.message()));
-        }
-        return Behaviors.same();
-    }
-
     private Behavior<Command> onSpawnRequest(SpawnRequest m) {
-        Running r = running.get(m.attemptKey());
+        Running r;
+        synchronized (lock) {
+            r = running.get(m.attemptKey());
+        }
         if (r == null) return Behaviors.same(); // the attempt is over; nobody waits for the answer
         r.replyTo.tell(new RunCoordinator.Spawn(r.task.taskId(), r.task.attempt(), m.name(), m.nodeType(), m.params(),
                 m.inputs(), m.attemptKey(), ctx.getSelf()));
@@ -370,19 +420,24 @@ public final class DeviceWorker {
     }
 
     private Behavior<Command> onSpawnReply(SpawnReply m) {
-        Running r = running.get(m.attemptKey());
+        Running r;
+        synchronized (lock) {
+            r = running.get(m.attemptKey());
+        }
         if (r != null) r.context.subtaskEnded(m.result());
         return Behaviors.same();
     }
 
     private Behavior<Command> onParked(Parked m) {
-        Running r = running.get(m.attemptKey());
-        if (r == null || r.parked == m.parked()) return Behaviors.same();
-        r.parked = m.parked();
-        int need = Math.min(slots, r.task.slots());
-        busySlots += m.parked() ? -need : need;
+        Running r;
+        synchronized (lock) {
+            r = running.get(m.attemptKey());
+            if (r == null || r.parked == m.parked()) return Behaviors.same();
+            r.parked = m.parked();
+            busySlots += m.parked() ? -r.need : r.need;
+            if (m.parked()) startQueued();
+        }
         r.replyTo.tell(new RunCoordinator.Parked(r.task.taskId(), r.task.attempt(), m.parked()));
-        if (m.parked()) startQueued();
         return Behaviors.same();
     }
 

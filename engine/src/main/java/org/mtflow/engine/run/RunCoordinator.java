@@ -593,9 +593,13 @@ public final class RunCoordinator {
     private Behavior<Command> onAttemptFinished(AttemptFinished m) {
         Task t = tasks.get(m.taskId());
         if (t == null || t.status != Status.RUNNING || t.attempt != m.attempt()) return Behaviors.same();
-        if (!t.parked) t.worker.busy -= Math.min(t.worker.slots, t.spec.resources().slots());
+        // A parked attempt's slot and place were given back when it parked (its unpark notice may
+        // arrive after this: the outcome comes from the pool thread, the notice through the worker).
+        if (!t.parked) {
+            t.worker.busy -= Math.min(t.worker.slots, t.spec.resources().slots());
+            running--;
+        }
         t.parked = false;
-        running--;
         if (m.outcome() instanceof AttemptOutcome.Succeeded s) {
             t.status = Status.SUCCEEDED;
             t.outputs = s.outputs();
