@@ -11,7 +11,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -72,10 +71,11 @@ public final class DeviceWorker {
     /** An attempt with a timer ended on its pool thread: the timer can go. */
     record Ended(String attemptKey) implements Command {}
 
-    /** A pool thread saw the device fail too often, or freed a slot that queued attempts wait for. */
+    /** A pool thread saw the device fail too often. */
     record Degrade(ActorRef<RunCoordinator.Command> coordinator, String lastError) implements Command {}
 
-    record StartQueued() implements Command {}
+    /** A pool thread went on to a queued attempt that has a time limit: its timer starts. */
+    record Arm(String attemptKey) implements Command {}
 
     record TimedOut(String attemptKey) implements Command {}
 
@@ -101,15 +101,25 @@ public final class DeviceWorker {
         final TaskAssignment task;
         final ActorRef<RunCoordinator.Command> replyTo;
         final WorkerTaskContext<?> context;
+        final NodeType<?> type;
         final int need;
-        Future<?> future;
+        /** The pool thread running the attempt; set and cleared by it, read under the lock. */
+        Thread thread;
         boolean parked;
 
-        Running(TaskAssignment task, ActorRef<RunCoordinator.Command> replyTo, WorkerTaskContext<?> context, int need) {
+        Running(TaskAssignment task, ActorRef<RunCoordinator.Command> replyTo, WorkerTaskContext<?> context,
+                NodeType<?> type, int need) {
             this.task = task;
             this.replyTo = replyTo;
             this.context = context;
+            this.type = type;
             this.need = need;
+        }
+
+        /** Cancels cooperatively, then interrupts the thread while it still runs this attempt. Under the lock. */
+        void stop() {
+            context.cancel();
+            if (thread != null) thread.interrupt();
         }
     }
 
@@ -161,10 +171,12 @@ public final class DeviceWorker {
                     degrade(m.coordinator(), m.lastError());
                     return Behaviors.same();
                 })
-                .onMessage(StartQueued.class, m -> {
+                .onMessage(Arm.class, m -> {
+                    Running r;
                     synchronized (lock) {
-                        startQueued();
+                        r = running.get(m.attemptKey());
                     }
+                    if (r != null) arm(r);
                     return Behaviors.same();
                 })
                 .onMessage(TimedOut.class, this::onTimedOut)
@@ -195,8 +207,7 @@ public final class DeviceWorker {
 
     private void loseAll(String reason) {
         for (Running r : running.values()) {
-            r.context.cancel();
-            if (r.future != null) r.future.cancel(true);
+            r.stop();
             r.replyTo.tell(finished(r.task, new AttemptOutcome.Lost(reason), 0));
         }
         for (ArrayDeque<Execute> q : queued.values()) {
@@ -225,48 +236,88 @@ public final class DeviceWorker {
 
     /** Starts waiting attempts while slots are free, taking the runs in turn. On the actor's thread, under the lock. */
     private void startQueued() {
+        for (Running next = takeNext(); next != null; next = takeNext()) {
+            Running r = next;
+            pool.execute(() -> runFrom(r));
+            arm(r);
+        }
+    }
+
+    /**
+     * The next queued attempt that fits the free slots (the runs in turn), now counted as running;
+     * null when none fits. One that cannot start (unknown node type, bad params) is answered here.
+     * Under the lock.
+     */
+    private Running takeNext() {
         while (!queued.isEmpty()) {
             Iterator<Map.Entry<String, ArrayDeque<Execute>>> it = queued.entrySet().iterator();
             Map.Entry<String, ArrayDeque<Execute>> first = it.next();
             Execute next = first.getValue().peek();
             // An attempt bigger than the device starts alone rather than never.
             int need = Math.min(slots, next.task().slots());
-            if (busySlots + need > slots) return;
+            if (busySlots + need > slots) return null;
             first.getValue().poll();
             it.remove();
             if (!first.getValue().isEmpty()) queued.put(first.getKey(), first.getValue()); // to the back
-            start(next, need);
+            Running r = prepare(next, need);
+            if (r != null) return r;
         }
+        return null;
     }
 
-    private void start(Execute m, int need) {
+    private Running prepare(Execute m, int need) {
         TaskAssignment task = m.task();
-        String key = task.key();
         NodeType<?> type = catalog.find(task.nodeType()).orElse(null);
         if (type == null) {
             m.replyTo().tell(finished(task, new AttemptOutcome.Failed(ErrorClass.PERMANENT,
                     "this worker has no node type '" + task.nodeType() + "'"), 0));
-            return;
+            return null;
         }
         Object params;
         try {
             params = ParamsBinder.bind(type.paramsType(), task.params());
         } catch (IllegalArgumentException e) {
             m.replyTo().tell(finished(task, new AttemptOutcome.Failed(ErrorClass.PERMANENT, e.getMessage()), 0));
-            return;
+            return null;
         }
-        WorkerTaskContext<?> context = newContext(task, type, params, m.replyTo());
-        Running r = new Running(task, m.replyTo(), context, need);
-        running.put(key, r);
+        Running r = new Running(task, m.replyTo(), newContext(task, type, params, m.replyTo()), type, need);
+        running.put(task.key(), r);
         busySlots += need;
-        long start = System.nanoTime();
-        r.future = pool.submit(() -> {
-            AttemptOutcome outcome = runAttempt(type, context, task);
-            ended(r, outcome, (System.nanoTime() - start) / 1_000_000);
-        });
-        if (task.timeoutMillis() > 0) {
-            timers.startSingleTimer(key, new TimedOut(key), Duration.ofMillis(task.timeoutMillis()));
+        return r;
+    }
+
+    /** Starts the attempt's timer, if it has a time limit. On the actor's thread. */
+    private void arm(Running r) {
+        if (r.task.timeoutMillis() > 0) {
+            timers.startSingleTimer(r.task.key(), new TimedOut(r.task.key()), Duration.ofMillis(r.task.timeoutMillis()));
         }
+    }
+
+    /**
+     * On a pool thread: runs the attempt, then whatever queued attempt its slots let start, without
+     * a round trip through the actor (a device fed a little ahead by its coordinators never idles).
+     */
+    private void runFrom(Running first) {
+        for (Running r = first; r != null; ) {
+            Thread.interrupted(); // an interrupt meant for the attempt before
+            synchronized (lock) {
+                if (running.get(r.task.key()) != r) { // cancelled before it started
+                    r = takeNextAfter();
+                    continue;
+                }
+                r.thread = Thread.currentThread();
+            }
+            long start = System.nanoTime();
+            AttemptOutcome outcome = runAttempt(r.type, r.context, r.task);
+            r = ended(r, outcome, (System.nanoTime() - start) / 1_000_000);
+        }
+    }
+
+    /** Under the lock: the next attempt this thread goes on with; its timer is asked for. */
+    private Running takeNextAfter() {
+        Running next = degraded ? null : takeNext();
+        if (next != null && next.task.timeoutMillis() > 0) self.tell(new Arm(next.task.key()));
+        return next;
     }
 
     @SuppressWarnings({"unchecked", "rawtypes"})
@@ -325,27 +376,33 @@ public final class DeviceWorker {
 
     /**
      * On the attempt's pool thread: frees its slots and sends the outcome straight to the
-     * coordinator, unless the actor already answered for it (timed out, cancelled, lost).
+     * coordinator, unless the actor already answered for it (timed out, cancelled, lost). Returns
+     * the queued attempt this thread runs next, if one can start.
      */
-    private void ended(Running r, AttemptOutcome outcome, long millis) {
+    private Running ended(Running r, AttemptOutcome outcome, long millis) {
         String key = r.task.key();
         boolean degrade = false;
-        boolean more;
+        boolean answer;
+        Running next;
         synchronized (lock) {
-            if (running.get(key) != r) return; // already answered
-            running.remove(key);
-            if (!r.parked) busySlots -= r.need;
-            if (outcome instanceof AttemptOutcome.Failed f && f.error() == ErrorClass.DEVICE) {
-                degrade = ++deviceFailures >= DEGRADE_AFTER && !degraded;
-            } else if (outcome instanceof AttemptOutcome.Succeeded) {
-                deviceFailures = 0;
+            r.thread = null;
+            answer = running.get(key) == r;
+            if (answer) {
+                running.remove(key);
+                if (!r.parked) busySlots -= r.need;
+                if (outcome instanceof AttemptOutcome.Failed f && f.error() == ErrorClass.DEVICE) {
+                    degrade = ++deviceFailures >= DEGRADE_AFTER && !degraded;
+                } else if (outcome instanceof AttemptOutcome.Succeeded) {
+                    deviceFailures = 0;
+                }
             }
-            more = !queued.isEmpty();
+            next = degrade ? null : takeNextAfter();
         }
+        if (!answer) return next;
         if (r.task.timeoutMillis() > 0) self.tell(new Ended(key));
         if (degrade) self.tell(new Degrade(r.replyTo, ((AttemptOutcome.Failed) outcome).message()));
         r.replyTo.tell(finished(r.task, outcome, millis));
-        if (more) self.tell(new StartQueued());
+        return next;
     }
 
     /** Out of rotation: coordinators stop seeing this worker; what waits here goes elsewhere. */
@@ -373,10 +430,9 @@ public final class DeviceWorker {
         Running r;
         synchronized (lock) {
             r = release(m.attemptKey());
+            if (r != null) r.stop();
         }
         if (r == null) return Behaviors.same();
-        r.context.cancel();
-        r.future.cancel(true);
         r.replyTo.tell(finished(r.task, new AttemptOutcome.Failed(ErrorClass.TIMEOUT,
                 "attempt ran past its timeout of " + r.task.timeoutMillis() + " ms"), r.task.timeoutMillis()));
         return Behaviors.same();
@@ -389,13 +445,11 @@ public final class DeviceWorker {
             if (r == null) {
                 for (ArrayDeque<Execute> q : queued.values()) q.removeIf(e -> e.task().key().equals(m.attemptKey()));
                 queued.values().removeIf(ArrayDeque::isEmpty);
+            } else {
+                r.stop();
             }
         }
-        if (r != null) {
-            timers.cancel(m.attemptKey());
-            r.context.cancel();
-            r.future.cancel(true);
-        }
+        if (r != null) timers.cancel(m.attemptKey());
         return Behaviors.same();
     }
 

@@ -192,7 +192,10 @@ public final class RunCoordinator {
         final ActorRef<DeviceWorker.Command> ref;
         final DeviceInfo device;
         final int slots;
+        /** Slots taken by attempts sent to it, including those it holds in its queue. */
         int busy;
+        /** A moving average of its attempts' run times; long until measured. */
+        double averageMillis = 1000;
 
         Worker(ActorRef<DeviceWorker.Command> ref, DeviceInfo device, int slots) {
             this.ref = ref;
@@ -201,7 +204,22 @@ public final class RunCoordinator {
         }
 
         int free() { return slots - busy; }
+
+        /**
+         * Slots' worth of attempts it may hold queued beyond its slots: as many again while its
+         * attempts are short (then a pool thread goes straight on to the next instead of idling for
+         * a round trip through the coordinator), none while they are long (a task queued behind a
+         * long one could not move to a worker that frees up first).
+         */
+        int ahead() { return averageMillis < SHORT_ATTEMPT_MILLIS ? slots : 0; }
+
+        int room() { return slots + ahead() - busy; }
+
+        void ran(long millis) { averageMillis = 0.8 * averageMillis + 0.2 * millis; }
     }
+
+    /** Attempts shorter than this on average let a worker be fed ahead. */
+    private static final double SHORT_ATTEMPT_MILLIS = 5;
 
     private final ActorContext<Command> ctx;
     private final TimerScheduler<Command> timers;
@@ -530,7 +548,7 @@ public final class RunCoordinator {
     private void dispatch() {
         if (!describing.isEmpty() || workers.isEmpty() || ending) return;
         int free = 0;
-        for (Worker w : workers.values()) free += Math.max(0, w.free());
+        for (Worker w : workers.values()) free += Math.max(0, w.room());
         Set<Resources> unplaceable = null; // resources no worker has room for in this pass
         List<Task> homeless = null; // no worker fits them at all (say, the only GPU left rotation)
         List<Task> passed = null; // no room for them now: back into the queue after this pass
@@ -592,7 +610,8 @@ public final class RunCoordinator {
     }
 
     /**
-     * The best fitting worker with room: the strongest device kind first (GPU, OpenCL CPU, JVM), then
+     * The best fitting worker with room: one with a free slot before one that would queue it (see
+     * {@link Worker#ahead}), then the strongest device kind (GPU, OpenCL CPU, JVM), then
      * the one holding most of the task's input bytes (it produced or last read them: they are in its
      * memory and caches), then the one with the most free slots. Workers the task failed on for
      * device reasons come last. Only workers with room compete, so a busy holder never holds a task up.
@@ -602,15 +621,20 @@ public final class RunCoordinator {
         Worker best = null;
         long bestLocal = -1;
         boolean bestAvoided = true;
+        boolean bestQueues = true;
         for (Worker w : workers.values()) {
-            if (w.free() < Math.min(w.slots, need) || !fits(t, w)) continue;
+            int slots = Math.min(w.slots, need);
+            if (w.room() < slots || !fits(t, w)) continue;
             boolean avoided = t.avoid != null && t.avoid.contains(w);
+            boolean queues = w.free() < slots;
             long local = localBytes(t, w);
             int cmp;
             if (best == null) {
                 cmp = -1;
             } else if (avoided != bestAvoided) {
                 cmp = avoided ? 1 : -1;
+            } else if (queues != bestQueues) {
+                cmp = queues ? 1 : -1;
             } else if (w.device.kind() != best.device.kind()) {
                 cmp = Integer.compare(w.device.kind().ordinal(), best.device.kind().ordinal());
             } else if (local != bestLocal) {
@@ -622,6 +646,7 @@ public final class RunCoordinator {
                 best = w;
                 bestLocal = local;
                 bestAvoided = avoided;
+                bestQueues = queues;
             }
         }
         return best;
@@ -646,6 +671,7 @@ public final class RunCoordinator {
             t.worker.busy -= Math.min(t.worker.slots, t.spec.resources().slots());
             running--;
         }
+        if (!(m.outcome() instanceof AttemptOutcome.Lost)) t.worker.ran(m.millis());
         t.parked = false;
         if (m.outcome() instanceof AttemptOutcome.Succeeded s) {
             t.status = Status.SUCCEEDED;
