@@ -10,6 +10,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -35,8 +36,14 @@ public final class ArtifactStore {
     private final Path objects;
     private final Path tmp;
     private final Path cache;
-    /** Files already verified in this process: hash → "size:mtime" of the verified version. */
-    private final ConcurrentHashMap<String, String> verified = new ConcurrentHashMap<>();
+    /** Files already verified in this process: hash → the size, mtime and file key of the verified version. */
+    private final ConcurrentHashMap<String, Fingerprint> verified = new ConcurrentHashMap<>();
+
+    private record Fingerprint(long size, long mtimeMillis, Object fileKey) {
+        static Fingerprint of(BasicFileAttributes a) {
+            return new Fingerprint(a.size(), a.lastModifiedTime().toMillis(), a.fileKey());
+        }
+    }
 
     public ArtifactStore(Path root) throws IOException {
         this.root = root.toAbsolutePath().normalize();
@@ -52,7 +59,8 @@ public final class ArtifactStore {
 
     /** Where the artifact lives (whether or not it is there). */
     public Path pathOf(ArtifactRef ref) {
-        return objects.resolve(ref.sha256().substring(0, 2)).resolve(ref.sha256());
+        String sha = ref.sha256();
+        return objects.resolve(sha.substring(0, 2) + "/" + sha);
     }
 
     /**
@@ -103,7 +111,7 @@ public final class ArtifactStore {
             Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
         }
         AtomicFiles.syncDirectory(target.getParent());
-        verified.put(ref.sha256(), fingerprint(target));
+        verified.put(ref.sha256(), Fingerprint.of(Files.readAttributes(target, BasicFileAttributes.class)));
     }
 
     /** Whether the artifact is present and its bytes hash to its name: a corrupt copy gets replaced. */
@@ -132,10 +140,16 @@ public final class ArtifactStore {
      */
     public Path read(ArtifactRef ref) throws IOException {
         Path p = pathOf(ref);
-        if (!Files.isRegularFile(p)) throw new CorruptArtifactException(ref, "missing from the store at " + p);
-        String fp = fingerprint(p);
+        BasicFileAttributes a;
+        try {
+            a = Files.readAttributes(p, BasicFileAttributes.class); // one stat: present, and which version
+        } catch (NoSuchFileException e) {
+            a = null;
+        }
+        if (a == null || !a.isRegularFile()) throw new CorruptArtifactException(ref, "missing from the store at " + p);
+        Fingerprint fp = Fingerprint.of(a);
         if (fp.equals(verified.get(ref.sha256()))) return p;
-        long size = Files.size(p);
+        long size = a.size();
         if (size != ref.size()) throw new CorruptArtifactException(ref, "size " + size + " != " + ref.size());
         MessageDigest sha = sha256();
         try (InputStream in = Files.newInputStream(p)) {
@@ -179,11 +193,6 @@ public final class ArtifactStore {
     private Path cacheEntryPath(String key) {
         if (!CACHE_KEY.matcher(key).matches()) throw new IllegalArgumentException("bad cache key " + key);
         return cache.resolve(key + ".json");
-    }
-
-    private static String fingerprint(Path p) throws IOException {
-        BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class);
-        return a.size() + ":" + a.lastModifiedTime().toMillis() + ":" + a.fileKey();
     }
 
     static MessageDigest sha256() {
