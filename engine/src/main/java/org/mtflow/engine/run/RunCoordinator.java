@@ -206,20 +206,23 @@ public final class RunCoordinator {
         int free() { return slots - busy; }
 
         /**
-         * Slots' worth of attempts it may hold queued beyond its slots: as many again while its
-         * attempts are short (then a pool thread goes straight on to the next instead of idling for
-         * a round trip through the coordinator), none while they are long (a task queued behind a
-         * long one could not move to a worker that frees up first).
+         * Attempts it may hold queued beyond its slots: while its attempts are short, enough that a
+         * pool thread goes straight on to the next instead of idling for a round trip through the
+         * coordinator (sub-millisecond ones need several per slot to cover it); none while they are
+         * long (a task queued behind a long one could not move to a worker that frees up first).
          */
-        int ahead() { return averageMillis < SHORT_ATTEMPT_MILLIS ? slots : 0; }
+        int ahead() {
+            if (averageMillis < TINY_ATTEMPT_MILLIS) return 8 * slots;
+            return averageMillis < SHORT_ATTEMPT_MILLIS ? slots : 0;
+        }
 
         int room() { return slots + ahead() - busy; }
 
         void ran(long millis) { averageMillis = 0.8 * averageMillis + 0.2 * millis; }
     }
 
-    /** Attempts shorter than this on average let a worker be fed ahead. */
-    private static final double SHORT_ATTEMPT_MILLIS = 5;
+    /** Attempts shorter than these on average let a worker be fed ahead (see {@link Worker#ahead}). */
+    private static final double SHORT_ATTEMPT_MILLIS = 5, TINY_ATTEMPT_MILLIS = 1;
 
     private final ActorContext<Command> ctx;
     private final TimerScheduler<Command> timers;
