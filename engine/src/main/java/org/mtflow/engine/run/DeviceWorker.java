@@ -99,6 +99,8 @@ public final class DeviceWorker {
 
     private static final class Running {
         final TaskAssignment task;
+        /** task.key(), built once. */
+        final String key;
         final ActorRef<RunCoordinator.Command> replyTo;
         final WorkerTaskContext<?> context;
         final NodeType<?> type;
@@ -110,6 +112,7 @@ public final class DeviceWorker {
         Running(TaskAssignment task, ActorRef<RunCoordinator.Command> replyTo, WorkerTaskContext<?> context,
                 NodeType<?> type, int need) {
             this.task = task;
+            this.key = task.key();
             this.replyTo = replyTo;
             this.context = context;
             this.type = type;
@@ -281,7 +284,7 @@ public final class DeviceWorker {
             return null;
         }
         Running r = new Running(task, m.replyTo(), newContext(task, type, params, m.replyTo()), type, need);
-        running.put(task.key(), r);
+        running.put(r.key, r);
         busySlots += need;
         return r;
     }
@@ -289,7 +292,7 @@ public final class DeviceWorker {
     /** Starts the attempt's timer, if it has a time limit. On the actor's thread. */
     private void arm(Running r) {
         if (r.task.timeoutMillis() > 0) {
-            timers.startSingleTimer(r.task.key(), new TimedOut(r.task.key()), Duration.ofMillis(r.task.timeoutMillis()));
+            timers.startSingleTimer(r.key, new TimedOut(r.key), Duration.ofMillis(r.task.timeoutMillis()));
         }
     }
 
@@ -301,7 +304,7 @@ public final class DeviceWorker {
         for (Running r = first; r != null; ) {
             Thread.interrupted(); // an interrupt meant for the attempt before
             synchronized (lock) {
-                if (running.get(r.task.key()) != r) { // cancelled before it started
+                if (running.get(r.key) != r) { // cancelled before it started
                     r = takeNextAfter();
                     continue;
                 }
@@ -316,7 +319,7 @@ public final class DeviceWorker {
     /** Under the lock: the next attempt this thread goes on with; its timer is asked for. */
     private Running takeNextAfter() {
         Running next = degraded ? null : takeNext();
-        if (next != null && next.task.timeoutMillis() > 0) self.tell(new Arm(next.task.key()));
+        if (next != null && next.task.timeoutMillis() > 0) self.tell(new Arm(next.key));
         return next;
     }
 
@@ -380,7 +383,7 @@ public final class DeviceWorker {
      * the queued attempt this thread runs next, if one can start.
      */
     private Running ended(Running r, AttemptOutcome outcome, long millis) {
-        String key = r.task.key();
+        String key = r.key;
         boolean degrade = false;
         boolean answer;
         Running next;
