@@ -19,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.mtflow.devices.Device;
@@ -53,6 +54,9 @@ public final class Engine implements AutoCloseable {
 
     /** A started run: where it writes, and its outcome when it ends. */
     public record RunHandle(String runId, Path dir, CompletableFuture<RunOutcome> done) {}
+
+    /** Where coordinators and workers run (see mtflow.engine-dispatcher in reference.conf). */
+    private static final Props ACTORS = DispatcherSelector.fromConfig("mtflow.engine-dispatcher");
 
     private final Path home;
     private final NodeCatalog catalog;
@@ -100,7 +104,7 @@ public final class Engine implements AutoCloseable {
         for (Device d : this.devices) {
             int slots = settings.slots().getOrDefault(d.id(), slotsOf(d.info()));
             system.systemActorOf(DeviceWorker.create(d, slots, store, catalog),
-                    "worker-" + d.id().replaceAll("[^A-Za-z0-9_-]", "_"), Props.empty());
+                    "worker-" + d.id().replaceAll("[^A-Za-z0-9_-]", "_"), ACTORS);
         }
         this.flusher = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "mtflow-run-files");
@@ -215,7 +219,7 @@ public final class Engine implements AutoCloseable {
                 settings.journal() != EngineSettings.Journal.OFF, files.resumed(), files::durableUpTo, finished);
         // A unique actor name: the coordinator of a just-finished run with this id may still be stopping.
         system.systemActorOf(RunCoordinator.create(plan), "run-" + options.runId() + "-" + runCount.incrementAndGet(),
-                Props.empty());
+                ACTORS);
         return new RunHandle(options.runId(), dir, done);
     }
 
