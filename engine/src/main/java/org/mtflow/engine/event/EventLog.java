@@ -1,5 +1,7 @@
 package org.mtflow.engine.event;
 
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.ObjectWriter;
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -26,10 +28,15 @@ public final class EventLog implements EventSink, AutoCloseable {
                 StandardOpenOption.APPEND, StandardOpenOption.WRITE);
     }
 
+    /** Writes into the log's buffer directly (no String per event), leaving the file open. */
+    private static final ObjectWriter LINE = Json.MAPPER.writer().without(JsonGenerator.Feature.AUTO_CLOSE_TARGET)
+            .without(JsonGenerator.Feature.FLUSH_PASSED_TO_STREAM);
+
     @Override
-    public void accept(RunEvent event) {
+    public synchronized void accept(RunEvent event) {
         try {
-            append(Json.MAPPER.writeValueAsString(event));
+            LINE.writeValue(out, event);
+            out.write('\n');
         } catch (IOException e) {
             throw new UncheckedIOException("cannot append to the event log", e);
         }

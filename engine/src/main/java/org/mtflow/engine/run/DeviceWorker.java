@@ -11,7 +11,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -41,8 +40,9 @@ import org.mtflow.kernels.format.FormatException;
  * Runs tasks on one device, up to its number of slots at once. Registers itself with the
  * Receptionist, so coordinators find it the same way on one machine and in a cluster. Attempts from
  * several runs wait in one queue per run and start round-robin, so runs sharing the engine share
- * the device fairly. Each attempt runs on a thread of the worker's own pool; its outcome comes back
- * to the actor as a message, then goes to the run's coordinator.
+ * the device fairly. Each attempt runs on a thread of the worker's own pool, and that thread sends
+ * its outcome straight to the run's coordinator: one message each way per attempt. The slot count,
+ * the running and the queued attempts are shared by the actor and its pool threads under one lock.
  *
  * <p>A device that fails for device reasons {@value #DEGRADE_AFTER} times in a row leaves the
  * Receptionist (out of rotation). A crash of the actor itself is answered by a restart: the attempts
@@ -68,11 +68,16 @@ public final class DeviceWorker {
     /** A coordinator's answer to a subtask spawned by a running attempt. */
     public record SpawnReply(String attemptKey, SubtaskResult result) implements Command {}
 
-    record Finished(String attemptKey, AttemptOutcome outcome, long millis) implements Command {}
+    /** An attempt with a timer ended on its pool thread: the timer can go. */
+    record Ended(String attemptKey) implements Command {}
+
+    /** A pool thread saw the device fail too often. */
+    record Degrade(ActorRef<RunCoordinator.Command> coordinator, String lastError) implements Command {}
+
+    /** A pool thread went on to a queued attempt that has a time limit: its timer starts. */
+    record Arm(String attemptKey) implements Command {}
 
     record TimedOut(String attemptKey) implements Command {}
-
-    record ReportProgress(String attemptKey, double fraction, String message) implements Command {}
 
     record SpawnRequest(String attemptKey, String name, String nodeType, ObjectNode params,
                         Map<String, List<ArtifactRef>> inputs) implements Command {}
@@ -94,15 +99,30 @@ public final class DeviceWorker {
 
     private static final class Running {
         final TaskAssignment task;
+        /** task.key(), built once. */
+        final String key;
         final ActorRef<RunCoordinator.Command> replyTo;
         final WorkerTaskContext<?> context;
-        Future<?> future;
+        final NodeType<?> type;
+        final int need;
+        /** The pool thread running the attempt; set and cleared by it, read under the lock. */
+        Thread thread;
         boolean parked;
 
-        Running(TaskAssignment task, ActorRef<RunCoordinator.Command> replyTo, WorkerTaskContext<?> context) {
+        Running(TaskAssignment task, ActorRef<RunCoordinator.Command> replyTo, WorkerTaskContext<?> context,
+                NodeType<?> type, int need) {
             this.task = task;
+            this.key = task.key();
             this.replyTo = replyTo;
             this.context = context;
+            this.type = type;
+            this.need = need;
+        }
+
+        /** Cancels cooperatively, then interrupts the thread while it still runs this attempt. Under the lock. */
+        void stop() {
+            context.cancel();
+            if (thread != null) thread.interrupt();
         }
     }
 
@@ -112,7 +132,10 @@ public final class DeviceWorker {
     private final int slots;
     private final ArtifactStore store;
     private final NodeCatalog catalog;
+    private final ActorRef<Command> self;
     private final ExecutorService pool;
+    /** Guards running, queued, busySlots, deviceFailures and degraded: pool threads end attempts. */
+    private final Object lock = new Object();
     private final Map<String, Running> running = new HashMap<>();
     /** Attempts waiting for a slot, one queue per run, served round-robin. */
     private final LinkedHashMap<String, ArrayDeque<Execute>> queued = new LinkedHashMap<>();
@@ -128,6 +151,7 @@ public final class DeviceWorker {
         this.slots = slots;
         this.store = store;
         this.catalog = catalog;
+        this.self = ctx.getSelf();
         AtomicInteger n = new AtomicInteger();
         // Unbounded on purpose: a timed-out node that ignores interrupts keeps its thread, not a slot.
         this.pool = Executors.newCachedThreadPool(r -> {
@@ -142,9 +166,23 @@ public final class DeviceWorker {
                 .onMessage(Describe.class, this::onDescribe)
                 .onMessage(Execute.class, this::onExecute)
                 .onMessage(Cancel.class, this::onCancel)
-                .onMessage(Finished.class, this::onFinished)
+                .onMessage(Ended.class, m -> {
+                    timers.cancel(m.attemptKey());
+                    return Behaviors.same();
+                })
+                .onMessage(Degrade.class, m -> {
+                    degrade(m.coordinator(), m.lastError());
+                    return Behaviors.same();
+                })
+                .onMessage(Arm.class, m -> {
+                    Running r;
+                    synchronized (lock) {
+                        r = running.get(m.attemptKey());
+                    }
+                    if (r != null) arm(r);
+                    return Behaviors.same();
+                })
                 .onMessage(TimedOut.class, this::onTimedOut)
-                .onMessage(ReportProgress.class, this::onProgress)
                 .onMessage(SpawnRequest.class, this::onSpawnRequest)
                 .onMessage(SpawnReply.class, this::onSpawnReply)
                 .onMessage(Parked.class, this::onParked)
@@ -164,9 +202,15 @@ public final class DeviceWorker {
 
     /** Cancels what runs and tells each coordinator its attempts are lost, so it sends them again. */
     private void loseEverything(String reason) {
+        synchronized (lock) {
+            loseAll(reason);
+        }
+        pool.shutdownNow();
+    }
+
+    private void loseAll(String reason) {
         for (Running r : running.values()) {
-            r.context.cancel();
-            if (r.future != null) r.future.cancel(true);
+            r.stop();
             r.replyTo.tell(finished(r.task, new AttemptOutcome.Lost(reason), 0));
         }
         for (ArrayDeque<Execute> q : queued.values()) {
@@ -174,7 +218,6 @@ public final class DeviceWorker {
         }
         running.clear();
         queued.clear();
-        pool.shutdownNow();
     }
 
     private Behavior<Command> onDescribe(Describe m) {
@@ -183,65 +226,107 @@ public final class DeviceWorker {
     }
 
     private Behavior<Command> onExecute(Execute m) {
-        if (degraded) {
-            m.replyTo().tell(finished(m.task(), new AttemptOutcome.Lost("device " + device.id() + " is out of rotation"), 0));
-            return Behaviors.same();
+        synchronized (lock) {
+            if (degraded) {
+                m.replyTo().tell(finished(m.task(), new AttemptOutcome.Lost("device " + device.id() + " is out of rotation"), 0));
+                return Behaviors.same();
+            }
+            queued.computeIfAbsent(m.task().runId(), k -> new ArrayDeque<>()).add(m);
+            startQueued();
         }
-        queued.computeIfAbsent(m.task().runId(), k -> new ArrayDeque<>()).add(m);
-        startQueued();
         return Behaviors.same();
     }
 
-    /** Starts waiting attempts while slots are free, taking the runs in turn. */
+    /** Starts waiting attempts while slots are free, taking the runs in turn. On the actor's thread, under the lock. */
     private void startQueued() {
+        for (Running next = takeNext(); next != null; next = takeNext()) {
+            Running r = next;
+            pool.execute(() -> runFrom(r));
+            arm(r);
+        }
+    }
+
+    /**
+     * The next queued attempt that fits the free slots (the runs in turn), now counted as running;
+     * null when none fits. One that cannot start (unknown node type, bad params) is answered here.
+     * Under the lock.
+     */
+    private Running takeNext() {
         while (!queued.isEmpty()) {
             Iterator<Map.Entry<String, ArrayDeque<Execute>>> it = queued.entrySet().iterator();
             Map.Entry<String, ArrayDeque<Execute>> first = it.next();
             Execute next = first.getValue().peek();
             // An attempt bigger than the device starts alone rather than never.
             int need = Math.min(slots, next.task().slots());
-            if (busySlots + need > slots) return;
+            if (busySlots + need > slots) return null;
             first.getValue().poll();
             it.remove();
             if (!first.getValue().isEmpty()) queued.put(first.getKey(), first.getValue()); // to the back
-            start(next, need);
+            Running r = prepare(next, need);
+            if (r != null) return r;
         }
+        return null;
     }
 
-    private void start(Execute m, int need) {
+    private Running prepare(Execute m, int need) {
         TaskAssignment task = m.task();
-        String key = task.key();
         NodeType<?> type = catalog.find(task.nodeType()).orElse(null);
         if (type == null) {
             m.replyTo().tell(finished(task, new AttemptOutcome.Failed(ErrorClass.PERMANENT,
                     "this worker has no node type '" + task.nodeType() + "'"), 0));
-            return;
+            return null;
         }
         Object params;
         try {
             params = ParamsBinder.bind(type.paramsType(), task.params());
         } catch (IllegalArgumentException e) {
             m.replyTo().tell(finished(task, new AttemptOutcome.Failed(ErrorClass.PERMANENT, e.getMessage()), 0));
-            return;
+            return null;
         }
-        WorkerTaskContext<?> context = newContext(task, type, params, ctx.getSelf());
-        Running r = new Running(task, m.replyTo(), context);
-        running.put(key, r);
+        Running r = new Running(task, m.replyTo(), newContext(task, type, params, m.replyTo()), type, need);
+        running.put(r.key, r);
         busySlots += need;
-        ActorRef<Command> self = ctx.getSelf();
-        long start = System.nanoTime();
-        r.future = pool.submit(() -> {
-            AttemptOutcome outcome = runAttempt(type, context, task);
-            self.tell(new Finished(key, outcome, (System.nanoTime() - start) / 1_000_000));
-        });
-        if (task.timeoutMillis() > 0) {
-            timers.startSingleTimer(key, new TimedOut(key), Duration.ofMillis(task.timeoutMillis()));
+        return r;
+    }
+
+    /** Starts the attempt's timer, if it has a time limit. On the actor's thread. */
+    private void arm(Running r) {
+        if (r.task.timeoutMillis() > 0) {
+            timers.startSingleTimer(r.key, new TimedOut(r.key), Duration.ofMillis(r.task.timeoutMillis()));
         }
     }
 
+    /**
+     * On a pool thread: runs the attempt, then whatever queued attempt its slots let start, without
+     * a round trip through the actor (a device fed a little ahead by its coordinators never idles).
+     */
+    private void runFrom(Running first) {
+        for (Running r = first; r != null; ) {
+            Thread.interrupted(); // an interrupt meant for the attempt before
+            synchronized (lock) {
+                if (running.get(r.key) != r) { // cancelled before it started
+                    r = takeNextAfter();
+                    continue;
+                }
+                r.thread = Thread.currentThread();
+            }
+            long start = System.nanoTime();
+            AttemptOutcome outcome = runAttempt(r.type, r.context, r.task);
+            r = ended(r, outcome, (System.nanoTime() - start) / 1_000_000);
+        }
+    }
+
+    /** Under the lock: the next attempt this thread goes on with; its timer is asked for. */
+    private Running takeNextAfter() {
+        Running next = degraded ? null : takeNext();
+        if (next != null && next.task.timeoutMillis() > 0) self.tell(new Arm(next.key));
+        return next;
+    }
+
     @SuppressWarnings({"unchecked", "rawtypes"})
-    private WorkerTaskContext<?> newContext(TaskAssignment task, NodeType<?> type, Object params, ActorRef<Command> self) {
-        return new WorkerTaskContext(task, type, params, device, store, self);
+    private WorkerTaskContext<?> newContext(TaskAssignment task, NodeType<?> type, Object params,
+                                            ActorRef<RunCoordinator.Command> coordinator) {
+        return new WorkerTaskContext(task, type, params, device, store, self, coordinator);
     }
 
     @SuppressWarnings({"unchecked", "rawtypes"})
@@ -292,77 +377,99 @@ public final class DeviceWorker {
         return t + (st.length > 0 ? " at " + st[0] : "");
     }
 
-    private Behavior<Command> onFinished(Finished m) {
-        Running r = release(m.attemptKey());
-        if (r == null) return Behaviors.same(); // already answered (timed out or cancelled)
-        timers.cancel(m.attemptKey());
-        if (m.outcome() instanceof AttemptOutcome.Failed f && f.error() == ErrorClass.DEVICE) {
-            if (++deviceFailures >= DEGRADE_AFTER && !degraded) degrade(r.replyTo, f.message());
-        } else if (m.outcome() instanceof AttemptOutcome.Succeeded) {
-            deviceFailures = 0;
+    /**
+     * On the attempt's pool thread: frees its slots and sends the outcome straight to the
+     * coordinator, unless the actor already answered for it (timed out, cancelled, lost). Returns
+     * the queued attempt this thread runs next, if one can start.
+     */
+    private Running ended(Running r, AttemptOutcome outcome, long millis) {
+        String key = r.key;
+        boolean degrade = false;
+        boolean answer;
+        Running next;
+        synchronized (lock) {
+            r.thread = null;
+            answer = running.get(key) == r;
+            if (answer) {
+                running.remove(key);
+                if (!r.parked) busySlots -= r.need;
+                if (outcome instanceof AttemptOutcome.Failed f && f.error() == ErrorClass.DEVICE) {
+                    degrade = ++deviceFailures >= DEGRADE_AFTER && !degraded;
+                } else if (outcome instanceof AttemptOutcome.Succeeded) {
+                    deviceFailures = 0;
+                }
+            }
+            next = degrade ? null : takeNextAfter();
         }
-        r.replyTo.tell(finished(r.task, m.outcome(), m.millis()));
-        return Behaviors.same();
+        if (!answer) return next;
+        if (r.task.timeoutMillis() > 0) self.tell(new Ended(key));
+        if (degrade) self.tell(new Degrade(r.replyTo, ((AttemptOutcome.Failed) outcome).message()));
+        r.replyTo.tell(finished(r.task, outcome, millis));
+        return next;
     }
 
     /** Out of rotation: coordinators stop seeing this worker; what waits here goes elsewhere. */
     private void degrade(ActorRef<RunCoordinator.Command> notify, String lastError) {
-        degraded = true;
+        synchronized (lock) {
+            if (degraded) return;
+            degraded = true;
+        }
         String reason = DEGRADE_AFTER + " device failures in a row, the last: " + lastError;
         ctx.getLog().warn("taking device {} out of rotation: {}", device.id(), reason);
         ctx.getSystem().receptionist().tell(Receptionist.deregister(SERVICE_KEY, ctx.getSelf()));
         notify.tell(new RunCoordinator.DeviceDegraded(ctx.getSelf(), device.id(), reason));
-        for (ArrayDeque<Execute> q : queued.values()) {
-            for (Execute e : q) {
-                e.replyTo().tell(finished(e.task(), new AttemptOutcome.Lost("device " + device.id()
-                        + " was taken out of rotation"), 0));
+        synchronized (lock) {
+            for (ArrayDeque<Execute> q : queued.values()) {
+                for (Execute e : q) {
+                    e.replyTo().tell(finished(e.task(), new AttemptOutcome.Lost("device " + device.id()
+                            + " was taken out of rotation"), 0));
+                }
             }
+            queued.clear();
         }
-        queued.clear();
     }
 
     private Behavior<Command> onTimedOut(TimedOut m) {
-        Running r = release(m.attemptKey());
+        Running r;
+        synchronized (lock) {
+            r = release(m.attemptKey());
+            if (r != null) r.stop();
+        }
         if (r == null) return Behaviors.same();
-        r.context.cancel();
-        r.future.cancel(true);
         r.replyTo.tell(finished(r.task, new AttemptOutcome.Failed(ErrorClass.TIMEOUT,
                 "attempt ran past its timeout of " + r.task.timeoutMillis() + " ms"), r.task.timeoutMillis()));
         return Behaviors.same();
     }
 
     private Behavior<Command> onCancel(Cancel m) {
-        Running r = release(m.attemptKey());
-        if (r != null) {
-            timers.cancel(m.attemptKey());
-            r.context.cancel();
-            r.future.cancel(true);
-        } else {
-            for (ArrayDeque<Execute> q : queued.values()) q.removeIf(e -> e.task().key().equals(m.attemptKey()));
-            queued.values().removeIf(ArrayDeque::isEmpty);
+        Running r;
+        synchronized (lock) {
+            r = release(m.attemptKey());
+            if (r == null) {
+                for (ArrayDeque<Execute> q : queued.values()) q.removeIf(e -> e.task().key().equals(m.attemptKey()));
+                queued.values().removeIf(ArrayDeque::isEmpty);
+            } else {
+                r.stop();
+            }
         }
+        if (r != null) timers.cancel(m.attemptKey());
         return Behaviors.same();
     }
 
-    /** Forgets a running attempt and frees its slots for the next queued one. */
+    /** Forgets a running attempt and frees its slots for the next queued one. Under the lock. */
     private Running release(String key) {
         Running r = running.remove(key);
         if (r == null) return null;
-        if (!r.parked) busySlots -= Math.min(slots, r.task.slots());
+        if (!r.parked) busySlots -= r.need;
         startQueued();
         return r;
     }
 
-    private Behavior<Command> onProgress(ReportProgress m) {
-        Running r = running.get(m.attemptKey());
-        if (r != null) {
-            r.replyTo.tell(new RunCoordinator.Progress(r.task.taskId(), r.task.attempt(), m.fraction(), m.message()));
-        }
-        return Behaviors.same();
-    }
-
     private Behavior<Command> onSpawnRequest(SpawnRequest m) {
-        Running r = running.get(m.attemptKey());
+        Running r;
+        synchronized (lock) {
+            r = running.get(m.attemptKey());
+        }
         if (r == null) return Behaviors.same(); // the attempt is over; nobody waits for the answer
         r.replyTo.tell(new RunCoordinator.Spawn(r.task.taskId(), r.task.attempt(), m.name(), m.nodeType(), m.params(),
                 m.inputs(), m.attemptKey(), ctx.getSelf()));
@@ -370,19 +477,24 @@ public final class DeviceWorker {
     }
 
     private Behavior<Command> onSpawnReply(SpawnReply m) {
-        Running r = running.get(m.attemptKey());
+        Running r;
+        synchronized (lock) {
+            r = running.get(m.attemptKey());
+        }
         if (r != null) r.context.subtaskEnded(m.result());
         return Behaviors.same();
     }
 
     private Behavior<Command> onParked(Parked m) {
-        Running r = running.get(m.attemptKey());
-        if (r == null || r.parked == m.parked()) return Behaviors.same();
-        r.parked = m.parked();
-        int need = Math.min(slots, r.task.slots());
-        busySlots += m.parked() ? -need : need;
+        Running r;
+        synchronized (lock) {
+            r = running.get(m.attemptKey());
+            if (r == null || r.parked == m.parked()) return Behaviors.same();
+            r.parked = m.parked();
+            busySlots += m.parked() ? -r.need : r.need;
+            if (m.parked()) startQueued();
+        }
         r.replyTo.tell(new RunCoordinator.Parked(r.task.taskId(), r.task.attempt(), m.parked()));
-        if (m.parked()) startQueued();
         return Behaviors.same();
     }
 

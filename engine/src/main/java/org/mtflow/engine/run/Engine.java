@@ -3,6 +3,7 @@ package org.mtflow.engine.run;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import java.io.IOException;
+import java.lang.ref.WeakReference;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,6 +21,7 @@ import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.mtflow.devices.Device;
@@ -56,6 +58,9 @@ public final class Engine implements AutoCloseable {
     /** A started run: where it writes, and its outcome when it ends. */
     public record RunHandle(String runId, Path dir, CompletableFuture<RunOutcome> done) {}
 
+    /** Where coordinators and workers run (see mtflow.engine-dispatcher in reference.conf). */
+    private static final Props ACTORS = DispatcherSelector.fromConfig("mtflow.engine-dispatcher");
+
     private final Path home;
     private final NodeCatalog catalog;
     private final List<Device> devices;
@@ -66,6 +71,8 @@ public final class Engine implements AutoCloseable {
     private final Set<RunFiles> openFiles = ConcurrentHashMap.newKeySet();
     private final ScheduledExecutorService flusher;
     private final AtomicLong runCount = new AtomicLong();
+    /** The spec {@link #validate} last found valid; weak, so a finished run's graph can go. */
+    private volatile WeakReference<WorkflowSpec> lastValid = new WeakReference<>(null);
 
     /** Starts an engine with the default settings (durable journal) and configuration. */
     public Engine(Path home, NodeCatalog catalog, List<Device> devices) throws IOException {
@@ -100,7 +107,7 @@ public final class Engine implements AutoCloseable {
         for (Device d : this.devices) {
             int slots = settings.slots().getOrDefault(d.id(), slotsOf(d.info()));
             system.systemActorOf(DeviceWorker.create(d, slots, store, catalog),
-                    "worker-" + d.id().replaceAll("[^A-Za-z0-9_-]", "_"), Props.empty());
+                    "worker-" + d.id().replaceAll("[^A-Za-z0-9_-]", "_"), ACTORS);
         }
         this.flusher = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "mtflow-run-files");
@@ -170,7 +177,19 @@ public final class Engine implements AutoCloseable {
 
     /** Every problem that keeps {@code spec} from running on this engine's devices. */
     public List<Problem> validate(WorkflowSpec spec) {
-        return GraphValidator.validate(spec, catalog, devices());
+        List<Problem> problems = GraphValidator.validate(spec, catalog, devices());
+        if (problems.isEmpty()) lastValid = new WeakReference<>(spec);
+        return problems;
+    }
+
+    /**
+     * Whether {@code spec} is valid here, validating it unless this very instance was found valid
+     * last (a spec is immutable: a caller that validated it first does not pay twice, which on a
+     * huge graph costs seconds).
+     */
+    private List<Problem> validateOnce(WorkflowSpec spec) {
+        if (lastValid.get() == spec) return List.of();
+        return validate(spec);
     }
 
     /**
@@ -178,7 +197,7 @@ public final class Engine implements AutoCloseable {
      * before this returns, and {@code listener} (may be null) sees every event after they are logged.
      */
     public RunHandle start(WorkflowSpec spec, RunOptions options, EventSink listener) throws IOException {
-        List<Problem> problems = validate(spec);
+        List<Problem> problems = validateOnce(spec);
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException("the workflow is invalid: " + problems.stream()
                     .map(p -> p.pathText() + ": " + p.text()).collect(Collectors.joining("; ")));
@@ -229,7 +248,7 @@ public final class Engine implements AutoCloseable {
                 settings.journal() != EngineSettings.Journal.OFF, files.resumed(), files::durableUpTo, finished);
         // A unique actor name: the coordinator of a just-finished run with this id may still be stopping.
         system.systemActorOf(RunCoordinator.create(plan), "run-" + options.runId() + "-" + runCount.incrementAndGet(),
-                Props.empty());
+                ACTORS);
         return new RunHandle(options.runId(), dir, done);
     }
 

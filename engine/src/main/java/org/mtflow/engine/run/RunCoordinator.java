@@ -7,16 +7,13 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.regex.Pattern;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -121,6 +118,8 @@ public final class RunCoordinator {
         int lost;
         boolean parked;
         Worker worker;
+        /** The worker that last read this task's outputs (as a dependent's input): it holds them too. */
+        Worker reader;
         /** Workers this task failed on for device reasons: tried last. */
         Set<Worker> avoid;
         Map<String, ArtifactRef> outputs;
@@ -142,11 +141,61 @@ public final class RunCoordinator {
         String id() { return spec.id(); }
     }
 
+    /**
+     * The ready tasks, best first: longest remaining path, then declaration order. A binary heap in
+     * an array: no node per entry, no comparator calls through a lambda.
+     */
+    private static final class ReadyQueue {
+        private Task[] heap = new Task[64];
+        private int size;
+
+        static boolean before(Task a, Task b) {
+            return a.pathLength != b.pathLength ? a.pathLength > b.pathLength : a.index < b.index;
+        }
+
+        boolean isEmpty() { return size == 0; }
+
+        void add(Task t) {
+            if (size == heap.length) heap = java.util.Arrays.copyOf(heap, size * 2);
+            int i = size++;
+            while (i > 0) {
+                int parent = (i - 1) >>> 1;
+                if (!before(t, heap[parent])) break;
+                heap[i] = heap[parent];
+                i = parent;
+            }
+            heap[i] = t;
+        }
+
+        Task poll() {
+            Task top = heap[0];
+            Task last = heap[--size];
+            heap[size] = null;
+            if (size > 0) {
+                int i = 0;
+                while (true) {
+                    int child = 2 * i + 1;
+                    if (child >= size) break;
+                    if (child + 1 < size && before(heap[child + 1], heap[child])) child++;
+                    if (!before(heap[child], last)) break;
+                    heap[i] = heap[child];
+                    i = child;
+                }
+                heap[i] = last;
+            }
+            if (size < heap.length / 4 && heap.length > 64) heap = java.util.Arrays.copyOf(heap, heap.length / 2);
+            return top;
+        }
+    }
+
     private static final class Worker {
         final ActorRef<DeviceWorker.Command> ref;
         final DeviceInfo device;
         final int slots;
+        /** Slots taken by attempts sent to it, including those it holds in its queue. */
         int busy;
+        /** A moving average of its attempts' run times; long until measured. */
+        double averageMillis = 1000;
 
         Worker(ActorRef<DeviceWorker.Command> ref, DeviceInfo device, int slots) {
             this.ref = ref;
@@ -155,15 +204,32 @@ public final class RunCoordinator {
         }
 
         int free() { return slots - busy; }
+
+        /**
+         * Attempts it may hold queued beyond its slots: while its attempts are short, enough that a
+         * pool thread goes straight on to the next instead of idling for a round trip through the
+         * coordinator (sub-millisecond ones need several per slot to cover it); none while they are
+         * long (a task queued behind a long one could not move to a worker that frees up first).
+         */
+        int ahead() {
+            if (averageMillis < TINY_ATTEMPT_MILLIS) return 8 * slots;
+            return averageMillis < SHORT_ATTEMPT_MILLIS ? slots : 0;
+        }
+
+        int room() { return slots + ahead() - busy; }
+
+        void ran(long millis) { averageMillis = 0.8 * averageMillis + 0.2 * millis; }
     }
+
+    /** Attempts shorter than these on average let a worker be fed ahead (see {@link Worker#ahead}). */
+    private static final double SHORT_ATTEMPT_MILLIS = 5, TINY_ATTEMPT_MILLIS = 1;
 
     private final ActorContext<Command> ctx;
     private final TimerScheduler<Command> timers;
     private final RunPlan plan;
     private final String runId;
     private final Map<String, Task> tasks = new LinkedHashMap<>();
-    private final TreeSet<Task> ready = new TreeSet<>(
-            Comparator.<Task>comparingInt(t -> -t.pathLength).thenComparingInt(t -> t.index));
+    private final ReadyQueue ready = new ReadyQueue();
     private final Map<ActorRef<DeviceWorker.Command>, Worker> workers = new LinkedHashMap<>();
     /**
      * Listed workers asked for their device that have not answered yet. Dispatch waits for them:
@@ -485,19 +551,18 @@ public final class RunCoordinator {
     private void dispatch() {
         if (!describing.isEmpty() || workers.isEmpty() || ending) return;
         int free = 0;
-        for (Worker w : workers.values()) free += Math.max(0, w.free());
+        for (Worker w : workers.values()) free += Math.max(0, w.room());
         Set<Resources> unplaceable = null; // resources no worker has room for in this pass
         List<Task> homeless = null; // no worker fits them at all (say, the only GPU left rotation)
-        Iterator<Task> it = ready.iterator();
-        while (free > 0 && it.hasNext()) {
+        List<Task> passed = null; // no room for them now: back into the queue after this pass
+        while (free > 0 && !ready.isEmpty()) {
             if (plan.maxConcurrency() > 0 && running >= plan.maxConcurrency()) break;
-            Task t = it.next();
+            Task t = ready.poll();
             Resources r = t.spec.resources();
-            if (t.avoid == null && unplaceable != null && unplaceable.contains(r)) continue;
-            Worker w = pickWorker(t);
+            boolean known = t.avoid == null && unplaceable != null && unplaceable.contains(r); // no room this pass
+            Worker w = known ? null : pickWorker(t);
             if (w == null) {
-                if (!fitsSomewhere(t)) {
-                    it.remove();
+                if (!known && !fitsSomewhere(t)) {
                     if (homeless == null) homeless = new ArrayList<>();
                     homeless.add(t);
                     continue;
@@ -506,12 +571,14 @@ public final class RunCoordinator {
                     if (unplaceable == null) unplaceable = new HashSet<>();
                     unplaceable.add(r);
                 }
+                if (passed == null) passed = new ArrayList<>();
+                passed.add(t);
                 continue;
             }
-            it.remove();
             startAttempt(t, w);
             free -= Math.min(w.slots, r.slots());
         }
+        if (passed != null) for (Task t : passed) ready.add(t);
         if (homeless != null) {
             // Failing them releases dependents into the ready set: not while iterating over it.
             for (Task t : homeless) failed(t, "", ErrorClass.PERMANENT, "no device left fits its resources " + t.spec.resources());
@@ -546,24 +613,31 @@ public final class RunCoordinator {
     }
 
     /**
-     * The best fitting worker with room: the strongest device kind first (GPU, OpenCL CPU, JVM), then
-     * the one that produced most of the task's input bytes (they are in its memory and caches), then
-     * the one with the most free slots. Workers the task failed on for device reasons come last.
+     * The best fitting worker with room: one with a free slot before one that would queue it (see
+     * {@link Worker#ahead}), then the strongest device kind (GPU, OpenCL CPU, JVM), then
+     * the one holding most of the task's input bytes (it produced or last read them: they are in its
+     * memory and caches), then the one with the most free slots. Workers the task failed on for
+     * device reasons come last. Only workers with room compete, so a busy holder never holds a task up.
      */
     private Worker pickWorker(Task t) {
         int need = t.spec.resources().slots();
         Worker best = null;
         long bestLocal = -1;
         boolean bestAvoided = true;
+        boolean bestQueues = true;
         for (Worker w : workers.values()) {
-            if (w.free() < Math.min(w.slots, need) || !fits(t, w)) continue;
+            int slots = Math.min(w.slots, need);
+            if (w.room() < slots || !fits(t, w)) continue;
             boolean avoided = t.avoid != null && t.avoid.contains(w);
+            boolean queues = w.free() < slots;
             long local = localBytes(t, w);
             int cmp;
             if (best == null) {
                 cmp = -1;
             } else if (avoided != bestAvoided) {
                 cmp = avoided ? 1 : -1;
+            } else if (queues != bestQueues) {
+                cmp = queues ? 1 : -1;
             } else if (w.device.kind() != best.device.kind()) {
                 cmp = Integer.compare(w.device.kind().ordinal(), best.device.kind().ordinal());
             } else if (local != bestLocal) {
@@ -575,6 +649,7 @@ public final class RunCoordinator {
                 best = w;
                 bestLocal = local;
                 bestAvoided = avoided;
+                bestQueues = queues;
             }
         }
         return best;
@@ -583,7 +658,7 @@ public final class RunCoordinator {
     private long localBytes(Task t, Worker w) {
         long bytes = 0;
         for (Task u : t.upstream) {
-            if (u.worker == w && u.outputs != null) {
+            if ((u.worker == w || u.reader == w) && u.outputs != null) {
                 for (ArtifactRef ref : u.outputs.values()) bytes += ref.size();
             }
         }
@@ -593,9 +668,14 @@ public final class RunCoordinator {
     private Behavior<Command> onAttemptFinished(AttemptFinished m) {
         Task t = tasks.get(m.taskId());
         if (t == null || t.status != Status.RUNNING || t.attempt != m.attempt()) return Behaviors.same();
-        if (!t.parked) t.worker.busy -= Math.min(t.worker.slots, t.spec.resources().slots());
+        // A parked attempt's slot and place were given back when it parked (its unpark notice may
+        // arrive after this: the outcome comes from the pool thread, the notice through the worker).
+        if (!t.parked) {
+            t.worker.busy -= Math.min(t.worker.slots, t.spec.resources().slots());
+            running--;
+        }
+        if (!(m.outcome() instanceof AttemptOutcome.Lost)) t.worker.ran(m.millis());
         t.parked = false;
-        running--;
         if (m.outcome() instanceof AttemptOutcome.Succeeded s) {
             t.status = Status.SUCCEEDED;
             t.outputs = s.outputs();
@@ -605,6 +685,7 @@ public final class RunCoordinator {
                     m.device(), hashes(s.outputs()), s.metrics(), m.millis());
             emit(event);
             journalDone(t, t.attempt, m.device(), m.millis());
+            for (Task u : t.upstream) u.reader = t.worker; // it read them: now they are in its memory too
             ended(t);
         } else if (m.outcome() instanceof AttemptOutcome.Failed f) {
             if (f.error() == ErrorClass.DEVICE) {

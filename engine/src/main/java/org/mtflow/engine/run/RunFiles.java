@@ -19,7 +19,7 @@ import org.mtflow.engine.event.RunReport;
  * report first, so one report tells the whole story.
  */
 final class RunFiles implements EventSink, AutoCloseable {
-    /** A big report takes a while to write; never spend more than about a tenth of the time on it. */
+    /** A big report takes a while to write (and a core the run could use): at most about 1/30 of the time on it. */
     private static final long MIN_REPORT_INTERVAL_NANOS = 500_000_000L;
 
     private final EventLog log;
@@ -77,7 +77,7 @@ final class RunFiles implements EventSink, AutoCloseable {
                 reportDirty = false;
                 report.write(reportFile);
                 lastWriteNanos = System.nanoTime() - t;
-                nextReportNanos = System.nanoTime() + Math.max(MIN_REPORT_INTERVAL_NANOS, 10 * lastWriteNanos);
+                nextReportNanos = System.nanoTime() + Math.max(MIN_REPORT_INTERVAL_NANOS, 30 * lastWriteNanos);
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the files of run " + report.report().run, e);

@@ -36,6 +36,8 @@ final class WorkerTaskContext<P> implements TaskContext<P> {
     private final ArtifactStore store;
     private final Set<String> declaredOutputs;
     private final ActorRef<DeviceWorker.Command> worker;
+    /** Progress goes straight to the run's coordinator, ahead of the outcome the same thread sends. */
+    private final ActorRef<RunCoordinator.Command> coordinator;
     private final Map<String, Subtask> subtasks = new HashMap<>();
     private final Map<String, ArtifactRef> outputs = new LinkedHashMap<>();
     private final ObjectNode metrics = Json.MAPPER.createObjectNode();
@@ -43,13 +45,14 @@ final class WorkerTaskContext<P> implements TaskContext<P> {
     private long lastProgress;
 
     WorkerTaskContext(TaskAssignment task, NodeType<?> type, P params, Device device, ArtifactStore store,
-                      ActorRef<DeviceWorker.Command> worker) {
+                      ActorRef<DeviceWorker.Command> worker, ActorRef<RunCoordinator.Command> coordinator) {
         this.task = task;
         this.params = params;
         this.device = device;
         this.store = store;
         this.declaredOutputs = type.outputs().stream().map(Port::name).collect(Collectors.toSet());
         this.worker = worker;
+        this.coordinator = coordinator;
     }
 
     @Override public P params() { return params; }
@@ -165,7 +168,7 @@ final class WorkerTaskContext<P> implements TaskContext<P> {
             if (fraction < 1 && now - lastProgress < PROGRESS_INTERVAL_NANOS) return;
             lastProgress = now;
         }
-        worker.tell(new DeviceWorker.ReportProgress(task.key(), Math.max(0, Math.min(1, fraction)), message));
+        coordinator.tell(new RunCoordinator.Progress(task.taskId(), task.attempt(), Math.max(0, Math.min(1, fraction)), message));
     }
 
     @Override public boolean isCancelled() { return cancelled || Thread.currentThread().isInterrupted(); }

@@ -1,8 +1,10 @@
 package org.mtflow.engine.spec;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,6 +36,8 @@ public final class GraphValidator {
                 problems.add(Problem.at(List.of("tasks", t.id()), "duplicate task id '" + t.id() + "'"));
             }
         }
+        Map<Resources, Boolean> placeable = new HashMap<>(); // few distinct resources, many tasks
+        Map<NodeType<?>, Map<String, Port>> portsOf = new HashMap<>();
         for (TaskSpec t : spec.tasks()) {
             List<Object> at = List.of("tasks", t.id());
             Optional<NodeType<?>> type = catalog.find(t.type());
@@ -42,11 +46,11 @@ public final class GraphValidator {
                         Suggestions.didYouMean(t.type(), catalog.names())));
             } else {
                 problems.addAll(ParamsBinder.check(type.get(), t.with(), path(at, "with")));
-                checkInputs(t, type.get(), byId, catalog, problems);
+                checkInputs(t, type.get(), portsOf, byId, catalog, problems);
             }
             checkPolicies(t, at, problems);
-            if (devices != null && devices.stream().noneMatch(d -> t.resources().device().matches(d.kind())
-                    && (t.resources().memory() == 0 || d.memoryBytes() >= t.resources().memory()))) {
+            if (devices != null && !placeable.computeIfAbsent(t.resources(), r -> devices.stream().anyMatch(d ->
+                    r.device().matches(d.kind()) && (r.memory() == 0 || d.memoryBytes() >= r.memory())))) {
                 problems.add(Problem.at(path(at, "resources"), "no device can run task '" + t.id() + "': it needs device "
                         + t.resources().device().token()
                         + (t.resources().memory() > 0 ? " with " + Sizes.format(t.resources().memory()) : ""),
@@ -58,11 +62,11 @@ public final class GraphValidator {
         return problems;
     }
 
-    private static void checkInputs(TaskSpec t, NodeType<?> type, Map<String, TaskSpec> byId, NodeCatalog catalog,
-                                    List<Problem> problems) {
+    private static void checkInputs(TaskSpec t, NodeType<?> type, Map<NodeType<?>, Map<String, Port>> portsOf,
+                                    Map<String, TaskSpec> byId, NodeCatalog catalog, List<Problem> problems) {
         List<Object> at = List.of("tasks", t.id(), "inputs");
-        Map<String, Port> ports = type.inputs().stream().collect(Collectors.toMap(Port::name, p -> p,
-                (a, b) -> a, LinkedHashMap::new));
+        Map<String, Port> ports = portsOf.computeIfAbsent(type, ty -> ty.inputs().stream().collect(Collectors.toMap(
+                Port::name, p -> p, (a, b) -> a, LinkedHashMap::new)));
         for (Map.Entry<String, InputBinding> e : t.inputs().entrySet()) {
             List<Object> inputAt = path(at, e.getKey());
             Port port = ports.get(e.getKey());
@@ -86,8 +90,8 @@ public final class GraphValidator {
                     continue;
                 }
                 catalog.find(source.type()).ifPresent(sourceType -> {
-                    List<String> outputs = sourceType.outputs().stream().map(Port::name).toList();
-                    if (!outputs.contains(ref.output())) {
+                    if (sourceType.outputs().stream().noneMatch(o -> o.name().equals(ref.output()))) {
+                        List<String> outputs = sourceType.outputs().stream().map(Port::name).toList();
                         problems.add(Problem.at(refAt, "task '" + ref.task() + "' (" + sourceType.name()
                                 + ") has no output '" + ref.output() + "'", Suggestions.didYouMean(ref.output(), outputs)));
                     }
@@ -133,42 +137,77 @@ public final class GraphValidator {
         }
     }
 
-    /** The first cycle found, reported at the reference that closes it. */
+    /**
+     * The first cycle found, reported at the reference that closes it. A depth-first walk with an
+     * explicit stack: a long chain (a million tasks declared consumer first) would overflow the
+     * thread's stack if each step were a call.
+     */
     private static Optional<Problem> findCycle(WorkflowSpec spec, Map<String, TaskSpec> byId) {
-        Map<String, Integer> state = new HashMap<>(); // 1 = on the DFS stack, 2 = done
-        List<String> stack = new ArrayList<>();
-        for (TaskSpec t : spec.tasks()) {
-            Optional<Problem> p = visit(t.id(), byId, state, stack);
-            if (p.isPresent()) return p;
+        Map<String, Byte> state = new HashMap<>(); // ON_PATH or DONE
+        List<String> path = new ArrayList<>(); // the tasks on the walk, consumer first
+        ArrayDeque<Walk> walks = new ArrayDeque<>();
+        for (TaskSpec root : spec.tasks()) {
+            if (state.containsKey(root.id())) continue;
+            enter(byId.get(root.id()), state, path, walks);
+            while (!walks.isEmpty()) {
+                Walk w = walks.peek();
+                if (!w.advance()) {
+                    walks.pop();
+                    path.remove(path.size() - 1);
+                    state.put(w.task.id(), DONE);
+                    continue;
+                }
+                String ref = w.ref();
+                Byte rs = state.get(ref);
+                if (rs == null) {
+                    TaskSpec producer = byId.get(ref);
+                    if (producer != null) enter(producer, state, path, walks);
+                } else if (rs == ON_PATH) {
+                    List<String> cycle = new ArrayList<>(path.subList(path.indexOf(ref), path.size()));
+                    cycle.add(ref);
+                    return Optional.of(Problem.at(List.of("tasks", w.task.id(), "inputs", w.input()),
+                            "cycle: " + String.join(" -> ", reverse(cycle)),
+                            "a task cannot depend on its own outputs"));
+                }
+            }
         }
         return Optional.empty();
     }
 
-    private static Optional<Problem> visit(String id, Map<String, TaskSpec> byId, Map<String, Integer> state,
-                                           List<String> stack) {
-        Integer s = state.get(id);
-        if (s != null && s == 2) return Optional.empty();
-        TaskSpec t = byId.get(id);
-        if (t == null) return Optional.empty();
-        state.put(id, 1);
-        stack.add(id);
-        for (Map.Entry<String, InputBinding> e : t.inputs().entrySet()) {
-            for (OutputRef ref : e.getValue().refs()) {
-                Integer rs = state.get(ref.task());
-                if (rs != null && rs == 1) {
-                    List<String> cycle = new ArrayList<>(stack.subList(stack.indexOf(ref.task()), stack.size()));
-                    cycle.add(ref.task());
-                    return Optional.of(Problem.at(List.of("tasks", id, "inputs", e.getKey()),
-                            "cycle: " + String.join(" -> ", reverse(cycle)),
-                            "a task cannot depend on its own outputs"));
-                }
-                Optional<Problem> p = visit(ref.task(), byId, state, stack);
-                if (p.isPresent()) return p;
-            }
+    private static final byte ON_PATH = 1, DONE = 2;
+
+    private static void enter(TaskSpec t, Map<String, Byte> state, List<String> path, ArrayDeque<Walk> walks) {
+        state.put(t.id(), ON_PATH);
+        path.add(t.id());
+        walks.push(new Walk(t));
+    }
+
+    /** Where the walk stands in one task's references: input by input, each input's refs in order. */
+    private static final class Walk {
+        final TaskSpec task;
+        private final Iterator<Map.Entry<String, InputBinding>> inputs;
+        private Map.Entry<String, InputBinding> current;
+        private int next;
+
+        Walk(TaskSpec task) {
+            this.task = task;
+            this.inputs = task.inputs().entrySet().iterator();
         }
-        stack.remove(stack.size() - 1);
-        state.put(id, 2);
-        return Optional.empty();
+
+        /** Moves to the next reference; false when there is none. */
+        boolean advance() {
+            while (current == null || next >= current.getValue().refs().size()) {
+                if (!inputs.hasNext()) return false;
+                current = inputs.next();
+                next = 0;
+            }
+            next++;
+            return true;
+        }
+
+        String input() { return current.getKey(); }
+
+        String ref() { return current.getValue().refs().get(next - 1).task(); }
     }
 
     /** DFS walks from consumer to producer; print the cycle in data-flow order. */

@@ -10,6 +10,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -19,14 +20,15 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ThreadLocalRandom;
 import org.mtflow.engine.node.TaskContext.OutputWriter;
 
 /**
  * The content-addressed artifact store: {@code objects/ab/abcdef…} holds the artifact whose SHA-256
  * is {@code abcdef…}. Artifacts are written to a temp file, fsynced and renamed into place, so a
  * crash never leaves a partial artifact under a real name; reads verify the checksum (once per
- * file version per process). Cache entries live in {@code cache/<key>.json}.
+ * file version per process). Cache entries live in {@code cache/index.log}, one appended record
+ * each (see {@link CacheIndex}); a store written before that keeps {@code cache/<key>.json} files,
+ * still read.
  */
 public final class ArtifactStore {
     private static final java.util.regex.Pattern CACHE_KEY = java.util.regex.Pattern.compile("[0-9a-f]{64}");
@@ -35,8 +37,15 @@ public final class ArtifactStore {
     private final Path objects;
     private final Path tmp;
     private final Path cache;
-    /** Files already verified in this process: hash → "size:mtime" of the verified version. */
-    private final ConcurrentHashMap<String, String> verified = new ConcurrentHashMap<>();
+    private final CacheIndex cacheIndex;
+    /** Files already verified in this process: hash → the size, mtime and file key of the verified version. */
+    private final ConcurrentHashMap<String, Fingerprint> verified = new ConcurrentHashMap<>();
+
+    private record Fingerprint(long size, long mtimeMillis, Object fileKey) {
+        static Fingerprint of(BasicFileAttributes a) {
+            return new Fingerprint(a.size(), a.lastModifiedTime().toMillis(), a.fileKey());
+        }
+    }
 
     public ArtifactStore(Path root) throws IOException {
         this.root = root.toAbsolutePath().normalize();
@@ -46,13 +55,15 @@ public final class ArtifactStore {
         Files.createDirectories(objects);
         Files.createDirectories(tmp);
         Files.createDirectories(cache);
+        this.cacheIndex = new CacheIndex(cache.resolve("index.log"));
     }
 
     public Path root() { return root; }
 
     /** Where the artifact lives (whether or not it is there). */
     public Path pathOf(ArtifactRef ref) {
-        return objects.resolve(ref.sha256().substring(0, 2)).resolve(ref.sha256());
+        String sha = ref.sha256();
+        return objects.resolve(sha.substring(0, 2) + "/" + sha);
     }
 
     /**
@@ -118,7 +129,7 @@ public final class ArtifactStore {
             Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
         }
         AtomicFiles.syncDirectory(target.getParent());
-        verified.put(ref.sha256(), fingerprint(target));
+        verified.put(ref.sha256(), Fingerprint.of(Files.readAttributes(target, BasicFileAttributes.class)));
     }
 
     /** Whether the artifact is present and its bytes hash to its name: a corrupt copy gets replaced. */
@@ -147,10 +158,16 @@ public final class ArtifactStore {
      */
     public Path read(ArtifactRef ref) throws IOException {
         Path p = pathOf(ref);
-        if (!Files.isRegularFile(p)) throw new CorruptArtifactException(ref, "missing from the store at " + p);
-        String fp = fingerprint(p);
+        BasicFileAttributes a;
+        try {
+            a = Files.readAttributes(p, BasicFileAttributes.class); // one stat: present, and which version
+        } catch (NoSuchFileException e) {
+            a = null;
+        }
+        if (a == null || !a.isRegularFile()) throw new CorruptArtifactException(ref, "missing from the store at " + p);
+        Fingerprint fp = Fingerprint.of(a);
         if (fp.equals(verified.get(ref.sha256()))) return p;
-        long size = Files.size(p);
+        long size = a.size();
         if (size != ref.size()) throw new CorruptArtifactException(ref, "size " + size + " != " + ref.size());
         MessageDigest sha = sha256();
         try (InputStream in = Files.newInputStream(p)) {
@@ -165,40 +182,27 @@ public final class ArtifactStore {
 
     /** The cache entry for a key, if one was recorded. */
     public Optional<byte[]> readCacheEntry(String key) throws IOException {
-        Path p = cacheEntryPath(key);
-        return Files.isRegularFile(p) ? Optional.of(Files.readAllBytes(p)) : Optional.empty();
+        Path legacy = cacheEntryPath(key); // checks the key
+        Optional<byte[]> entry = cacheIndex.read(key);
+        if (entry.isPresent()) return entry;
+        return Files.isRegularFile(legacy) ? Optional.of(Files.readAllBytes(legacy)) : Optional.empty();
     }
 
     /**
-     * Records a cache entry atomically (temp file, rename), without an fsync: an entry is a hint
-     * that is checked on use (an unreadable entry is ignored, and the artifacts it names are
-     * verified), the artifacts it names are already durable, and a finished run's record is the run
-     * journal. A power loss can therefore cost recomputing the last tasks, never a wrong result;
-     * an fsync per task would cap a run of small tasks at a few hundred tasks/s.
+     * Records a cache entry: appended to the cache index, without an fsync. An entry is a hint that
+     * is checked on use (an unreadable entry is ignored, and the artifacts it names are verified),
+     * the artifacts it names are already durable, and a finished run's record is the run journal. A
+     * power loss can therefore cost recomputing the last tasks, never a wrong result; an fsync per
+     * task would cap a run of small tasks at a few hundred tasks/s.
      */
     public void writeCacheEntry(String key, byte[] json) throws IOException {
-        Path target = cacheEntryPath(key);
-        Path temp = cache.resolve("." + key + "." + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp");
-        try {
-            Files.write(temp, json, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-            try {
-                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(temp);
-        }
+        cacheEntryPath(key); // checks the key
+        cacheIndex.append(key, json);
     }
 
     private Path cacheEntryPath(String key) {
         if (!CACHE_KEY.matcher(key).matches()) throw new IllegalArgumentException("bad cache key " + key);
         return cache.resolve(key + ".json");
-    }
-
-    private static String fingerprint(Path p) throws IOException {
-        BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class);
-        return a.size() + ":" + a.lastModifiedTime().toMillis() + ":" + a.fileKey();
     }
 
     static MessageDigest sha256() {

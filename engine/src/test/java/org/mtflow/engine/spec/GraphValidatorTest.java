@@ -193,6 +193,29 @@ class GraphValidatorTest {
     }
 
     @Test
+    void aLongChainDeclaredConsumerFirstValidates() {
+        // Each task reads the next one declared: the walk from the first goes n deep (a recursive
+        // walk overflowed the stack at a few thousand).
+        int n = 300_000;
+        TaskSpec[] tasks = new TaskSpec[n];
+        for (int i = 0; i < n; i++) {
+            Specs.Task t = task("t" + i, "test.flaky");
+            tasks[i] = (i + 1 < n ? t.inputs("x", "t" + (i + 1) + ".out") : t).build();
+        }
+        assertEquals(List.of(), validate(workflow("long", 1, tasks)));
+    }
+
+    @Test
+    void aCycleThroughALongChainIsFound() {
+        int n = 200_000;
+        TaskSpec[] tasks = new TaskSpec[n];
+        for (int i = 0; i < n; i++) tasks[i] = task("t" + i, "test.flaky").inputs("x", "t" + ((i + 1) % n) + ".out").build();
+        Problem p = single(validate(workflow("ring", 1, tasks)));
+        assertTrue(p.message().startsWith("cycle: t0 -> t" + (n - 1) + " -> t" + (n - 2) + " -> "), p.message());
+        assertTrue(p.message().endsWith(" -> t1 -> t0"), p.message());
+    }
+
+    @Test
     void aTaskReadingItsOwnOutputIsACycle() {
         Problem p = single(validate(workflow("w", 1, task("a", "test.flaky").inputs("x", "a.out").build())));
         assertEquals("cycle: a -> a", p.message());

@@ -13,6 +13,7 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.List;
@@ -242,7 +243,54 @@ class ArtifactStoreTest {
         byte[] second = "{\"outputs\":{\"a\":1}}".getBytes(StandardCharsets.UTF_8);
         store.writeCacheEntry(key, second);
         assertArrayEquals(second, new ArtifactStore(root).readCacheEntry(key).orElseThrow());
-        assertEquals(List.of(root.resolve("cache").resolve(key + ".json")), filesUnder(root.resolve("cache")));
+        assertArrayEquals(second, store.readCacheEntry(key).orElseThrow());
+        assertEquals(List.of(root.resolve("cache").resolve("index.log")), filesUnder(root.resolve("cache")),
+                "one appended index, not a file per entry");
+    }
+
+    @Test
+    void aTornLastCacheRecordIsCutOffAndLaterEntriesStillCount() throws Exception {
+        ArtifactStore store = new ArtifactStore(root);
+        String a = sha256("a".getBytes(StandardCharsets.UTF_8)), b = sha256("b".getBytes(StandardCharsets.UTF_8));
+        byte[] entry = "{\"outputs\":{\"x\":\"multi\nline\"}}".getBytes(StandardCharsets.UTF_8);
+        store.writeCacheEntry(a, entry);
+        Path index = root.resolve("cache").resolve("index.log");
+        long whole = Files.size(index);
+        // A crash in the middle of the next append: its header and half of its bytes.
+        Files.write(index, (b + " 40\n{\"outputs\":").getBytes(StandardCharsets.US_ASCII), StandardOpenOption.APPEND);
+        ArtifactStore reopened = new ArtifactStore(root);
+        assertEquals(whole, Files.size(index), "the torn record is cut off");
+        assertArrayEquals(entry, reopened.readCacheEntry(a).orElseThrow());
+        assertEquals(Optional.empty(), reopened.readCacheEntry(b));
+        reopened.writeCacheEntry(b, "{}".getBytes(StandardCharsets.UTF_8));
+        assertArrayEquals("{}".getBytes(StandardCharsets.UTF_8), new ArtifactStore(root).readCacheEntry(b).orElseThrow());
+        assertArrayEquals(entry, new ArtifactStore(root).readCacheEntry(a).orElseThrow());
+    }
+
+    @Test
+    void storesSharingADirectorySeeEachOthersCacheEntries() throws Exception {
+        ArtifactStore one = new ArtifactStore(root), two = new ArtifactStore(root);
+        for (int i = 0; i < 50; i++) {
+            String key = sha256(("k" + i).getBytes(StandardCharsets.UTF_8));
+            (i % 2 == 0 ? one : two).writeCacheEntry(key, ("{\"i\":" + i + "}").getBytes(StandardCharsets.UTF_8));
+        }
+        for (int i = 0; i < 50; i++) {
+            String key = sha256(("k" + i).getBytes(StandardCharsets.UTF_8));
+            byte[] expected = ("{\"i\":" + i + "}").getBytes(StandardCharsets.UTF_8);
+            assertArrayEquals(expected, one.readCacheEntry(key).orElseThrow(), "one, " + i);
+            assertArrayEquals(expected, two.readCacheEntry(key).orElseThrow(), "two, " + i);
+        }
+    }
+
+    @Test
+    void cacheEntriesOfAnOlderStoreLayoutAreStillRead() throws Exception {
+        String key = sha256("old".getBytes(StandardCharsets.UTF_8));
+        Files.createDirectories(root.resolve("cache"));
+        Files.write(root.resolve("cache").resolve(key + ".json"), "{\"old\":1}".getBytes(StandardCharsets.UTF_8));
+        ArtifactStore store = new ArtifactStore(root);
+        assertArrayEquals("{\"old\":1}".getBytes(StandardCharsets.UTF_8), store.readCacheEntry(key).orElseThrow());
+        store.writeCacheEntry(key, "{\"new\":1}".getBytes(StandardCharsets.UTF_8));
+        assertArrayEquals("{\"new\":1}".getBytes(StandardCharsets.UTF_8), store.readCacheEntry(key).orElseThrow());
     }
 
     @Test
