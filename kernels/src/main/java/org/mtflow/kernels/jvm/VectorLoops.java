@@ -38,35 +38,22 @@ final class VectorLoops {
 
     // ---------------------------------------------------------------- casts
 
-    /**
-     * Elements per block of a cast. Casts are exact, so blocks need not be the reductions' BLOCK;
-     * 16Ki-element blocks handed out alternately to the two cores ran ~8 % slower here than long
-     * runs, whose hardware prefetch streams restart less often.
-     */
-    private static final int CAST_BLOCK = 1 << 18;
-
-    private static int castBlocks(int n) { return (n + CAST_BLOCK - 1) / CAST_BLOCK; }
-
     // One method and one lambda per format: a shared lambda whose profile saw only one format got
     // recompiled for the other without inlining the vector ops (BF16 then ran at a quarter speed).
     static void encodeF16(Parallel par, float[] x, short[] out, int offset) {
-        par.forEach(castBlocks(x.length), x.length >= Parallel.MIN_PARALLEL_ELEMENTS,
-                blk -> toHalf(x, blk * CAST_BLOCK, Math.min(x.length, blk * CAST_BLOCK + CAST_BLOCK), out, offset));
+        par.forEachBlock(x.length, blk -> toHalf(x, blk * BLOCK, Math.min(x.length, blk * BLOCK + BLOCK), out, offset));
     }
 
     static void encodeBf16(Parallel par, float[] x, short[] out, int offset) {
-        par.forEach(castBlocks(x.length), x.length >= Parallel.MIN_PARALLEL_ELEMENTS,
-                blk -> toBf16(x, blk * CAST_BLOCK, Math.min(x.length, blk * CAST_BLOCK + CAST_BLOCK), out, offset));
+        par.forEachBlock(x.length, blk -> toBf16(x, blk * BLOCK, Math.min(x.length, blk * BLOCK + BLOCK), out, offset));
     }
 
     static void decodeF16(Parallel par, short[] in, int offset, float[] z) {
-        par.forEach(castBlocks(z.length), z.length >= Parallel.MIN_PARALLEL_ELEMENTS,
-                blk -> fromHalf(in, offset, z, blk * CAST_BLOCK, Math.min(z.length, blk * CAST_BLOCK + CAST_BLOCK)));
+        par.forEachBlock(z.length, blk -> fromHalf(in, offset, z, blk * BLOCK, Math.min(z.length, blk * BLOCK + BLOCK)));
     }
 
     static void decodeBf16(Parallel par, short[] in, int offset, float[] z) {
-        par.forEach(castBlocks(z.length), z.length >= Parallel.MIN_PARALLEL_ELEMENTS,
-                blk -> fromBf16(in, offset, z, blk * CAST_BLOCK, Math.min(z.length, blk * CAST_BLOCK + CAST_BLOCK)));
+        par.forEachBlock(z.length, blk -> fromBf16(in, offset, z, blk * BLOCK, Math.min(z.length, blk * BLOCK + BLOCK)));
     }
 
     /**
