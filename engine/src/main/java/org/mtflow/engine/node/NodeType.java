@@ -27,6 +27,14 @@ public interface NodeType<P extends Record> {
      */
     default boolean cacheable() { return true; }
 
+    /**
+     * Whether an attempt is so small and bounded (microseconds, no blocking, no kernels, no spawn)
+     * that the device worker runs it on its own thread rather than handing it to its pool and back:
+     * for control-flow node types such as {@code util.noop}, where two thread hand-offs cost more
+     * than the work. A trivial attempt cannot be interrupted, so a trivial type must never wait.
+     */
+    default boolean trivial() { return false; }
+
     Class<P> paramsType();
 
     List<Port> inputs();

@@ -241,9 +241,31 @@ public final class DeviceWorker {
     private void startQueued() {
         for (Running next = takeNext(); next != null; next = takeNext()) {
             Running r = next;
-            pool.execute(() -> runFrom(r));
-            arm(r);
+            if (runsInline(r)) {
+                runInline(r);
+            } else {
+                pool.execute(() -> runFrom(r));
+                arm(r);
+            }
         }
+    }
+
+    /** Most input bytes of an attempt run inline: reading and hashing them must stay in microseconds. */
+    static final long INLINE_INPUT_LIMIT = 64 << 10;
+
+    /** A trivial node type (see NodeType.trivial) on small inputs and without a time limit to watch. */
+    private static boolean runsInline(Running r) {
+        if (!r.type.trivial() || r.task.timeoutMillis() > 0) return false;
+        long bytes = 0;
+        for (List<ArtifactRef> refs : r.task.inputs().values()) for (ArtifactRef ref : refs) bytes += ref.size();
+        return bytes <= INLINE_INPUT_LIMIT;
+    }
+
+    /** A trivial attempt (see NodeType.trivial), run here on the actor's thread. Under the lock. */
+    private void runInline(Running r) {
+        long start = System.nanoTime();
+        AttemptOutcome outcome = runAttempt(r.type, r.context, r.task);
+        ended(r, outcome, (System.nanoTime() - start) / 1_000_000, false);
     }
 
     /**
@@ -312,7 +334,7 @@ public final class DeviceWorker {
             }
             long start = System.nanoTime();
             AttemptOutcome outcome = runAttempt(r.type, r.context, r.task);
-            r = ended(r, outcome, (System.nanoTime() - start) / 1_000_000);
+            r = ended(r, outcome, (System.nanoTime() - start) / 1_000_000, true);
         }
     }
 
@@ -378,11 +400,12 @@ public final class DeviceWorker {
     }
 
     /**
-     * On the attempt's pool thread: frees its slots and sends the outcome straight to the
-     * coordinator, unless the actor already answered for it (timed out, cancelled, lost). Returns
-     * the queued attempt this thread runs next, if one can start.
+     * On the attempt's pool thread (or inline, on the actor's): frees its slots and sends the
+     * outcome straight to the coordinator, unless the actor already answered for it (timed out,
+     * cancelled, lost). With {@code goOn}, returns the queued attempt this thread runs next, if one
+     * can start.
      */
-    private Running ended(Running r, AttemptOutcome outcome, long millis) {
+    private Running ended(Running r, AttemptOutcome outcome, long millis, boolean goOn) {
         String key = r.key;
         boolean degrade = false;
         boolean answer;
@@ -399,7 +422,7 @@ public final class DeviceWorker {
                     deviceFailures = 0;
                 }
             }
-            next = degrade ? null : takeNextAfter();
+            next = degrade || !goOn ? null : takeNextAfter();
         }
         if (!answer) return next;
         if (r.task.timeoutMillis() > 0) self.tell(new Ended(key));

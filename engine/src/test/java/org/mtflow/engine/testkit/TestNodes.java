@@ -29,7 +29,7 @@ public final class TestNodes {
 
     public static NodeCatalog catalog() {
         return new NodeCatalog(List.of(new Source(), new Scale(), new Sum(), new Flaky(), new Fail(), new Sleep(),
-                new Spin(), new Probe(), new Forgetful(), new Rogue(), new FanOut(), new DeviceFail(), new Toggle()));
+                new Spin(), new Probe(), new Forgetful(), new Rogue(), new FanOut(), new DeviceFail(), new Toggle(), new Trivial()));
     }
 
     public static void reset() {
@@ -49,6 +49,7 @@ public final class TestNodes {
         DeviceFail.INVOCATIONS.set(0);
         Toggle.INVOCATIONS.set(0);
         Toggle.BROKEN.set(false);
+        Trivial.THREADS.clear();
     }
 
     /** The output every single-output helper node writes: its task id, so distinct tasks differ. */
@@ -421,6 +422,25 @@ public final class TestNodes {
         public void run(TaskContext<NoParams> ctx) throws Exception {
             INVOCATIONS.incrementAndGet();
             if (BROKEN.get()) throw NodeException.permanent("broken until fixed");
+            writeMarker(ctx);
+        }
+    }
+
+    /** A trivial node type (run on the worker's own thread when its inputs are small): records where it ran. */
+    public static final class Trivial implements NodeType<NoParams> {
+        /** Task id → the name of the thread that ran it. */
+        public static final Map<String, String> THREADS = new ConcurrentHashMap<>();
+
+        @Override public String name() { return "test.trivial"; }
+        @Override public String description() { return "writes a marker; trivial"; }
+        @Override public boolean trivial() { return true; }
+        @Override public Class<NoParams> paramsType() { return NoParams.class; }
+        @Override public List<Port> inputs() { return List.of(Port.optionalMany("x", "anything")); }
+        @Override public List<Port> outputs() { return List.of(OUT); }
+
+        @Override
+        public void run(TaskContext<NoParams> ctx) throws Exception {
+            THREADS.put(ctx.taskId(), Thread.currentThread().getName());
             writeMarker(ctx);
         }
     }

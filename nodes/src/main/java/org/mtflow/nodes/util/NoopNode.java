@@ -29,6 +29,8 @@ public final class NoopNode implements NodeType<NoParams> {
      * cache lookup and a cache entry per task. Resume still never reruns it: the journal records it.
      */
     @Override public boolean cacheable() { return false; }
+    /** A pass-through: on small inputs the worker runs it on its own thread (see NodeType.trivial). */
+    @Override public boolean trivial() { return true; }
     @Override public List<Port> inputs() { return List.of(Port.optionalMany("x", "any artifacts; the first is passed through")); }
     @Override public List<Port> outputs() { return List.of(OUT); }
 
