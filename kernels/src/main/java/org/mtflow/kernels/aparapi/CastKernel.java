@@ -11,7 +11,7 @@ public final class CastKernel extends BitsKernel {
     static final int DECODE_F16 = 2;
     static final int DECODE_BF16 = 3;
     /** Elements per run of the F16 encoder's fast path. */
-    static final int F16_RUN = 64;
+    static final int F16_RUN = 1024;
 
     float[] floats = new float[1];
     short[] halves = new short[1];
@@ -112,18 +112,23 @@ public final class CastKernel extends BitsKernel {
             // for the rare run holding a zero, subnormal, overflow or NaN.
             for (int r = lo; r < hi; r += F16_RUN) {
                 int end = r + min(F16_RUN, hi - r);
+                // A first pass over the run only loads (it streams from memory at full speed) and
+                // finds whether any magnitude is outside [2^-14, 65520): d < 0 below, K − 1 − d < 0
+                // above. The second converts from L1.
                 int special = 0;
                 for (int i = r; i < end; i++) {
-                    int bits = floatBits(floats[i]);
-                    int mag = bits & 0x7FFFFFFF;
-                    // mag outside [2^-14, 65520) sets the sign bit: d < 0 below, K − 1 − d < 0 above.
-                    int d = mag - 0x38800000;
+                    int d = (floatBits(floats[i]) & 0x7FFFFFFF) - 0x38800000;
                     special |= d | ((0x477FF000 - 0x38800000 - 1) - d);
-                    halves[offset + i] = (short) (((bits >>> 16) & 0x8000) | ((mag - 0x37FFF001 + ((mag >>> 13) & 1)) >>> 13));
                 }
                 if (special < 0) {
                     for (int i = r; i < end; i++) {
                         halves[offset + i] = (short) toF16(floats[i]);
+                    }
+                } else {
+                    for (int i = r; i < end; i++) {
+                        int bits = floatBits(floats[i]);
+                        int mag = bits & 0x7FFFFFFF;
+                        halves[offset + i] = (short) (((bits >>> 16) & 0x8000) | ((mag - 0x37FFF001 + ((mag >>> 13) & 1)) >>> 13));
                     }
                 }
             }
