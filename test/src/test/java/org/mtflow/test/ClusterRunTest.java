@@ -66,6 +66,12 @@ class ClusterRunTest {
                     + "\n" + read(dir.resolve("n1.log")));
         }
         assertEquals(expected, outputs(tasks));
+        // Subtasks spawned on one node ran on others too, fetching the input they were spawned with.
+        Set<String> subtaskDevices = new HashSet<>();
+        tasks.fields().forEachRemaining(t -> {
+            if (t.getKey().startsWith("fan/")) subtaskDevices.add(t.getValue().path("device").asText());
+        });
+        assertTrue(subtaskDevices.size() > 1, "subtasks ran only on " + subtaskDevices);
 
         Cli.Result status = Cli.run("status", "c1", "--cluster", "127.0.0.1:" + http[0]);
         assertEquals(0, status.exit(), status.toString());
@@ -161,7 +167,7 @@ class ClusterRunTest {
     private static Map<String, JsonNode> outputs(JsonNode tasks) {
         Map<String, JsonNode> out = new TreeMap<>();
         tasks.fields().forEachRemaining(t -> out.put(t.getKey(), t.getValue().path("outputs")));
-        assertEquals(14, out.size(), tasks.toString());
+        assertEquals(21, out.size(), tasks.toString()); // 15 declared, 6 spawned
         return out;
     }
 

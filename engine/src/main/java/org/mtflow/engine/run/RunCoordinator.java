@@ -128,6 +128,8 @@ public final class RunCoordinator {
          * and where dependents fetched them). Null on one machine, where the store is shared.
          */
         Set<String> holders;
+        /** For a subtask on a cluster: the node of the attempt that spawned it (it holds the inputs it named). */
+        String spawnedOn;
         boolean parked;
         Worker worker;
         /** The worker that last read this task's outputs (as a dependent's input): it holds them too. */
@@ -258,6 +260,8 @@ public final class RunCoordinator {
     private final long startNanos = System.nanoTime();
     /** Journaled in an earlier session, by task id (subtasks are looked up when spawned again). */
     private final Map<String, JournalEntry.TaskDone> recovered = new HashMap<>();
+    /** On a cluster: the task that produced each artifact (by SHA-256), to find who holds a subtask's inputs. */
+    private final Map<String, Task> producers = new HashMap<>();
     private ActorRef<RunJournal.Command> journal;
     private List<JournalEntry> unwritten = new ArrayList<>();
     private boolean writing;
@@ -390,7 +394,7 @@ public final class RunCoordinator {
 
     private void markRecovered(Task t, JournalEntry.TaskDone d) {
         t.status = Status.SUCCEEDED;
-        t.holders = heldHere();
+        t.holders = heldHere(t, d.outputs());
         t.outputs = d.outputs();
         t.metrics = d.metrics();
         terminal++;
@@ -446,7 +450,7 @@ public final class RunCoordinator {
         }
         if (!intact(t, outputs)) return false; // rerunning rewrites (repairs) the artifact
         t.status = Status.CACHED;
-        t.holders = heldHere();
+        t.holders = heldHere(t, outputs);
         t.outputs = outputs;
         t.metrics = metrics;
         terminal++;
@@ -627,8 +631,9 @@ public final class RunCoordinator {
     // --- a cluster: where artifacts live, and lineage ---------------------------------------
 
     /** Where a task that ran (or was recovered) on this node holds its outputs: here. */
-    private Set<String> heldHere() {
+    private Set<String> heldHere(Task t, Map<String, ArtifactRef> outputs) {
         if (plan.localArtifacts() == null) return null;
+        for (ArtifactRef ref : outputs.values()) producers.put(ref.sha256(), t);
         Set<String> here = new HashSet<>(2);
         here.add(plan.localArtifacts());
         return here;
@@ -690,7 +695,9 @@ public final class RunCoordinator {
 
     /** For each input {@code w}'s node lacks: the live nodes that hold it. */
     private Map<String, List<String>> sourcesFor(Task t, Worker w) {
-        if (w.node == null || t.upstream.isEmpty()) return Map.of();
+        if (w.node == null) return Map.of();
+        if (t.fixedInputs != null) return sourcesOfSubtask(t, w);
+        if (t.upstream.isEmpty()) return Map.of();
         Map<String, List<String>> sources = null;
         for (Task u : t.upstream) {
             if (u.holders == null || u.outputs == null || u.holders.contains(w.node)) continue;
@@ -699,6 +706,21 @@ public final class RunCoordinator {
             for (ArtifactRef ref : u.outputs.values()) sources.put(ref.sha256(), from);
         }
         return sources == null ? Map.of() : sources;
+    }
+
+    /** A subtask's inputs: held by their producers' nodes, and by the node of the attempt that spawned it. */
+    private Map<String, List<String>> sourcesOfSubtask(Task t, Worker w) {
+        Map<String, List<String>> sources = new HashMap<>();
+        for (List<ArtifactRef> refs : t.fixedInputs.values()) {
+            for (ArtifactRef ref : refs) {
+                Set<String> from = new java.util.LinkedHashSet<>();
+                Task producer = producers.get(ref.sha256());
+                if (producer != null && producer.holders != null) from.addAll(producer.holders);
+                if (t.spawnedOn != null) from.add(t.spawnedOn);
+                if (!from.isEmpty() && !from.contains(w.node)) sources.put(ref.sha256(), List.copyOf(from));
+            }
+        }
+        return sources;
     }
 
     /** The worker could not fetch some inputs: their producers run again, and {@code t} waits for them. */
@@ -804,6 +826,7 @@ public final class RunCoordinator {
             if (t.worker.node != null) {
                 t.holders = new HashSet<>(2);
                 t.holders.add(t.worker.node);
+                for (ArtifactRef ref : t.outputs.values()) producers.put(ref.sha256(), t);
                 // It fetched its inputs: its node holds them now too.
                 for (Task u : t.upstream) if (u.holders != null) u.holders.add(t.worker.node);
             }
@@ -915,6 +938,7 @@ public final class RunCoordinator {
         TaskSpec spec = new TaskSpec(id, m.nodeType(), m.params(), Map.of(), parent.spec.retry(),
                 parent.spec.timeout(), parent.spec.resources(), parent.spec.cache());
         Task child = new Task(spec, type, tasks.size(), Map.copyOf(m.inputs()), parent.depth + 1);
+        child.spawnedOn = parent.worker.node;
         child.pathLength = parent.pathLength + 1; // its parent waits for it: run it before the parent's peers
         tasks.put(id, child);
         spawned++;
@@ -958,7 +982,10 @@ public final class RunCoordinator {
                 return m.nodeType() + " has no input '" + in.getKey() + "'";
             }
             for (ArtifactRef ref : in.getValue()) {
-                if (!plan.store().contains(ref)) return "input '" + in.getKey() + "' names an artifact not in the store: " + ref.sha256();
+                // On a cluster the spawning attempt's node holds it (see sourcesOfSubtask), not necessarily this one.
+                if (parent.worker.node == null && !plan.store().contains(ref)) {
+                    return "input '" + in.getKey() + "' names an artifact not in the store: " + ref.sha256();
+                }
             }
         }
         return null;
