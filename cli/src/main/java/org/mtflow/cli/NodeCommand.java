@@ -13,6 +13,7 @@ import java.util.stream.Collectors;
 import org.mtflow.devices.Device;
 import org.mtflow.devices.Devices;
 import org.mtflow.engine.cluster.ClusterSettings;
+import org.mtflow.engine.cluster.TlsContexts;
 import org.mtflow.engine.run.Engine;
 import org.mtflow.engine.run.EngineSettings;
 import org.mtflow.nodes.BuiltinNodes;
@@ -34,6 +35,11 @@ final class NodeCommand implements Callable<Integer> {
 
     @Option(names = "--port", paramLabel = "P", description = "port (default: " + ClusterSettings.DEFAULT_PORT + "; 0 picks a free one)")
     int port = ClusterSettings.DEFAULT_PORT;
+
+    @Option(names = {"--http-port", "--artifact-port"}, paramLabel = "P",
+            description = "port of the node's HTTP endpoint, on the --bind address: other nodes fetch artifacts from it, "
+                    + "and 'mtflow run --cluster HOST:P' submits runs to it (default: 0, a free port; printed at start)")
+    int httpPort = 0;
 
     @Option(names = "--seed", paramLabel = "HOST:PORT", description = "a node of the cluster to join (repeatable)")
     List<String> seeds = new ArrayList<>();
@@ -103,10 +109,20 @@ final class NodeCommand implements Callable<Integer> {
         }
         Config full = user.withFallback(cluster.config()).withFallback(ConfigFactory.load());
         CountDownLatch stopped = new CountDownLatch(1);
-        try (Engine engine = new Engine(Home.resolve(home), BuiltinNodes.catalog(), offered, EngineSettings.defaults(), full)) {
+        if (httpPort < 0 || httpPort > 65535) {
+            System.err.println("error: --http-port must be 0 (a free port) to 65535");
+            return Main.INVALID;
+        }
+        Engine.Serving serving = new Engine.Serving(bind, httpPort, tls == null ? null : TlsContexts.of(tls));
+        try (Engine engine = Engine.node(Home.resolve(home), BuiltinNodes.catalog(), offered, EngineSettings.defaults(), full,
+                serving)) {
+            new RunServer(engine).install();
             System.out.println("node " + engine.address() + " offers "
                     + offered.stream().map(d -> d.id() + " (" + d.info().name() + ")").collect(Collectors.joining(", "))
                     + (seeds.isEmpty() ? "; starting a new cluster" : "; joining " + String.join(", ", seeds)));
+            String http = engine.server().base().toString();
+            System.out.println("node http endpoint " + http + " (artifacts; runs: mtflow run FILE --cluster "
+                    + http.substring(http.indexOf("://") + 3) + ")");
             engine.reportMembers(line -> System.out.println(line));
             engine.whenTerminated(stopped::countDown);
             Thread hook = new Thread(() -> {

@@ -31,6 +31,11 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--param", paramLabel = "NAME=VALUE", description = "override a param of the workflow (repeatable)")
     List<String> params = new ArrayList<>();
 
+    @Option(names = "--cluster", paramLabel = "HOST:PORT",
+            description = "submit the run to a cluster through this node's http endpoint (see 'mtflow node'), "
+                    + "and follow its progress; the run goes on if this command stops")
+    String cluster;
+
     @Mixin
     EngineOptions engine;
 
@@ -41,11 +46,39 @@ final class RunCommand implements Callable<Integer> {
             return Main.INVALID;
         }
         if (!engine.valid()) return Main.INVALID;
+        if (cluster != null) return runOnCluster();
         List<Device> devices = Devices.discover(!engine.jvmOnly);
         Optional<LoadedWorkflow> loaded = WorkflowFiles.load(file, params, devices.stream().map(Device::info).toList());
         if (loaded.isEmpty()) return Main.INVALID;
         LoadedWorkflow w = loaded.get();
         String id = runId != null ? runId : RunIds.fresh(w.spec().name());
         return engine.run(w, id, w.resolvedYaml(), devices);
+    }
+
+    private int runOnCluster() throws Exception {
+        String problem = ClusterClient.problem(cluster);
+        if (problem == null && !java.nio.file.Files.isReadable(file)) problem = file + " is not a readable file";
+        if (problem != null) {
+            System.err.println("error: " + problem);
+            return Main.INVALID;
+        }
+        ClusterClient client = new ClusterClient(cluster);
+        String id;
+        try {
+            id = client.submit(file, params, runId, engine.noCache, engine.maxConcurrency);
+        } catch (java.io.IOException e) {
+            System.err.println("error: cannot reach the node at " + cluster + ": " + e.getMessage());
+            return Main.FAILED;
+        }
+        if (id == null) return Main.INVALID;
+        System.out.println("run " + id + " submitted to " + cluster);
+        org.mtflow.engine.event.RunEvent.RunFinished f;
+        try (ConsoleView view = ConsoleView.open(engine.progress, System.out, 16)) {
+            f = client.follow(id, view);
+        }
+        if (f == null) return Main.FAILED;
+        System.out.printf(java.util.Locale.ROOT, "run %s %s in %.1f s: %d done, %d cached, %d failed, %d skipped%n",
+                id, f.status(), f.millis() / 1000.0, f.succeeded(), f.cached(), f.failed(), f.skipped());
+        return f.status().equals("succeeded") ? Main.OK : Main.FAILED;
     }
 }

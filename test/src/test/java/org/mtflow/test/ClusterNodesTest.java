@@ -104,16 +104,16 @@ class ClusterNodesTest {
         return "pekko://mtflow@127.0.0.1:" + port;
     }
 
-    private static void awaitLine(Path log, String text, Duration atMost) {
+    static void awaitLine(Path log, String text, Duration atMost) {
         await().atMost(atMost).pollInterval(Duration.ofMillis(50))
                 .alias(log.getFileName() + " to print '" + text + "'").until(() -> read(log).contains(text));
     }
 
-    private static String read(Path log) throws IOException {
+    static String read(Path log) throws IOException {
         return Files.exists(log) ? Files.readString(log, StandardCharsets.UTF_8) : "";
     }
 
-    private static int[] freePorts(int n) throws IOException {
+    static int[] freePorts(int n) throws IOException {
         int[] ports = new int[n];
         List<ServerSocket> held = new ArrayList<>();
         try {

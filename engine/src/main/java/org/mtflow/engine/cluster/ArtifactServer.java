@@ -60,7 +60,8 @@ public final class ArtifactServer implements AutoCloseable {
             });
             server = https;
         }
-        ExecutorService threads = Executors.newFixedThreadPool(4, r -> {
+        // Unbounded: a run's event stream holds its thread for as long as the run lasts.
+        ExecutorService threads = Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "mtflow-artifact-server");
             t.setDaemon(true);
             return t;
@@ -79,6 +80,11 @@ public final class ArtifactServer implements AutoCloseable {
 
     /** Where other nodes reach this server, e.g. {@code http://127.0.0.1:40123}. */
     public URI base() { return base; }
+
+    /** Serves paths under {@code prefix} with {@code handler} too, with the same transport security. */
+    public void handle(String prefix, com.sun.net.httpserver.HttpHandler handler) {
+        server.createContext(prefix, handler);
+    }
 
     private static void serve(ArtifactStore store, HttpExchange exchange) throws IOException {
         try (exchange) {
@@ -111,7 +117,8 @@ public final class ArtifactServer implements AutoCloseable {
         }
     }
 
-    private static void reply(HttpExchange exchange, int status, String text) throws IOException {
+    /** Answers with a plain-text body (also for the node's other endpoints). */
+    public static void reply(HttpExchange exchange, int status, String text) throws IOException {
         byte[] body = text.getBytes(StandardCharsets.UTF_8);
         exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
         exchange.sendResponseHeaders(status, body.length);

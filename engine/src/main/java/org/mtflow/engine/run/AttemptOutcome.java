@@ -13,6 +13,7 @@ import org.mtflow.engine.store.ArtifactRef;
     @JsonSubTypes.Type(value = AttemptOutcome.Succeeded.class, name = "succeeded"),
     @JsonSubTypes.Type(value = AttemptOutcome.Failed.class, name = "failed"),
     @JsonSubTypes.Type(value = AttemptOutcome.Lost.class, name = "lost"),
+    @JsonSubTypes.Type(value = AttemptOutcome.InputsMissing.class, name = "inputs-missing"),
 })
 public sealed interface AttemptOutcome {
     record Succeeded(Map<String, ArtifactRef> outputs, ObjectNode metrics) implements AttemptOutcome {}
@@ -21,4 +22,10 @@ public sealed interface AttemptOutcome {
 
     /** The worker crashed, stopped or left rotation before the attempt ended: not the task's fault. */
     record Lost(String reason) implements AttemptOutcome {}
+
+    /**
+     * On a cluster: inputs (by SHA-256) that the worker's node lacked and could fetch from none of
+     * the nodes named as holding them. Not the task's fault: their producers run again (lineage).
+     */
+    record InputsMissing(java.util.List<String> sha256, String message) implements AttemptOutcome {}
 }

@@ -24,6 +24,7 @@ import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.apache.pekko.actor.typed.receptionist.ServiceKey;
 import org.mtflow.devices.Device;
 import org.mtflow.engine.CborMessage;
+import org.mtflow.engine.cluster.ArtifactFetcher;
 import org.mtflow.engine.event.Json;
 import org.mtflow.engine.node.NodeCatalog;
 import org.mtflow.engine.node.NodeException;
@@ -88,11 +89,23 @@ public final class DeviceWorker {
     /** Fault injection for tests: the actor throws, and its supervisor restarts it. */
     record Crash(String reason) implements Command {}
 
+    /**
+     * Where a worker on a cluster node lives: {@code node} names it in events (host:port of its
+     * actor system), {@code artifacts} is its node's artifact server, and {@code fetcher} brings
+     * inputs held by other nodes into its store.
+     */
+    public record Remote(String node, String artifacts, ArtifactFetcher fetcher) {}
+
     public static Behavior<Command> create(Device device, int slots, ArtifactStore store, NodeCatalog catalog) {
+        return create(device, slots, store, catalog, null);
+    }
+
+    /** {@code remote}: null on one machine, where every worker shares the engine's store. */
+    public static Behavior<Command> create(Device device, int slots, ArtifactStore store, NodeCatalog catalog, Remote remote) {
         if (slots < 1) throw new IllegalArgumentException("a worker needs at least one slot, not " + slots);
         Behavior<Command> worker = Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
             ctx.getSystem().receptionist().tell(Receptionist.register(SERVICE_KEY, ctx.getSelf()));
-            return new DeviceWorker(ctx, timers, device, slots, store, catalog).behavior();
+            return new DeviceWorker(ctx, timers, device, slots, store, catalog, remote).behavior();
         }));
         return Behaviors.supervise(worker).onFailure(SupervisorStrategy.restart());
     }
@@ -132,6 +145,9 @@ public final class DeviceWorker {
     private final int slots;
     private final ArtifactStore store;
     private final NodeCatalog catalog;
+    private final Remote remote;
+    /** The device's name in events: its id, and on a cluster the node it is on (jvm@127.0.0.1:25521). */
+    private final String label;
     private final ActorRef<Command> self;
     private final ExecutorService pool;
     /** Guards running, queued, busySlots, deviceFailures and degraded: pool threads end attempts. */
@@ -144,8 +160,10 @@ public final class DeviceWorker {
     private boolean degraded;
 
     private DeviceWorker(ActorContext<Command> ctx, TimerScheduler<Command> timers, Device device, int slots,
-                         ArtifactStore store, NodeCatalog catalog) {
+                         ArtifactStore store, NodeCatalog catalog, Remote remote) {
         this.ctx = ctx;
+        this.remote = remote;
+        this.label = remote == null ? device.id() : device.id() + "@" + remote.node();
         this.timers = timers;
         this.device = device;
         this.slots = slots;
@@ -221,7 +239,8 @@ public final class DeviceWorker {
     }
 
     private Behavior<Command> onDescribe(Describe m) {
-        m.replyTo().tell(new RunCoordinator.WorkerInfo(ctx.getSelf(), device.info(), slots));
+        m.replyTo().tell(new RunCoordinator.WorkerInfo(ctx.getSelf(), device.info(), slots, label,
+                remote == null ? null : remote.artifacts()));
         return Behaviors.same();
     }
 
@@ -255,7 +274,8 @@ public final class DeviceWorker {
 
     /** A trivial node type (see NodeType.trivial) on small inputs and without a time limit to watch. */
     private static boolean runsInline(Running r) {
-        if (!r.type.trivial() || r.task.timeoutMillis() > 0) return false;
+        // Inputs to fetch from other nodes would block the actor's thread.
+        if (!r.type.trivial() || r.task.timeoutMillis() > 0 || !r.task.sources().isEmpty()) return false;
         long bytes = 0;
         for (List<ArtifactRef> refs : r.task.inputs().values()) for (ArtifactRef ref : refs) bytes += ref.size();
         return bytes <= INLINE_INPUT_LIMIT;
@@ -354,6 +374,8 @@ public final class DeviceWorker {
     @SuppressWarnings({"unchecked", "rawtypes"})
     private AttemptOutcome runAttempt(NodeType type, WorkerTaskContext context, TaskAssignment task) {
         try {
+            AttemptOutcome missing = fetchInputs(task);
+            if (missing != null) return missing;
             type.run(context);
             Map<String, ArtifactRef> outputs = context.outputs();
             for (Object name : context.declaredOutputs()) {
@@ -368,6 +390,36 @@ public final class DeviceWorker {
         } catch (Throwable t) {
             return new AttemptOutcome.Failed(classify(t, context), describe(t));
         }
+    }
+
+    /**
+     * Brings the inputs this node lacks from the nodes that hold them (see TaskAssignment.sources);
+     * null when all are here, else the ones no holder could deliver.
+     */
+    private AttemptOutcome fetchInputs(TaskAssignment task) {
+        if (task.sources().isEmpty() || remote == null) return null;
+        List<String> missing = new java.util.ArrayList<>();
+        StringBuilder why = new StringBuilder();
+        for (List<ArtifactRef> refs : task.inputs().values()) {
+            for (ArtifactRef ref : refs) {
+                List<String> from = task.sources().get(ref.sha256());
+                if (from == null || store.contains(ref) || missing.contains(ref.sha256())) continue;
+                boolean got = false;
+                for (String node : from) {
+                    try {
+                        remote.fetcher().fetch(java.net.URI.create(node), ref);
+                        got = true;
+                        break;
+                    } catch (IOException | RuntimeException e) {
+                        why.append(why.length() == 0 ? "" : "; ").append(e.getMessage());
+                    }
+                }
+                if (!got) missing.add(ref.sha256());
+            }
+        }
+        if (missing.isEmpty()) return null;
+        return new AttemptOutcome.InputsMissing(missing, "cannot fetch " + missing.size() + " input(s) from "
+                + task.sources().values().stream().flatMap(List::stream).distinct().toList() + ": " + why);
     }
 
     private void recordCache(String key, Map<String, ArtifactRef> outputs, ObjectNode metrics) throws IOException {
@@ -522,6 +574,6 @@ public final class DeviceWorker {
     }
 
     private RunCoordinator.AttemptFinished finished(TaskAssignment task, AttemptOutcome outcome, long millis) {
-        return new RunCoordinator.AttemptFinished(task.taskId(), task.attempt(), device.id(), outcome, millis);
+        return new RunCoordinator.AttemptFinished(task.taskId(), task.attempt(), label, outcome, millis);
     }
 }

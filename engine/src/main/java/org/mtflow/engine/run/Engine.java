@@ -26,6 +26,10 @@ import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.mtflow.devices.Device;
 import org.mtflow.devices.DeviceInfo;
+import javax.net.ssl.SSLContext;
+import org.mtflow.engine.cluster.ArtifactFetcher;
+import org.mtflow.engine.cluster.ArtifactServer;
+import org.mtflow.engine.cluster.ClusterDevices;
 import org.mtflow.engine.cluster.ClusterMembers;
 import org.mtflow.engine.event.EventSink;
 import org.mtflow.engine.journal.JournalSettings;
@@ -67,6 +71,8 @@ public final class Engine implements AutoCloseable {
     private final EngineSettings settings;
     private final ArtifactStore store;
     private final ActorSystem<Void> system;
+    /** A cluster node's artifact server; null on one machine. */
+    private final ArtifactServer server;
     private final Set<String> activeRuns = ConcurrentHashMap.newKeySet();
     private final Set<RunFiles> openFiles = ConcurrentHashMap.newKeySet();
     private final ScheduledExecutorService flusher;
@@ -85,6 +91,27 @@ public final class Engine implements AutoCloseable {
 
     public Engine(Path home, NodeCatalog catalog, List<Device> devices, EngineSettings settings, Config config)
             throws IOException {
+        this(home, catalog, devices, settings, config, null);
+    }
+
+    /**
+     * How a cluster node serves its artifacts (and, through {@link #server()}, more): an HTTP server
+     * on host:port (0: a free one), HTTPS with client certificates when {@code tls} is set.
+     */
+    public record Serving(String host, int port, SSLContext tls) {}
+
+    /**
+     * A cluster node's engine ({@code config} holds the cluster settings): its workers take tasks
+     * from coordinators on any node, fetching inputs other nodes hold through their artifact
+     * servers, and its own artifact server gives other nodes what this node's workers produced.
+     */
+    public static Engine node(Path home, NodeCatalog catalog, List<Device> devices, EngineSettings settings, Config config,
+                              Serving serving) throws IOException {
+        return new Engine(home, catalog, devices, settings, config, serving);
+    }
+
+    private Engine(Path home, NodeCatalog catalog, List<Device> devices, EngineSettings settings, Config config,
+                   Serving serving) throws IOException {
         if (devices.isEmpty()) throw new IllegalArgumentException("an engine needs at least one device");
         this.home = home.toAbsolutePath().normalize();
         this.catalog = catalog;
@@ -104,9 +131,22 @@ public final class Engine implements AutoCloseable {
             case OFF -> config;
         };
         this.system = ActorSystem.create(Behaviors.empty(), "mtflow", full);
+        DeviceWorker.Remote remote = null;
+        if (serving != null) {
+            try {
+                this.server = ArtifactServer.start(store, serving.host(), serving.port(), serving.tls());
+            } catch (IOException | RuntimeException e) {
+                system.terminate();
+                throw e;
+            }
+            String node = system.address().getHost().orElse("") + ":" + system.address().getPort().orElse(0);
+            remote = new DeviceWorker.Remote(node, server.base().toString(), new ArtifactFetcher(store, serving.tls()));
+        } else {
+            this.server = null;
+        }
         for (Device d : this.devices) {
             int slots = settings.slots().getOrDefault(d.id(), slotsOf(d.info()));
-            system.systemActorOf(DeviceWorker.create(d, slots, store, catalog),
+            system.systemActorOf(DeviceWorker.create(d, slots, store, catalog, remote),
                     "worker-" + d.id().replaceAll("[^A-Za-z0-9_-]", "_"), ACTORS);
         }
         this.flusher = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -138,12 +178,21 @@ public final class Engine implements AutoCloseable {
 
     public ArtifactStore store() { return store; }
 
+    /** A cluster node's HTTP server (artifacts; more handlers can be added), else null. */
+    public ArtifactServer server() { return server; }
+
+    /** Whether run {@code runId} is running in this engine now. */
+    public boolean running(String runId) {
+        return activeRuns.contains(runId);
+    }
+
     /**
      * On a cluster node (an engine started with {@link org.mtflow.engine.cluster.ClusterSettings#config}
      * in front of its configuration): reports each change of the cluster's membership to {@code out}.
      */
     public void reportMembers(Consumer<String> out) {
         system.systemActorOf(ClusterMembers.create(out), "cluster-members", Props.empty());
+        system.systemActorOf(ClusterDevices.create(out), "cluster-devices", Props.empty());
     }
 
     /**
@@ -245,7 +294,8 @@ public final class Engine implements AutoCloseable {
         });
         RunPlan plan = new RunPlan(options.runId(), spec, catalog, store, sink, options.useCache(),
                 options.maxConcurrency(), options.maxSpawned(), options.maxSpawnDepth(),
-                settings.journal() != EngineSettings.Journal.OFF, files.resumed(), files::durableUpTo, finished);
+                settings.journal() != EngineSettings.Journal.OFF, files.resumed(), files::durableUpTo, finished,
+                server == null ? null : server.base().toString());
         // A unique actor name: the coordinator of a just-finished run with this id may still be stopping.
         system.systemActorOf(RunCoordinator.create(plan), "run-" + options.runId() + "-" + runCount.incrementAndGet(),
                 ACTORS);
@@ -264,6 +314,7 @@ public final class Engine implements AutoCloseable {
     @Override
     public void close() {
         flusher.shutdownNow();
+        if (server != null) server.close();
         system.terminate();
         try {
             system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);

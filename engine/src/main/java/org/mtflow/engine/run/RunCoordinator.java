@@ -55,8 +55,12 @@ public final class RunCoordinator {
 
     public sealed interface Command extends CborMessage {}
 
-    /** A worker's answer to {@link DeviceWorker.Describe}. */
-    public record WorkerInfo(ActorRef<DeviceWorker.Command> worker, DeviceInfo device, int slots) implements Command {}
+    /**
+     * A worker's answer to {@link DeviceWorker.Describe}: {@code label} names it in events;
+     * {@code artifacts} is its node's artifact server on a cluster, null on one machine.
+     */
+    public record WorkerInfo(ActorRef<DeviceWorker.Command> worker, DeviceInfo device, int slots, String label,
+                             String artifacts) implements Command {}
 
     /** How an attempt ended on a worker. */
     public record AttemptFinished(String taskId, int attempt, String device, AttemptOutcome outcome, long millis)
@@ -92,6 +96,8 @@ public final class RunCoordinator {
     private static final Pattern SUBTASK_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,99}");
     /** Lost attempts (a worker crashed or left) beyond this count as failures: a task may be what kills workers. */
     private static final int MAX_LOST = 3;
+    /** Attempts that found inputs gone (their producers then ran again) beyond this count as failures. */
+    private static final int MAX_INPUTS_MISSING = 10;
 
     private enum Status { WAITING, READY, RUNNING, BACKOFF, SUCCEEDED, CACHED, FAILED, SKIPPED;
 
@@ -116,6 +122,14 @@ public final class RunCoordinator {
         int attempt;
         int failures;
         int lost;
+        int inputsMissing;
+        /**
+         * On a cluster: the artifact servers of the nodes holding this task's outputs (where it ran,
+         * and where dependents fetched them). Null on one machine, where the store is shared.
+         */
+        Set<String> holders;
+        /** For a subtask on a cluster: the node of the attempt that spawned it (it holds the inputs it named). */
+        String spawnedOn;
         boolean parked;
         Worker worker;
         /** The worker that last read this task's outputs (as a dependent's input): it holds them too. */
@@ -192,15 +206,21 @@ public final class RunCoordinator {
         final ActorRef<DeviceWorker.Command> ref;
         final DeviceInfo device;
         final int slots;
+        /** Its name in events: the device id, on a cluster with its node (jvm@host:port). */
+        final String label;
+        /** Its node's artifact server on a cluster, else null. */
+        final String node;
         /** Slots taken by attempts sent to it, including those it holds in its queue. */
         int busy;
         /** A moving average of its attempts' run times; long until measured. */
         double averageMillis = 1000;
 
-        Worker(ActorRef<DeviceWorker.Command> ref, DeviceInfo device, int slots) {
+        Worker(ActorRef<DeviceWorker.Command> ref, DeviceInfo device, int slots, String label, String node) {
             this.ref = ref;
             this.device = device;
             this.slots = slots;
+            this.label = label == null ? device.id() : label;
+            this.node = node;
         }
 
         int free() { return slots - busy; }
@@ -240,6 +260,8 @@ public final class RunCoordinator {
     private final long startNanos = System.nanoTime();
     /** Journaled in an earlier session, by task id (subtasks are looked up when spawned again). */
     private final Map<String, JournalEntry.TaskDone> recovered = new HashMap<>();
+    /** On a cluster: the task that produced each artifact (by SHA-256), to find who holds a subtask's inputs. */
+    private final Map<String, Task> producers = new HashMap<>();
     private ActorRef<RunJournal.Command> journal;
     private List<JournalEntry> unwritten = new ArrayList<>();
     private boolean writing;
@@ -372,6 +394,7 @@ public final class RunCoordinator {
 
     private void markRecovered(Task t, JournalEntry.TaskDone d) {
         t.status = Status.SUCCEEDED;
+        t.holders = heldHere(t, d.outputs());
         t.outputs = d.outputs();
         t.metrics = d.metrics();
         terminal++;
@@ -427,6 +450,7 @@ public final class RunCoordinator {
         }
         if (!intact(t, outputs)) return false; // rerunning rewrites (repairs) the artifact
         t.status = Status.CACHED;
+        t.holders = heldHere(t, outputs);
         t.outputs = outputs;
         t.metrics = metrics;
         terminal++;
@@ -526,7 +550,7 @@ public final class RunCoordinator {
                 if (t.status == Status.RUNNING && t.worker == w) {
                     if (!t.parked) running--;
                     t.parked = false;
-                    lose(t, w.device.id(), "device " + w.device.id() + " left");
+                    lose(t, w.label, "device " + w.label + " left");
                 }
             }
         }
@@ -537,7 +561,7 @@ public final class RunCoordinator {
 
     private Behavior<Command> onWorkerInfo(WorkerInfo m) {
         describing.remove(m.worker());
-        workers.putIfAbsent(m.worker(), new Worker(m.worker(), m.device(), m.slots()));
+        workers.putIfAbsent(m.worker(), new Worker(m.worker(), m.device(), m.slots(), m.label(), m.artifacts()));
         dispatch();
         return Behaviors.same();
     }
@@ -558,6 +582,7 @@ public final class RunCoordinator {
         while (free > 0 && !ready.isEmpty()) {
             if (plan.maxConcurrency() > 0 && running >= plan.maxConcurrency()) break;
             Task t = ready.poll();
+            if (plan.localArtifacts() != null && !inputsHeld(t)) continue; // it waits for producers to run again
             Resources r = t.spec.resources();
             boolean known = t.avoid == null && unplaceable != null && unplaceable.contains(r); // no room this pass
             Worker w = known ? null : pickWorker(t);
@@ -593,13 +618,129 @@ public final class RunCoordinator {
         int slots = Math.min(w.slots, t.spec.resources().slots());
         w.busy += slots;
         running++;
-        emit(new RunEvent.TaskStarted(Instant.now(), runId, t.id(), t.attempt, w.device.id()));
+        emit(new RunEvent.TaskStarted(Instant.now(), runId, t.id(), t.attempt, w.label));
         long timeout = t.spec.timeout() == null ? 0 : t.spec.timeout().toMillis();
+        Map<String, List<ArtifactRef>> inputs = inputsOf(t);
         String key = null;
         if (t.spec.cache() && t.type.cacheable()) key = t.cacheKey != null ? t.cacheKey : cacheKey(t);
         w.ref.tell(new DeviceWorker.Execute(new TaskAssignment(runId, t.id(), t.attempt, t.spec.type(),
-                t.spec.with(), inputsOf(t), plan.spec().seed(), timeout, key,
-                t.spec.resources().slots()), ctx.getSelf()));
+                t.spec.with(), inputs, plan.spec().seed(), timeout, key,
+                t.spec.resources().slots(), sourcesFor(t, w)), ctx.getSelf()));
+    }
+
+    // --- a cluster: where artifacts live, and lineage ---------------------------------------
+
+    /** Where a task that ran (or was recovered) on this node holds its outputs: here. */
+    private Set<String> heldHere(Task t, Map<String, ArtifactRef> outputs) {
+        if (plan.localArtifacts() == null) return null;
+        for (ArtifactRef ref : outputs.values()) producers.put(ref.sha256(), t);
+        Set<String> here = new HashSet<>(2);
+        here.add(plan.localArtifacts());
+        return here;
+    }
+
+    /** The nodes still in the cluster: those with a worker listed, and this one. */
+    private Set<String> liveNodes() {
+        Set<String> live = new HashSet<>();
+        live.add(plan.localArtifacts());
+        for (Worker w : workers.values()) if (w.node != null) live.add(w.node);
+        return live;
+    }
+
+    /**
+     * Whether every producer of {@code t} still has its outputs on a live node. A producer whose
+     * every copy was on nodes that left runs again (TaskInvalidated); {@code t} then waits for it.
+     */
+    private boolean inputsHeld(Task t) {
+        Set<String> live = null;
+        boolean held = true;
+        for (Task u : t.upstream) {
+            if (!u.status.terminal()) {
+                held = false; // invalidated since t became ready
+                continue;
+            }
+            if (u.holders == null || !u.status.succeeded()) continue;
+            if (live == null) live = liveNodes();
+            u.holders.retainAll(live);
+            if (u.holders.isEmpty()) {
+                invalidate(u, "its outputs were only on nodes that left the cluster");
+                held = false;
+            }
+        }
+        if (!held) waitAgain(t);
+        return held;
+    }
+
+    /** A finished task's outputs are gone everywhere: it runs again, and its dependents wait for it. */
+    private void invalidate(Task u, String reason) {
+        if (!u.status.succeeded()) return;
+        emit(new RunEvent.TaskInvalidated(Instant.now(), runId, u.id(), reason + "; recomputing it"));
+        u.status = Status.READY;
+        u.outputs = null;
+        u.holders = null;
+        terminal--;
+        for (Task d : u.dependents) if (d.status == Status.WAITING) d.waitingOn++;
+        ready.add(u);
+        emit(new RunEvent.TaskQueued(Instant.now(), runId, u.id()));
+    }
+
+    /** {@code t} (ready, or back from a worker) waits for the producers that are not done any more. */
+    private void waitAgain(Task t) {
+        t.status = Status.WAITING;
+        int waiting = 0;
+        for (Task u : t.upstream) if (!u.status.terminal()) waiting++;
+        t.waitingOn = waiting;
+        if (waiting == 0) becomeReady(t);
+    }
+
+    /** For each input {@code w}'s node lacks: the live nodes that hold it. */
+    private Map<String, List<String>> sourcesFor(Task t, Worker w) {
+        if (w.node == null) return Map.of();
+        if (t.fixedInputs != null) return sourcesOfSubtask(t, w);
+        if (t.upstream.isEmpty()) return Map.of();
+        Map<String, List<String>> sources = null;
+        for (Task u : t.upstream) {
+            if (u.holders == null || u.outputs == null || u.holders.contains(w.node)) continue;
+            if (sources == null) sources = new HashMap<>();
+            List<String> from = List.copyOf(u.holders);
+            for (ArtifactRef ref : u.outputs.values()) sources.put(ref.sha256(), from);
+        }
+        return sources == null ? Map.of() : sources;
+    }
+
+    /** A subtask's inputs: held by their producers' nodes, and by the node of the attempt that spawned it. */
+    private Map<String, List<String>> sourcesOfSubtask(Task t, Worker w) {
+        Map<String, List<String>> sources = new HashMap<>();
+        for (List<ArtifactRef> refs : t.fixedInputs.values()) {
+            for (ArtifactRef ref : refs) {
+                Set<String> from = new java.util.LinkedHashSet<>();
+                Task producer = producers.get(ref.sha256());
+                if (producer != null && producer.holders != null) from.addAll(producer.holders);
+                if (t.spawnedOn != null) from.add(t.spawnedOn);
+                if (!from.isEmpty() && !from.contains(w.node)) sources.put(ref.sha256(), List.copyOf(from));
+            }
+        }
+        return sources;
+    }
+
+    /** The worker could not fetch some inputs: their producers run again, and {@code t} waits for them. */
+    private void inputsMissing(Task t, String device, AttemptOutcome.InputsMissing m) {
+        if (++t.inputsMissing > MAX_INPUTS_MISSING) {
+            t.failures++;
+            failed(t, device, ErrorClass.TRANSIENT, m.message() + " (" + t.inputsMissing + " times)");
+            return;
+        }
+        emit(new RunEvent.TaskFailed(Instant.now(), runId, t.id(), t.attempt, device, "lost", m.message(), false));
+        for (Task u : t.upstream) {
+            if (u.outputs == null) continue;
+            for (ArtifactRef ref : u.outputs.values()) {
+                if (m.sha256().contains(ref.sha256())) {
+                    invalidate(u, "no node could deliver its output " + ref.sha256().substring(0, 12));
+                    break;
+                }
+            }
+        }
+        waitAgain(t);
     }
 
     private static boolean fits(Task t, Worker w) {
@@ -674,12 +815,21 @@ public final class RunCoordinator {
             t.worker.busy -= Math.min(t.worker.slots, t.spec.resources().slots());
             running--;
         }
-        if (!(m.outcome() instanceof AttemptOutcome.Lost)) t.worker.ran(m.millis());
+        if (!(m.outcome() instanceof AttemptOutcome.Lost || m.outcome() instanceof AttemptOutcome.InputsMissing)) {
+            t.worker.ran(m.millis());
+        }
         t.parked = false;
         if (m.outcome() instanceof AttemptOutcome.Succeeded s) {
             t.status = Status.SUCCEEDED;
             t.outputs = s.outputs();
             t.metrics = s.metrics();
+            if (t.worker.node != null) {
+                t.holders = new HashSet<>(2);
+                t.holders.add(t.worker.node);
+                for (ArtifactRef ref : t.outputs.values()) producers.put(ref.sha256(), t);
+                // It fetched its inputs: its node holds them now too.
+                for (Task u : t.upstream) if (u.holders != null) u.holders.add(t.worker.node);
+            }
             terminal++;
             RunEvent.TaskSucceeded event = new RunEvent.TaskSucceeded(Instant.now(), runId, t.id(), t.attempt,
                     m.device(), hashes(s.outputs()), s.metrics(), m.millis());
@@ -696,6 +846,8 @@ public final class RunCoordinator {
             failed(t, m.device(), f.error(), f.message());
         } else if (m.outcome() instanceof AttemptOutcome.Lost l) {
             lose(t, m.device(), l.reason());
+        } else if (m.outcome() instanceof AttemptOutcome.InputsMissing im) {
+            inputsMissing(t, m.device(), im);
         }
         if (finishedAll()) return end();
         dispatch();
@@ -786,6 +938,7 @@ public final class RunCoordinator {
         TaskSpec spec = new TaskSpec(id, m.nodeType(), m.params(), Map.of(), parent.spec.retry(),
                 parent.spec.timeout(), parent.spec.resources(), parent.spec.cache());
         Task child = new Task(spec, type, tasks.size(), Map.copyOf(m.inputs()), parent.depth + 1);
+        child.spawnedOn = parent.worker.node;
         child.pathLength = parent.pathLength + 1; // its parent waits for it: run it before the parent's peers
         tasks.put(id, child);
         spawned++;
@@ -829,7 +982,10 @@ public final class RunCoordinator {
                 return m.nodeType() + " has no input '" + in.getKey() + "'";
             }
             for (ArtifactRef ref : in.getValue()) {
-                if (!plan.store().contains(ref)) return "input '" + in.getKey() + "' names an artifact not in the store: " + ref.sha256();
+                // On a cluster the spawning attempt's node holds it (see sourcesOfSubtask), not necessarily this one.
+                if (parent.worker.node == null && !plan.store().contains(ref)) {
+                    return "input '" + in.getKey() + "' names an artifact not in the store: " + ref.sha256();
+                }
             }
         }
         return null;

@@ -21,7 +21,10 @@ import org.mtflow.engine.store.ArtifactStore;
  *                       event log writes no further, so a crash never leaves a line saying a task
  *                       succeeded that a resumed run would then run again
  * @param done           completed with the outcome when the run ends
+ * @param localArtifacts on a cluster node: this node's artifact server (where outputs recovered or
+ *                       cached here are held); null on one machine
  */
 public record RunPlan(String runId, WorkflowSpec spec, NodeCatalog catalog, ArtifactStore store, EventSink events,
                       boolean useCache, int maxConcurrency, int maxSpawned, int maxSpawnDepth, boolean journal,
-                      boolean resumed, LongConsumer durable, CompletableFuture<RunOutcome> done) {}
+                      boolean resumed, LongConsumer durable, CompletableFuture<RunOutcome> done,
+                      String localArtifacts) {}

@@ -12,10 +12,22 @@ import org.mtflow.engine.store.ArtifactRef;
  * @param cacheKey      where to record the outputs for reuse, or null when the task is not cached
  * @param timeoutMillis the attempt's time limit, 0 for none
  * @param slots         how many of the worker's slots the attempt takes
+ * @param sources       on a cluster: for each input artifact the worker's node may lack (by SHA-256),
+ *                      the artifact URLs of the nodes that hold it; empty when every input is local
  */
 public record TaskAssignment(String runId, String taskId, int attempt, String nodeType, ObjectNode params,
                              Map<String, List<ArtifactRef>> inputs, long seed, long timeoutMillis, String cacheKey,
-                             int slots) {
+                             int slots, Map<String, List<String>> sources) {
+
+    public TaskAssignment {
+        sources = sources == null ? Map.of() : sources;
+    }
+
+    /** An attempt whose inputs are all in the worker's store (one machine). */
+    public TaskAssignment(String runId, String taskId, int attempt, String nodeType, ObjectNode params,
+                          Map<String, List<ArtifactRef>> inputs, long seed, long timeoutMillis, String cacheKey, int slots) {
+        this(runId, taskId, attempt, nodeType, params, inputs, seed, timeoutMillis, cacheKey, slots, Map.of());
+    }
 
     /** Identifies the attempt within a worker. */
     public String key() {

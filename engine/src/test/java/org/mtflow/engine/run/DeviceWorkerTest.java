@@ -22,6 +22,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mtflow.devices.Device;
 import org.mtflow.devices.Devices;
+import org.mtflow.engine.cluster.ArtifactFetcher;
+import org.mtflow.engine.cluster.ArtifactServer;
 import org.mtflow.engine.event.Json;
 import org.mtflow.engine.spec.ErrorClass;
 import org.mtflow.engine.store.ArtifactRef;
@@ -188,5 +190,42 @@ class DeviceWorkerTest {
         }
         for (int i = 0; i < 3; i++) assertInstanceOf(AttemptOutcome.Succeeded.class, finished().outcome());
         assertEquals(3, TestNodes.Probe.maxRunning());
+    }
+
+    // --- on a cluster node: inputs another node holds ----------------------------------------
+
+    /** Runs test.scale on a worker of another node ("here", its own store) whose input {@code in} is named as held {@code from}. */
+    private RunCoordinator.AttemptFinished runElsewhere(ArtifactStore here, ArtifactRef in, List<String> from) throws Exception {
+        ActorRef<DeviceWorker.Command> remote = KIT.spawn(DeviceWorker.create(device, 2, here, TestNodes.catalog(),
+                new DeviceWorker.Remote("127.0.0.1:2552", "http://127.0.0.1:1", new ArtifactFetcher(here, null))));
+        remote.tell(new DeviceWorker.Execute(new TaskAssignment("r", "s", 1, "test.scale", params("{'factor': -2}"),
+                Map.of("x", List.of(in)), 5, 0, null, 1, Map.of(in.sha256(), from)), probe.getRef()));
+        return finished();
+    }
+
+    @Test
+    void onAClusterNodeFetchesAnInputAnotherNodeHoldsThenRuns() throws Exception {
+        ArtifactStore here = new ArtifactStore(root.resolve("here"));
+        ArtifactRef in = store.write(out -> Floats.write(out, new float[] {1f, -2f, 3.5f}));
+        try (ArtifactServer holder = ArtifactServer.start(store, "127.0.0.1", 0, null)) {
+            // The first node named is gone: the next one delivers.
+            RunCoordinator.AttemptFinished f = runElsewhere(here, in, List.of("http://127.0.0.1:1", holder.base().toString()));
+            assertEquals("jvm@127.0.0.1:2552", f.device());
+            AttemptOutcome.Succeeded ok = assertInstanceOf(AttemptOutcome.Succeeded.class, f.outcome());
+            assertArrayEquals(new float[] {-2f, 4f, -7f}, Floats.read(here.read(ok.outputs().get("y"))));
+            assertTrue(here.contains(in), "the fetched input stays in this node's store");
+        }
+    }
+
+    @Test
+    void onAClusterNodeAnInputNoHolderCanDeliverIsReportedMissing() throws Exception {
+        ArtifactRef in = new ArtifactRef("ab".repeat(32), 12);
+        try (ArtifactServer holder = ArtifactServer.start(store, "127.0.0.1", 0, null)) {
+            RunCoordinator.AttemptFinished f = runElsewhere(new ArtifactStore(root.resolve("here")), in,
+                    List.of(holder.base().toString()));
+            AttemptOutcome.InputsMissing missing = assertInstanceOf(AttemptOutcome.InputsMissing.class, f.outcome());
+            assertEquals(List.of(in.sha256()), missing.sha256());
+            assertTrue(missing.message().contains("404"), missing.message());
+        }
     }
 }
