@@ -10,8 +10,8 @@ public final class CastKernel extends BitsKernel {
     static final int ENCODE_BF16 = 1;
     static final int DECODE_F16 = 2;
     static final int DECODE_BF16 = 3;
-    /** Elements per run of the encoders' fast paths (4 KiB of floats: the second pass reads L1). */
-    static final int ENCODE_RUN = 1024;
+    /** Elements per run of the F16 encoder's fast path. */
+    static final int F16_RUN = 1024;
 
     float[] floats = new float[1];
     short[] halves = new short[1];
@@ -110,8 +110,8 @@ public final class CastKernel extends BitsKernel {
         if (op == ENCODE_F16) {
             // Runs of 64: the normal-half formula alone (half the work of toF16), redone in full
             // for the rare run holding a zero, subnormal, overflow or NaN.
-            for (int r = lo; r < hi; r += ENCODE_RUN) {
-                int end = r + min(ENCODE_RUN, hi - r);
+            for (int r = lo; r < hi; r += F16_RUN) {
+                int end = r + min(F16_RUN, hi - r);
                 // A first pass over the run only loads (it streams from memory at full speed) and
                 // finds whether any magnitude is outside [2^-14, 65520): d < 0 below, K − 1 − d < 0
                 // above. The second converts from L1.
@@ -133,24 +133,8 @@ public final class CastKernel extends BitsKernel {
                 }
             }
         } else if (op == ENCODE_BF16) {
-            // As F16: a load-only pass per run looks for NaNs (0x7F800000 − |bits| < 0), then the
-            // rounding alone, or toBf16 for a run holding one.
-            for (int r = lo; r < hi; r += ENCODE_RUN) {
-                int end = r + min(ENCODE_RUN, hi - r);
-                int nan = 0;
-                for (int i = r; i < end; i++) {
-                    nan |= 0x7F800000 - (floatBits(floats[i]) & 0x7FFFFFFF);
-                }
-                if (nan < 0) {
-                    for (int i = r; i < end; i++) {
-                        halves[offset + i] = (short) toBf16(floats[i]);
-                    }
-                } else {
-                    for (int i = r; i < end; i++) {
-                        int bits = floatBits(floats[i]);
-                        halves[offset + i] = (short) ((bits + 0x7FFF + ((bits >>> 16) & 1)) >>> 16);
-                    }
-                }
+            for (int i = lo; i < hi; i++) {
+                halves[offset + i] = (short) toBf16(floats[i]);
             }
         } else if (op == DECODE_F16) {
             for (int i = lo; i < hi; i++) {
