@@ -65,35 +65,6 @@ final class VectorLoops {
      */
     private static void toHalf(float[] x, int lo, int hi, short[] out, int offset) {
         int i = lo;
-        // Runs of HALF_RUN: a load-only pass (it streams from memory at full speed) finds whether
-        // any lane is special; a run with none converts from L1 without the per-vector test.
-        for (; i + HALF_RUN <= hi; i += HALF_RUN) {
-            IntVector d = IntVector.zero(I);
-            for (int j = i; j < i + HALF_RUN; j += L) {
-                IntVector off = FloatVector.fromArray(F, x, j).reinterpretAsInts().and(0x7fffffff).sub(0x38800000);
-                d = d.or(off).or(off.neg().add(0x477ff000 - 0x38800000 - 1)); // sign set outside the range
-            }
-            if (d.compare(VectorOperators.LT, 0).anyTrue()) {
-                toHalfTested(x, i, i + HALF_RUN, out, offset);
-                continue;
-            }
-            for (int j = i; j < i + HALF_RUN; j += L) {
-                IntVector w = FloatVector.fromArray(F, x, j).reinterpretAsInts();
-                IntVector abs = w.and(0x7fffffff);
-                IntVector h = abs.add(0x0fff - 0x38000000).add(abs.lanewise(VectorOperators.LSHR, 13).and(1))
-                        .lanewise(VectorOperators.LSHR, 13).or(w.lanewise(VectorOperators.LSHR, 16).and(0x8000));
-                ((ShortVector) h.convertShape(VectorOperators.I2S, S, 0)).intoArray(out, offset + j);
-            }
-        }
-        toHalfTested(x, i, hi, out, offset);
-    }
-
-    /** Floats per run of {@link #toHalf}: a multiple of any vector length, 4 KiB. */
-    private static final int HALF_RUN = 1024;
-
-    /** {@link #toHalf} testing each vector for special lanes. */
-    private static void toHalfTested(float[] x, int lo, int hi, short[] out, int offset) {
-        int i = lo;
         for (; i + L <= hi; i += L) {
             IntVector w = FloatVector.fromArray(F, x, i).reinterpretAsInts();
             IntVector abs = w.and(0x7fffffff);
@@ -118,29 +89,6 @@ final class VectorLoops {
 
     /** {@link HalfFloats#floatToBf16} lane by lane. */
     private static void toBf16(float[] x, int lo, int hi, short[] out, int offset) {
-        int i = lo;
-        // As toHalf: a load-only pass per run finds NaNs (abs above ∞'s bits: 0x7f800000 − abs < 0);
-        // a run without one rounds with no blend.
-        for (; i + HALF_RUN <= hi; i += HALF_RUN) {
-            IntVector nan = IntVector.zero(I);
-            for (int j = i; j < i + HALF_RUN; j += L) {
-                nan = nan.or(FloatVector.fromArray(F, x, j).reinterpretAsInts().and(0x7fffffff).neg().add(0x7f800000));
-            }
-            if (nan.compare(VectorOperators.LT, 0).anyTrue()) {
-                toBf16Tested(x, i, i + HALF_RUN, out, offset);
-                continue;
-            }
-            for (int j = i; j < i + HALF_RUN; j += L) {
-                IntVector w = FloatVector.fromArray(F, x, j).reinterpretAsInts();
-                IntVector b = w.add(0x7fff).add(w.lanewise(VectorOperators.LSHR, 16).and(1)).lanewise(VectorOperators.LSHR, 16);
-                ((ShortVector) b.convertShape(VectorOperators.I2S, S, 0)).intoArray(out, offset + j);
-            }
-        }
-        toBf16Tested(x, i, hi, out, offset);
-    }
-
-    /** {@link #toBf16} with each vector's NaN lanes blended in. */
-    private static void toBf16Tested(float[] x, int lo, int hi, short[] out, int offset) {
         int i = lo;
         for (; i + L <= hi; i += L) {
             IntVector w = FloatVector.fromArray(F, x, i).reinterpretAsInts();
