@@ -15,6 +15,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import javax.net.ssl.SSLContext;
+import org.mtflow.engine.cluster.ClusterSettings;
+import org.mtflow.engine.cluster.TlsContexts;
 import org.mtflow.engine.event.Json;
 import org.mtflow.engine.event.RunEvent;
 
@@ -27,11 +30,25 @@ final class ClusterClient {
     private static final Duration RECONNECT_FOR = Duration.ofSeconds(60);
 
     private final String node;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    private final String scheme;
+    private final HttpClient http;
 
-    /** {@code node}: host:port of a node's HTTP endpoint. */
-    ClusterClient(String node) {
+    /**
+     * {@code node}: host:port of a node's HTTP endpoint; {@code tls}: this client's credentials for
+     * a TLS node (HTTPS with a client certificate; the node's certificate must name its address),
+     * null for a plain one on loopback.
+     */
+    ClusterClient(String node, SSLContext tls) {
         this.node = node;
+        this.scheme = tls == null ? "http" : "https";
+        HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10));
+        this.http = (tls == null ? b : b.sslContext(tls)).build();
+    }
+
+    /** A client with the TLS credentials the options give (an error when they are half given or unreadable). */
+    static ClusterClient of(String node, TlsOptions options) throws IOException {
+        ClusterSettings.Tls tls = options.tls();
+        return new ClusterClient(node, tls == null ? null : TlsContexts.of(tls));
     }
 
     /** Whether {@code node} looks like host:port; else says why. */
@@ -48,7 +65,7 @@ final class ClusterClient {
     }
 
     private URI uri(String pathAndQuery) {
-        return URI.create("http://" + node + pathAndQuery);
+        return URI.create(scheme + "://" + node + pathAndQuery);
     }
 
     /** Submits the workflow; returns the run id, or null after printing why it was refused. */

@@ -18,6 +18,7 @@ import org.mtflow.engine.run.Engine;
 import org.mtflow.engine.run.EngineSettings;
 import org.mtflow.nodes.BuiltinNodes;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "node", mixinStandardHelpOptions = true,
@@ -59,24 +60,18 @@ final class NodeCommand implements Callable<Integer> {
                     + "split-brain resolver, journal…")
     Path config;
 
-    @Option(names = "--tls-keystore", paramLabel = "FILE", description = "this node's key and certificate (PKCS12 or JKS)")
-    Path keyStore;
-
-    @Option(names = "--tls-truststore", paramLabel = "FILE", description = "the cluster's certificate or CA")
-    Path trustStore;
-
-    @Option(names = "--tls-password-env", paramLabel = "VAR",
-            description = "environment variable holding the stores' password (default: MTFLOW_TLS_PASSWORD)")
-    String passwordEnv = "MTFLOW_TLS_PASSWORD";
+    @Mixin
+    TlsOptions tlsOptions;
 
     @Override
     public Integer call() throws Exception {
-        if ((keyStore == null) != (trustStore == null)) {
-            System.err.println("error: TLS needs both --tls-keystore and --tls-truststore");
+        ClusterSettings.Tls tls;
+        try {
+            tls = tlsOptions.tls();
+        } catch (IllegalArgumentException e) {
+            System.err.println("error: " + e.getMessage());
             return Main.INVALID;
         }
-        String password = System.getenv(passwordEnv);
-        ClusterSettings.Tls tls = keyStore == null ? null : new ClusterSettings.Tls(keyStore, password, trustStore, password);
         ClusterSettings cluster = new ClusterSettings(bind, port, seeds, roles, tls);
         List<String> problems = cluster.problems();
         if (config != null && !Files.isReadable(config)) problems.add("--config " + config + " is not a readable file");
@@ -124,7 +119,14 @@ final class NodeCommand implements Callable<Integer> {
             System.out.println("node http endpoint " + http + " (artifacts; runs: mtflow run FILE --cluster "
                     + http.substring(http.indexOf("://") + 3) + ")");
             engine.reportMembers(line -> System.out.println(line));
-            engine.whenTerminated(stopped::countDown);
+            // Said once the actor system is down, from whichever thread sees it: on SIGTERM the JVM
+            // exits when the hook returns, maybe before the main thread wakes up.
+            String address = engine.address();
+            engine.whenTerminated(() -> {
+                System.out.println("node " + address + " stopped");
+                System.out.flush();
+                stopped.countDown();
+            });
             Thread hook = new Thread(() -> {
                 engine.leave();
                 try {
@@ -135,7 +137,6 @@ final class NodeCommand implements Callable<Integer> {
             }, "mtflow-node-shutdown");
             Runtime.getRuntime().addShutdownHook(hook);
             stopped.await();
-            System.out.println("node " + engine.address() + " stopped");
         }
         return Main.OK;
     }

@@ -37,6 +37,9 @@ final class RunCommand implements Callable<Integer> {
     String cluster;
 
     @Mixin
+    TlsOptions tls;
+
+    @Mixin
     EngineOptions engine;
 
     @Override
@@ -62,7 +65,13 @@ final class RunCommand implements Callable<Integer> {
             System.err.println("error: " + problem);
             return Main.INVALID;
         }
-        ClusterClient client = new ClusterClient(cluster);
+        ClusterClient client;
+        try {
+            client = ClusterClient.of(cluster, tls);
+        } catch (IllegalArgumentException | java.io.IOException e) {
+            System.err.println("error: " + e.getMessage());
+            return Main.INVALID;
+        }
         String id;
         try {
             id = client.submit(file, params, runId, engine.noCache, engine.maxConcurrency);

@@ -9,6 +9,7 @@ import java.util.concurrent.Callable;
 import org.mtflow.engine.event.Json;
 import org.mtflow.engine.run.RunIds;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -25,6 +26,9 @@ final class StatusCommand implements Callable<Integer> {
     @Option(names = "--cluster", paramLabel = "HOST:PORT", description = "the http endpoint of the node the run was submitted to")
     String cluster;
 
+    @Mixin
+    TlsOptions tls;
+
     @Option(names = "--home", paramLabel = "DIR", description = "state directory (default: $MTFLOW_HOME, else ./.mtflow)")
     Path home;
 
@@ -40,8 +44,15 @@ final class StatusCommand implements Callable<Integer> {
                 System.err.println("error: " + problem);
                 return Main.INVALID;
             }
+            ClusterClient client;
             try {
-                return new ClusterClient(cluster).status(runId);
+                client = ClusterClient.of(cluster, tls);
+            } catch (IllegalArgumentException | java.io.IOException e) {
+                System.err.println("error: " + e.getMessage());
+                return Main.INVALID;
+            }
+            try {
+                return client.status(runId);
             } catch (java.io.IOException e) {
                 System.err.println("error: cannot reach the node at " + cluster + ": " + e.getMessage());
                 return Main.FAILED;

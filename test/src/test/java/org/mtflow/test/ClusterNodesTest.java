@@ -72,9 +72,11 @@ class ClusterNodesTest {
     @Test
     void aTlsClusterAdmitsOnlyNodesWithItsCertificate() throws Exception {
         ClusterSettings.Tls cluster = TestCerts.tls(dir, "cluster", "cluster"), stranger = TestCerts.tls(dir, "stranger", "cluster");
-        int[] ports = freePorts(4);
+        int[] ports = freePorts(5);
         List<String> tls = List.of("--tls-keystore", cluster.keyStore().toString(), "--tls-truststore", cluster.trustStore().toString());
-        Path log1 = start("t1", ports[0], tls);
+        List<String> first = new ArrayList<>(tls);
+        first.addAll(List.of("--http-port", String.valueOf(ports[4])));
+        Path log1 = start("t1", ports[0], first);
         List<String> join = new ArrayList<>(tls);
         join.addAll(List.of("--seed", "127.0.0.1:" + ports[0]));
         Path log2 = start("t2", ports[1], join);
@@ -89,6 +91,33 @@ class ClusterNodesTest {
         await().during(Duration.ofSeconds(10)).atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(200))
                 .until(() -> !read(log1).contains(address(ports[2])) && !read(log1).contains(address(ports[3]))
                         && !read(plain).contains("member up") && !read(foreign).contains("member up"));
+
+        // The run endpoint is HTTPS with client certificates too: a client with the cluster's
+        // credentials submits a run, one without them (plain HTTP, or an untrusted key) cannot.
+        Path workflow = Files.writeString(dir.resolve("tiny.yaml"), """
+                name: tiny
+                seed: 3
+                tasks:
+                  a: {type: util.random, with: {shape: [8]}}
+                  b: {type: util.noop, inputs: {x: a.tensor}}
+                """);
+        String endpoint = "127.0.0.1:" + ports[4];
+        Map<String, String> env = Map.of("MTFLOW_TLS_PASSWORD", TestCerts.PASSWORD);
+        List<String> submit = new ArrayList<>(List.of("run", workflow.toString(), "--cluster", endpoint, "--run-id", "tls1",
+                "--progress=plain"));
+        submit.addAll(tls);
+        Cli.Result ok = Cli.run(env, submit.toArray(String[]::new));
+        assertEquals(0, ok.exit(), ok.toString());
+        List<String> status = new ArrayList<>(List.of("status", "tls1", "--cluster", endpoint));
+        status.addAll(tls);
+        Cli.Result st = Cli.run(env, status.toArray(String[]::new));
+        assertEquals(0, st.exit(), st.toString());
+        assertTrue(st.out().contains("succeeded"), st.toString());
+        Cli.Result noTls = Cli.run(env, "status", "tls1", "--cluster", endpoint);
+        assertEquals(1, noTls.exit(), noTls.toString());
+        Cli.Result untrusted = Cli.run(env, "status", "tls1", "--cluster", endpoint, "--tls-keystore", stranger.keyStore().toString(),
+                "--tls-truststore", stranger.trustStore().toString());
+        assertEquals(1, untrusted.exit(), untrusted.toString());
     }
 
     private Path start(String name, int port, List<String> extra) throws IOException {

@@ -33,8 +33,10 @@ public final class TestCerts {
     private static Path keyStore(Path dir, String key) throws Exception {
         Path ks = dir.resolve(key + ".p12");
         if (!Files.exists(ks)) {
+            // Named for loopback: HTTPS clients check that a node's certificate names its address.
             keytool("-genkeypair", "-alias", key, "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=" + key,
-                    "-validity", "2", "-storetype", "PKCS12", "-keystore", ks.toString(), "-storepass", PASSWORD);
+                    "-ext", "SAN=ip:127.0.0.1,dns:localhost", "-validity", "2", "-storetype", "PKCS12",
+                    "-keystore", ks.toString(), "-storepass", PASSWORD);
         }
         return ks;
     }
