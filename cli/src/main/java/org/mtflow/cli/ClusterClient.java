@@ -45,10 +45,23 @@ final class ClusterClient {
         this.http = (tls == null ? b : b.sslContext(tls)).build();
     }
 
-    /** A client with the TLS credentials the options give (an error when they are half given or unreadable). */
-    static ClusterClient of(String node, TlsOptions options) throws IOException {
-        ClusterSettings.Tls tls = options.tls();
-        return new ClusterClient(node, tls == null ? null : TlsContexts.of(tls));
+    /**
+     * A client of the node at {@code node} with the TLS credentials the options give; null, after
+     * saying why on stderr, when the address or the credentials are wrong (the command exits 2).
+     */
+    static ClusterClient open(String node, TlsOptions options) {
+        String problem = problem(node);
+        if (problem != null) {
+            System.err.println("error: " + problem);
+            return null;
+        }
+        try {
+            ClusterSettings.Tls tls = options.tls();
+            return new ClusterClient(node, tls == null ? null : TlsContexts.of(tls));
+        } catch (IllegalArgumentException | IOException e) {
+            System.err.println("error: " + e.getMessage());
+            return null;
+        }
     }
 
     /** Whether {@code node} looks like host:port; else says why. */

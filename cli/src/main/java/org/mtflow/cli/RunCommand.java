@@ -59,19 +59,12 @@ final class RunCommand implements Callable<Integer> {
     }
 
     private int runOnCluster() throws Exception {
-        String problem = ClusterClient.problem(cluster);
-        if (problem == null && !java.nio.file.Files.isReadable(file)) problem = file + " is not a readable file";
-        if (problem != null) {
-            System.err.println("error: " + problem);
+        if (!java.nio.file.Files.isReadable(file)) {
+            System.err.println("error: " + file + " is not a readable file");
             return Main.INVALID;
         }
-        ClusterClient client;
-        try {
-            client = ClusterClient.of(cluster, tls);
-        } catch (IllegalArgumentException | java.io.IOException e) {
-            System.err.println("error: " + e.getMessage());
-            return Main.INVALID;
-        }
+        ClusterClient client = ClusterClient.open(cluster, tls);
+        if (client == null) return Main.INVALID;
         String id;
         try {
             id = client.submit(file, params, runId, engine.noCache, engine.maxConcurrency);

@@ -39,18 +39,8 @@ final class StatusCommand implements Callable<Integer> {
             return Main.INVALID;
         }
         if (cluster != null) {
-            String problem = ClusterClient.problem(cluster);
-            if (problem != null) {
-                System.err.println("error: " + problem);
-                return Main.INVALID;
-            }
-            ClusterClient client;
-            try {
-                client = ClusterClient.of(cluster, tls);
-            } catch (IllegalArgumentException | java.io.IOException e) {
-                System.err.println("error: " + e.getMessage());
-                return Main.INVALID;
-            }
+            ClusterClient client = ClusterClient.open(cluster, tls);
+            if (client == null) return Main.INVALID;
             try {
                 return client.status(runId);
             } catch (java.io.IOException e) {
