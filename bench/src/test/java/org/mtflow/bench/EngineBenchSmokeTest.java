@@ -86,8 +86,10 @@ class EngineBenchSmokeTest {
         String[] heap = lines.stream().map(l -> l.split(",", -1)).filter(r -> r[0].equals("heap")).findFirst().orElseThrow();
         assertEquals("3000", heap[3]);
         assertEquals("succeeded", heap[4]);
-        for (int c : new int[] {13, 14}) assertTrue(Double.parseDouble(heap[c]) > 0, "heap column " + c + ": " + String.join(",", heap));
-        for (int c : new int[] {15, 16}) Double.parseDouble(heap[c]); // small graphs: GC noise may dominate the sign
+        assertTrue(Double.parseDouble(heap[13]) > 0, "spec bytes per task: " + String.join(",", heap));
+        // Heap differences on a 3000-task graph: GC noise may dominate their sign (the report state
+        // came out at -63 B/task once); the bench's 1M-task default is where they mean something.
+        for (int c : new int[] {14, 15, 16}) Double.parseDouble(heap[c]);
         try (var homes = Files.list(dir.resolve("homes"))) {
             assertEquals(0, homes.count(), "every run's home is deleted after it");
         }
