@@ -148,12 +148,6 @@ final class VectorLoops {
         return s;
     }
 
-    private static double total(double[] partial) {
-        double t = 0;
-        for (double p : partial) t += p;
-        return t;
-    }
-
     /** Σ x: each block in float (four vector accumulators), the blocks in double. */
     static double sum(Parallel par, float[] x) {
         double[] partial = new double[Parallel.blocks(x.length)];
@@ -170,7 +164,7 @@ final class VectorLoops {
             for (; i < hi; i++) s += x[i];
             partial[blk] = s;
         });
-        return total(partial);
+        return JavaReduce.total(partial);
     }
 
     /** Σ |x|, as {@link #sum}; its own method and lambda (see the casts). */
@@ -189,7 +183,7 @@ final class VectorLoops {
             for (; i < hi; i++) s += Math.abs(x[i]);
             partial[blk] = s;
         });
-        return total(partial);
+        return JavaReduce.total(partial);
     }
 
     /** Σ x², in double throughout (float squares overflow above 1.8e19). */
@@ -213,7 +207,7 @@ final class VectorLoops {
             for (; i < hi; i++) s = Math.fma((double) x[i], x[i], s);
             partial[blk] = s;
         });
-        return total(partial);
+        return JavaReduce.total(partial);
     }
 
     /** Σ x·y: float fmas within a block, the blocks in double. */
@@ -232,7 +226,7 @@ final class VectorLoops {
             for (; i < hi; i++) s = Math.fma(x[i], y[i], s);
             partial[blk] = s;
         });
-        return total(partial);
+        return JavaReduce.total(partial);
     }
 
     // ---------------------------------------------------------------- merging
