@@ -22,42 +22,49 @@ import org.mtflow.engine.event.Json;
 import org.mtflow.engine.event.RunEvent;
 
 /**
- * The client side of a node's run endpoint (see {@link RunServer}): submits a workflow, follows
- * its events (reconnecting where it left off when the connection drops) and asks for a run's status.
+ * The client side of the nodes' run endpoint (see {@link RunServer}): submits a workflow, follows
+ * its events (reconnecting where it left off when the connection drops, to the next node given
+ * when a node is gone, and to wherever the cluster moved the run) and asks for a run's status.
  */
 final class ClusterClient {
     /** How long a dropped event stream is retried before the client gives up (the run goes on). */
     private static final Duration RECONNECT_FOR = Duration.ofSeconds(60);
 
-    private final String node;
+    /** The nodes this client may ask (host:port of their HTTP endpoints), the one it asks first first. */
+    private final List<String> nodes;
     private final String scheme;
     private final HttpClient http;
+    private int current;
 
     /**
-     * {@code node}: host:port of a node's HTTP endpoint; {@code tls}: this client's credentials for
-     * a TLS node (HTTPS with a client certificate; the node's certificate must name its address),
+     * {@code nodes}: host:port of nodes' HTTP endpoints; {@code tls}: this client's credentials for
+     * a TLS cluster (HTTPS with a client certificate; a node's certificate must name its address),
      * null for a plain one on loopback.
      */
-    ClusterClient(String node, SSLContext tls) {
-        this.node = node;
+    ClusterClient(List<String> nodes, SSLContext tls) {
+        this.nodes = List.copyOf(nodes);
         this.scheme = tls == null ? "http" : "https";
-        HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10));
+        // Redirects are followed by hand: where a run's events come from decides where to count lines from.
+        HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10))
+                .followRedirects(HttpClient.Redirect.NEVER);
         this.http = (tls == null ? b : b.sslContext(tls)).build();
     }
 
     /**
-     * A client of the node at {@code node} with the TLS credentials the options give; null, after
-     * saying why on stderr, when the address or the credentials are wrong (the command exits 2).
+     * A client of the nodes at {@code nodes} with the TLS credentials the options give; null, after
+     * saying why on stderr, when an address or the credentials are wrong (the command exits 2).
      */
-    static ClusterClient open(String node, TlsOptions options) {
-        String problem = problem(node);
-        if (problem != null) {
-            System.err.println("error: " + problem);
-            return null;
+    static ClusterClient open(List<String> nodes, TlsOptions options) {
+        for (String node : nodes) {
+            String problem = problem(node);
+            if (problem != null) {
+                System.err.println("error: " + problem);
+                return null;
+            }
         }
         try {
             ClusterSettings.Tls tls = options.tls();
-            return new ClusterClient(node, tls == null ? null : TlsContexts.of(tls));
+            return new ClusterClient(nodes, tls == null ? null : TlsContexts.of(tls));
         } catch (IllegalArgumentException | IOException e) {
             System.err.println("error: " + e.getMessage());
             return null;
@@ -78,7 +85,22 @@ final class ClusterClient {
     }
 
     private URI uri(String pathAndQuery) {
-        return URI.create(scheme + "://" + node + pathAndQuery);
+        return URI.create(scheme + "://" + nodes.get(current) + pathAndQuery);
+    }
+
+    /** Sends to the current node, moving on to the next ones while a node cannot be reached. */
+    private <T> HttpResponse<T> send(java.util.function.Function<URI, HttpRequest> request, String pathAndQuery,
+                                     HttpResponse.BodyHandler<T> body) throws IOException, InterruptedException {
+        IOException last = null;
+        for (int tries = 0; tries < nodes.size(); tries++) {
+            try {
+                return http.send(request.apply(uri(pathAndQuery)), body);
+            } catch (java.net.ConnectException | java.net.http.HttpConnectTimeoutException e) {
+                last = e;
+                current = (current + 1) % nodes.size();
+            }
+        }
+        throw last;
     }
 
     /** Submits the workflow; returns the run id, or null after printing why it was refused. */
@@ -89,9 +111,9 @@ final class ClusterClient {
         if (runId != null) q.append("&run-id=").append(enc(runId));
         if (noCache) q.append("&no-cache=true");
         if (maxConcurrency > 0) q.append("&max-concurrency=").append(maxConcurrency);
-        HttpRequest request = HttpRequest.newBuilder(uri(q.toString()))
-                .POST(HttpRequest.BodyPublishers.ofByteArray(Files.readAllBytes(file))).build();
-        HttpResponse<String> r = http.send(request, HttpResponse.BodyHandlers.ofString());
+        byte[] body = Files.readAllBytes(file);
+        HttpResponse<String> r = send(u -> HttpRequest.newBuilder(u).POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                .build(), q.toString(), HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() == 201) return r.body().trim();
         System.err.print(r.body().replace(file.getFileName().toString(), file.toString()));
         return null;
@@ -99,21 +121,46 @@ final class ClusterClient {
 
     /**
      * Streams the run's events into {@code view} until it finishes; returns the RunFinished event,
-     * or null when the stream ended without one (the node stopped, or did not come back in time).
+     * or null when the stream ended without one (the run was stopped, or no node answered in time).
      */
     RunEvent.RunFinished follow(String runId, ConsoleView view) throws InterruptedException {
         long lines = 0;
+        URI log = null; // where the counted lines come from: the node that coordinates the run
         long deadline = System.nanoTime() + RECONNECT_FOR.toNanos();
-        while (true) {
+        String why = null;
+        while (System.nanoTime() < deadline) {
+            String path = "/runs/" + enc(runId) + "/events?from=";
             try {
-                HttpRequest request = HttpRequest.newBuilder(uri("/runs/" + enc(runId) + "/events?from=" + lines)).GET().build();
-                HttpResponse<InputStream> r = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
+                HttpResponse<InputStream> r = log != null
+                        ? http.send(HttpRequest.newBuilder(URI.create(log + path + lines)).GET().build(),
+                                HttpResponse.BodyHandlers.ofInputStream())
+                        : send(u -> HttpRequest.newBuilder(u).GET().build(), path + lines, HttpResponse.BodyHandlers.ofInputStream());
+                if (r.statusCode() == 307) {
+                    r.body().close();
+                    URI at = URI.create(r.headers().firstValue("Location").orElseThrow());
+                    URI base = URI.create(at.getScheme() + "://" + at.getRawAuthority());
+                    if (!base.equals(log) && lines > 0) {
+                        // Its coordinator moved: the new node's log starts with what it recovered.
+                        System.err.println("run " + runId + " is now coordinated at " + base + "; following it there");
+                        lines = 0;
+                    }
+                    log = base;
+                    continue;
+                }
+                if (r.statusCode() == 503) { // the registry is moving: ask again shortly
+                    try (InputStream in = r.body()) {
+                        why = new String(in.readAllBytes(), StandardCharsets.UTF_8).trim();
+                    }
+                    Thread.sleep(500);
+                    continue;
+                }
                 if (r.statusCode() != 200) {
                     try (InputStream in = r.body()) {
                         System.err.print(new String(in.readAllBytes(), StandardCharsets.UTF_8));
                     }
                     return null;
                 }
+                if (log == null) log = URI.create(uri("").toString());
                 try (BufferedReader in = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8))) {
                     for (String line = in.readLine(); line != null; line = in.readLine()) {
                         lines++;
@@ -123,24 +170,28 @@ final class ClusterClient {
                         if (event instanceof RunEvent.RunFinished f) return f;
                     }
                 }
-                return null; // the run ended without finishing (its node stopped it)
+                why = "the stream from " + log + " ended before the run finished";
+                log = null; // that node stopped coordinating it: ask the cluster where it went
+                Thread.sleep(500);
             } catch (IOException e) {
-                if (System.nanoTime() > deadline) {
-                    System.err.println("error: lost the connection to " + node + ": " + e.getMessage()
-                            + " (the run goes on there; follow it with: mtflow status " + runId + " --cluster " + node + ")");
-                    return null;
+                why = e.toString();
+                if (log != null) {
+                    log = null; // the coordinating node is gone: ask another where the run went
+                    current = (current + 1) % nodes.size();
                 }
                 Thread.sleep(1000);
             }
         }
+        System.err.println("error: lost the run's event stream (" + why + "); the run goes on: follow it with "
+                + "mtflow status " + runId + " --cluster " + String.join(",", nodes));
+        return null;
     }
 
     /** Prints the run's status; returns the exit code of the status command. */
     int status(String runId) throws IOException, InterruptedException {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(uri("/runs/" + enc(runId))).GET().build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r = get("/runs/" + enc(runId));
         if (r.statusCode() != 200) {
-            System.err.print("error: " + r.body());
+            System.err.print("error: " + r.body().replaceFirst("^error: ", ""));
             return Main.FAILED;
         }
         JsonNode json = Json.MAPPER.readTree(r.body());
@@ -148,6 +199,30 @@ final class ClusterClient {
         System.out.println("run " + runId + ": " + json.path("state").asText() + ", " + report.path("status").asText("unknown"));
         StatusCommand.printTasks(report);
         return Main.OK;
+    }
+
+    /** Asks the cluster to cancel the run; returns the exit code of the cancel command. */
+    int cancel(String runId) throws IOException, InterruptedException {
+        HttpResponse<String> r = send(u -> HttpRequest.newBuilder(u).POST(HttpRequest.BodyPublishers.noBody()).build(),
+                "/runs/" + enc(runId) + "/cancel", HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 202) {
+            System.err.print("error: " + r.body().replaceFirst("^error: ", ""));
+            return Main.FAILED;
+        }
+        String state = r.body().trim();
+        System.out.println("run " + runId + ": " + (state.equals("cancelling") ? "cancelling" : "already " + state));
+        return Main.OK;
+    }
+
+    /** A GET that follows the cluster's redirect to the node coordinating the run. */
+    private HttpResponse<String> get(String pathAndQuery) throws IOException, InterruptedException {
+        HttpResponse<String> r = send(u -> HttpRequest.newBuilder(u).GET().build(), pathAndQuery,
+                HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() == 307) {
+            URI at = URI.create(r.headers().firstValue("Location").orElseThrow());
+            r = http.send(HttpRequest.newBuilder(at).GET().build(), HttpResponse.BodyHandlers.ofString());
+        }
+        return r;
     }
 
     private static String enc(String s) {

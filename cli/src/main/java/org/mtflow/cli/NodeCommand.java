@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.stream.Collectors;
@@ -14,6 +15,9 @@ import org.mtflow.devices.Device;
 import org.mtflow.devices.Devices;
 import org.mtflow.engine.cluster.ClusterSettings;
 import org.mtflow.engine.cluster.TlsContexts;
+import org.mtflow.dsl.WorkflowLoader;
+import org.mtflow.engine.journal.JournalSettings;
+import org.mtflow.engine.run.ClusterRuns;
 import org.mtflow.engine.run.Engine;
 import org.mtflow.engine.run.EngineSettings;
 import org.mtflow.nodes.BuiltinNodes;
@@ -60,6 +64,22 @@ final class NodeCommand implements Callable<Integer> {
                     + "split-brain resolver, journal…")
     Path config;
 
+    @Option(names = "--journal-url", paramLabel = "JDBC-URL",
+            description = "the cluster's shared journal, a PostgreSQL database (jdbc:postgresql://HOST:PORT/DB): with it, "
+                    + "a run whose coordinating node is lost goes on from its journal on another node. Give every node "
+                    + "the same one. Default: this node's own journal under --home (runs survive a restart of the node, "
+                    + "not its loss)")
+    String journalUrl;
+
+    @Option(names = "--journal-user", paramLabel = "USER", description = "the journal's database user (default: mtflow); "
+            + "the password comes from $MTFLOW_JOURNAL_PASSWORD")
+    String journalUser = "mtflow";
+
+    @Option(names = "--store", paramLabel = "DIR",
+            description = "a store directory every node mounts (NFS…), instead of HOME/store: no artifact moves between "
+                    + "nodes, and none is lost with a node")
+    Path sharedStore;
+
     @Mixin
     TlsOptions tlsOptions;
 
@@ -102,22 +122,42 @@ final class NodeCommand implements Callable<Integer> {
             }
             found.stream().filter(d -> !devices.contains(d.id())).forEach(Device::close);
         }
-        Config full = user.withFallback(cluster.config()).withFallback(ConfigFactory.load());
+        EngineSettings settings = EngineSettings.defaults();
+        Config journal = ConfigFactory.empty();
+        if (journalUrl != null) {
+            String password = System.getenv().getOrDefault("MTFLOW_JOURNAL_PASSWORD", "");
+            try {
+                journal = JournalSettings.postgres(journalUrl, journalUser, password);
+            } catch (RuntimeException e) {
+                System.err.println("error: --journal-url " + journalUrl + ": " + e.getMessage()
+                        + " (is the server up, and are --journal-user and $MTFLOW_JOURNAL_PASSWORD right?)");
+                return Main.INVALID;
+            }
+            settings = settings.withJournal(EngineSettings.Journal.CONFIGURED);
+        }
+        if (sharedStore != null) settings = settings.withSharedStore(sharedStore);
+        Config full = user.withFallback(journal).withFallback(cluster.config()).withFallback(ConfigFactory.load());
         CountDownLatch stopped = new CountDownLatch(1);
         if (httpPort < 0 || httpPort > 65535) {
             System.err.println("error: --http-port must be 0 (a free port) to 65535");
             return Main.INVALID;
         }
         Engine.Serving serving = new Engine.Serving(bind, httpPort, tls == null ? null : TlsContexts.of(tls));
-        try (Engine engine = Engine.node(Home.resolve(home), BuiltinNodes.catalog(), offered, EngineSettings.defaults(), full,
+        try (Engine engine = Engine.node(Home.resolve(home), BuiltinNodes.catalog(), offered, settings, full,
                 serving)) {
-            new RunServer(engine).install();
+            ClusterRuns runs = engine.coordinateRuns(text -> WorkflowLoader.load(text, "spec.yaml", Map.of(),
+                    BuiltinNodes.catalog(), engine.devices()).spec());
+            new RunServer(engine, runs).install();
             System.out.println("node " + engine.address() + " offers "
                     + offered.stream().map(d -> d.id() + " (" + d.info().name() + ")").collect(Collectors.joining(", "))
                     + (seeds.isEmpty() ? "; starting a new cluster" : "; joining " + String.join(", ", seeds)));
             String http = engine.server().base().toString();
             System.out.println("node http endpoint " + http + " (artifacts; runs: mtflow run FILE --cluster "
                     + http.substring(http.indexOf("://") + 3) + ")");
+            if (journalUrl == null) {
+                System.out.println("node journal: its own, under " + Home.resolve(home) + " (runs it coordinates do not "
+                        + "survive its loss; give every node --journal-url for that)");
+            }
             engine.reportMembers(line -> System.out.println(line));
             // Said once the actor system is down, from whichever thread sees it: on SIGTERM the JVM
             // exits when the hook returns, maybe before the main thread wakes up.

@@ -31,10 +31,11 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--param", paramLabel = "NAME=VALUE", description = "override a param of the workflow (repeatable)")
     List<String> params = new ArrayList<>();
 
-    @Option(names = "--cluster", paramLabel = "HOST:PORT",
-            description = "submit the run to a cluster through this node's http endpoint (see 'mtflow node'), "
-                    + "and follow its progress; the run goes on if this command stops")
-    String cluster;
+    @Option(names = "--cluster", paramLabel = "HOST:PORT", split = ",",
+            description = "submit the run to a cluster through a node's http endpoint (see 'mtflow node'), and follow "
+                    + "its progress; give more nodes (comma-separated or repeated) to go on through them when one is "
+                    + "lost. The run goes on if this command stops")
+    List<String> cluster;
 
     @Mixin
     TlsOptions tls;
@@ -69,11 +70,11 @@ final class RunCommand implements Callable<Integer> {
         try {
             id = client.submit(file, params, runId, engine.noCache, engine.maxConcurrency);
         } catch (java.io.IOException e) {
-            System.err.println("error: cannot reach the node at " + cluster + ": " + e.getMessage());
+            System.err.println("error: cannot reach a node at " + String.join(",", cluster) + ": " + e.getMessage());
             return Main.FAILED;
         }
         if (id == null) return Main.INVALID;
-        System.out.println("run " + id + " submitted to " + cluster);
+        System.out.println("run " + id + " submitted to " + String.join(",", cluster));
         org.mtflow.engine.event.RunEvent.RunFinished f;
         try (ConsoleView view = ConsoleView.open(engine.progress, System.out, 16)) {
             f = client.follow(id, view);

@@ -22,34 +22,47 @@ import org.mtflow.dsl.LoadedWorkflow;
 import org.mtflow.dsl.WorkflowLoader;
 import org.mtflow.engine.cluster.ArtifactServer;
 import org.mtflow.engine.event.Json;
+import org.mtflow.engine.run.ClusterRuns;
 import org.mtflow.engine.run.Engine;
+import org.mtflow.engine.run.RunRegistry;
 import org.mtflow.engine.run.RunIds;
 import org.mtflow.engine.run.RunOptions;
 import org.mtflow.engine.spec.SpecException;
 import org.mtflow.nodes.BuiltinNodes;
 
 /**
- * A node's run endpoint, on its artifact server (loopback, or HTTPS with client certificates):
+ * A node's run endpoint, on its artifact server (loopback, or HTTPS with client certificates).
+ * Any node takes requests; the cluster's {@link org.mtflow.engine.run.RunRegistry} coordinates
+ * the runs on its node and says where each is:
  * <ul>
  *   <li>{@code POST /runs?run-id=ID&no-cache=true&max-concurrency=N&param=NAME%3DVALUE} with the
- *   workflow's YAML as the body: validates it and starts the run on this node's engine, whose
- *   coordinator places tasks on the devices of every node. 201 and the run id; 422 and one line per
- *   problem when the workflow is invalid; 409 when that run is running.</li>
+ *   workflow's YAML as the body: validates it and hands it to the registry, whose coordinator
+ *   places tasks on the devices of every node. 201 and the run id; 422 and one line per problem
+ *   when the workflow is invalid; 409 when that run is running.</li>
  *   <li>{@code GET /runs/ID/events?from=N}: the run's events (events.jsonl lines) from line N on,
  *   streamed as they are written until the run ends. A client that goes away stops only its stream;
  *   it reconnects with the number of lines it has.</li>
  *   <li>{@code GET /runs/ID}: {"run", "state": running|ended, "report": report.json}.</li>
+ *   <li>{@code POST /runs/ID/cancel}: cancels the run; 202 and the run's state.</li>
  * </ul>
+ * A run coordinated on another node is answered with a 307 to that node's endpoint (its events
+ * there start at line 0 when its coordinator moved there from a lost node); 503 while the
+ * registry moves, which a client retries.
  */
 final class RunServer {
     private static final Pattern RUN = Pattern.compile("/runs/([A-Za-z0-9._-]{1,200})");
     private static final Pattern EVENTS = Pattern.compile("/runs/([A-Za-z0-9._-]{1,200})/events");
+    private static final Pattern CANCEL = Pattern.compile("/runs/([A-Za-z0-9._-]{1,200})/cancel");
     private static final int MAX_SPEC_BYTES = 16 << 20;
 
     private final Engine engine;
+    private final ClusterRuns runs;
+    private final String here;
 
-    RunServer(Engine engine) {
+    RunServer(Engine engine, ClusterRuns runs) {
         this.engine = engine;
+        this.runs = runs;
+        this.here = engine.server().base().toString();
     }
 
     void install() {
@@ -76,8 +89,13 @@ final class RunServer {
             submit(exchange, query);
             return;
         }
+        Matcher cancel = CANCEL.matcher(path);
+        if (cancel.matches() && method.equals("POST")) {
+            cancel(exchange, cancel.group(1));
+            return;
+        }
         if (!method.equals("GET")) {
-            reply(exchange, 405, "expected POST /runs, GET /runs/ID or GET /runs/ID/events\n");
+            reply(exchange, 405, "expected POST /runs, GET /runs/ID, GET /runs/ID/events or POST /runs/ID/cancel\n");
             return;
         }
         Matcher events = EVENTS.matcher(path);
@@ -140,17 +158,41 @@ final class RunServer {
         String id = runId != null ? runId : RunIds.fresh(w.spec().name());
         RunOptions options = new RunOptions(id, w.resolvedYaml(), !Boolean.parseBoolean(first(query, "no-cache", "false")),
                 maxConcurrency);
-        try {
-            engine.start(w.spec(), options, null);
-        } catch (IllegalStateException e) {
-            reply(exchange, 409, "error: " + e.getMessage() + "\n");
-            return;
-        } catch (IllegalArgumentException e) {
-            reply(exchange, 422, "error: " + e.getMessage() + "\n");
+        RunRegistry.Reply answer = runs.submit(options);
+        if (answer instanceof RunRegistry.Refused r) {
+            reply(exchange, r.code(), (r.message().startsWith("error: ") ? "" : "error: ") + r.message() + "\n");
             return;
         }
-        System.out.println("run " + id + " submitted: " + w.spec().tasks().size() + " tasks");
+        System.out.println("run " + id + " submitted: " + w.spec().tasks().size() + " tasks, coordinated at "
+                + ((RunRegistry.RunAt) answer).node());
         reply(exchange, 201, id + "\n");
+    }
+
+    private void cancel(HttpExchange exchange, String runId) throws IOException {
+        RunRegistry.Reply answer = runs.cancel(runId, "cancelled by a client of " + here);
+        if (answer instanceof RunRegistry.Refused r) {
+            reply(exchange, r.code(), "error: " + r.message() + "\n");
+        } else {
+            RunRegistry.RunAt at = (RunRegistry.RunAt) answer;
+            reply(exchange, 202, at.status().equals("running") ? "cancelling\n" : "ended " + at.status() + "\n");
+        }
+    }
+
+    /**
+     * Whether the run is coordinated (or was) on this node; if not, answers with a redirect to the
+     * node that is, or with why it cannot say, and returns false.
+     */
+    private boolean here(HttpExchange exchange, String runId, String pathAndQuery) throws IOException {
+        RunRegistry.Reply answer = runs.locate(runId);
+        if (answer instanceof RunRegistry.Refused r) {
+            reply(exchange, r.code(), "error: " + r.message() + "\n");
+            return false;
+        }
+        RunRegistry.RunAt at = (RunRegistry.RunAt) answer;
+        if (at.node().equals(here)) return true;
+        exchange.getResponseHeaders().set("Location", at.node() + pathAndQuery);
+        reply(exchange, 307, "run '" + runId + "' is at " + at.node() + "\n");
+        return false;
     }
 
     /** Follows events.jsonl from line {@code from}, whole lines only, until the run is over and all is sent. */
@@ -166,6 +208,7 @@ final class RunServer {
             reply(exchange, 400, "from must be a line number (0 or more)\n");
             return;
         }
+        if (!here(exchange, runId, "/runs/" + runId + "/events?from=" + from)) return;
         if (!Files.exists(file) && !engine.running(runId)) {
             reply(exchange, 404, "no run '" + runId + "' on this node\n");
             return;
@@ -218,6 +261,7 @@ final class RunServer {
     }
 
     private void status(HttpExchange exchange, String runId) throws IOException {
+        if (!here(exchange, runId, "/runs/" + runId)) return;
         Path report = engine.runDir(runId).resolve("report.json");
         boolean running = engine.running(runId);
         if (!Files.exists(report) && !running) {

@@ -16,7 +16,11 @@ final class RunTally {
 
     void add(RunEvent event) {
         if (event instanceof RunEvent.RunStarted e) {
+            // A resumed run (or one a cluster moved to another node) tells again what it recovered.
             total = e.tasks();
+            finished = 0;
+            running = 0;
+            failed = 0;
         } else if (event instanceof RunEvent.TaskStarted) {
             running++;
         } else if (event instanceof RunEvent.TaskSucceeded) {

@@ -3,6 +3,7 @@ package org.mtflow.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -23,8 +24,9 @@ final class StatusCommand implements Callable<Integer> {
     @Parameters(paramLabel = "RUN-ID")
     String runId;
 
-    @Option(names = "--cluster", paramLabel = "HOST:PORT", description = "the http endpoint of the node the run was submitted to")
-    String cluster;
+    @Option(names = "--cluster", paramLabel = "HOST:PORT", split = ",",
+            description = "the http endpoint of a node of the run's cluster (more, comma-separated, are tried in turn)")
+    List<String> cluster;
 
     @Mixin
     TlsOptions tls;
@@ -44,7 +46,7 @@ final class StatusCommand implements Callable<Integer> {
             try {
                 return client.status(runId);
             } catch (java.io.IOException e) {
-                System.err.println("error: cannot reach the node at " + cluster + ": " + e.getMessage());
+                System.err.println("error: cannot reach a node at " + String.join(",", cluster) + ": " + e.getMessage());
                 return Main.FAILED;
             }
         }

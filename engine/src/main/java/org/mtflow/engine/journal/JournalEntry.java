@@ -28,9 +28,18 @@ public sealed interface JournalEntry extends CborMessage {
      * @param attempt the attempt that succeeded, from 1
      * @param device  the id of the device that ran it
      * @param millis  how long the attempt ran
+     * @param holders on a cluster, the artifact endpoints of the nodes holding the outputs (a coordinator
+     *                that takes the run over on another node fetches them from there); null on one
+     *                machine, in journals written before clusters, and with a shared store
      */
     record TaskDone(String task, Map<String, ArtifactRef> outputs, ObjectNode metrics, int attempt, String device,
-                    long millis) implements JournalEntry {}
+                    long millis, List<String> holders) implements JournalEntry {
+
+        public TaskDone(String task, Map<String, ArtifactRef> outputs, ObjectNode metrics, int attempt, String device,
+                        long millis) {
+            this(task, outputs, metrics, attempt, device, millis, null);
+        }
+    }
 
     /**
      * A task spawned a subtask at run time (a dynamic task).

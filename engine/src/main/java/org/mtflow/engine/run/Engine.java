@@ -21,10 +21,14 @@ import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import javax.net.ssl.SSLContext;
 import org.apache.pekko.actor.CoordinatedShutdown;
+import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.typed.ClusterSingleton;
+import org.apache.pekko.cluster.typed.SingletonActor;
 import org.mtflow.devices.Device;
 import org.mtflow.devices.DeviceInfo;
 import org.mtflow.engine.cluster.ArtifactFetcher;
@@ -71,8 +75,9 @@ public final class Engine implements AutoCloseable {
     private final EngineSettings settings;
     private final ArtifactStore store;
     private final ActorSystem<Void> system;
-    /** A cluster node's artifact server; null on one machine. */
+    /** A cluster node's artifact server and the client that fetches from other nodes'; null on one machine. */
     private final ArtifactServer server;
+    private final ArtifactFetcher fetcher;
     private final Set<String> activeRuns = ConcurrentHashMap.newKeySet();
     private final Set<RunFiles> openFiles = ConcurrentHashMap.newKeySet();
     private final ScheduledExecutorService flusher;
@@ -123,12 +128,13 @@ public final class Engine implements AutoCloseable {
                         + " (devices: " + this.devices.stream().map(Device::id).toList() + ")");
             }
         }
-        this.store = new ArtifactStore(this.home.resolve("store"));
+        this.store = new ArtifactStore(settings.sharedStore() != null ? settings.sharedStore().toAbsolutePath()
+                : this.home.resolve("store"));
         Files.createDirectories(this.home.resolve("runs"));
         Config full = switch (settings.journal()) {
             case DURABLE -> JournalSettings.durable(this.home.resolve("journal")).withFallback(config);
             case IN_MEMORY -> JournalSettings.inMemory().withFallback(config);
-            case OFF -> config;
+            case OFF, CONFIGURED -> config;
         };
         this.system = ActorSystem.create(Behaviors.empty(), "mtflow", full);
         DeviceWorker.Remote remote = null;
@@ -140,9 +146,13 @@ public final class Engine implements AutoCloseable {
                 throw e;
             }
             String node = system.address().getHost().orElse("") + ":" + system.address().getPort().orElse(0);
-            remote = new DeviceWorker.Remote(node, server.base().toString(), new ArtifactFetcher(store, serving.tls()));
+            this.fetcher = new ArtifactFetcher(store, serving.tls());
+            // With a shared store every node has every artifact: none is fetched, none is lost with a node.
+            remote = new DeviceWorker.Remote(node, settings.sharedStore() != null ? null : server.base().toString(),
+                    fetcher);
         } else {
             this.server = null;
+            this.fetcher = null;
         }
         for (Device d : this.devices) {
             int slots = settings.slots().getOrDefault(d.id(), slotsOf(d.info()));
@@ -180,6 +190,22 @@ public final class Engine implements AutoCloseable {
 
     /** A cluster node's HTTP server (artifacts; more handlers can be added), else null. */
     public ArtifactServer server() { return server; }
+
+    /** A cluster node's client of other nodes' artifact servers, else null. */
+    ArtifactFetcher fetcher() { return fetcher; }
+
+    /**
+     * On a cluster node (started with {@link #node}, whose configuration names the cluster's shared
+     * journal): joins in hosting the cluster's {@link RunRegistry}, which coordinates runs on the
+     * oldest node and moves with its runs to the next oldest when that node is lost. Every node
+     * calls this once; {@code reader} turns a run's spec text back into its spec.
+     */
+    public ClusterRuns coordinateRuns(RunRegistry.SpecReader reader) {
+        if (server == null) throw new IllegalStateException("only a cluster node (Engine.node) hosts the run registry");
+        ActorRef<RunRegistry.Command> registry = ClusterSingleton.get(system).init(
+                SingletonActor.of(RunRegistry.create(this, reader), RunRegistry.NAME).withStopMessage(new RunRegistry.Stop()));
+        return new ClusterRuns(this, registry, system);
+    }
 
     /** Whether run {@code runId} is running in this engine now. */
     public boolean running(String runId) {
@@ -246,6 +272,20 @@ public final class Engine implements AutoCloseable {
      * before this returns, and {@code listener} (may be null) sees every event after they are logged.
      */
     public RunHandle start(WorkflowSpec spec, RunOptions options, EventSink listener) throws IOException {
+        return start(spec, options, listener, system::systemActorOf);
+    }
+
+    /** Where a run's coordinator is spawned: in the engine's actor system, or as a child of an actor. */
+    @FunctionalInterface
+    public interface Spawner {
+        ActorRef<RunCoordinator.Command> spawn(Behavior<RunCoordinator.Command> behavior, String name, Props props);
+    }
+
+    /**
+     * {@link #start(WorkflowSpec, RunOptions, EventSink)} with the coordinator spawned by {@code spawner}:
+     * a cluster's {@link RunRegistry} makes it its child, so that it stops when the registry moves.
+     */
+    public RunHandle start(WorkflowSpec spec, RunOptions options, EventSink listener, Spawner spawner) throws IOException {
         List<Problem> problems = validateOnce(spec);
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException("the workflow is invalid: " + problems.stream()
@@ -257,14 +297,15 @@ public final class Engine implements AutoCloseable {
             throw new IllegalStateException("run '" + options.runId() + "' is already running");
         }
         try {
-            return start(spec, options, listener, dir);
+            return start(spec, options, listener, dir, spawner);
         } catch (IOException | RuntimeException e) {
             activeRuns.remove(options.runId());
             throw e;
         }
     }
 
-    private RunHandle start(WorkflowSpec spec, RunOptions options, EventSink listener, Path dir) throws IOException {
+    private RunHandle start(WorkflowSpec spec, RunOptions options, EventSink listener, Path dir, Spawner spawner)
+            throws IOException {
         Path specFile = dir.resolve("spec.yaml");
         byte[] specText = options.specText().getBytes(StandardCharsets.UTF_8);
         if (Files.exists(specFile) && !Arrays.equals(Files.readAllBytes(specFile), specText)) {
@@ -295,10 +336,9 @@ public final class Engine implements AutoCloseable {
         RunPlan plan = new RunPlan(options.runId(), spec, catalog, store, sink, options.useCache(),
                 options.maxConcurrency(), options.maxSpawned(), options.maxSpawnDepth(),
                 settings.journal() != EngineSettings.Journal.OFF, files.resumed(), files::durableUpTo, finished,
-                server == null ? null : server.base().toString());
+                server == null || settings.sharedStore() != null ? null : server.base().toString());
         // A unique actor name: the coordinator of a just-finished run with this id may still be stopping.
-        system.systemActorOf(RunCoordinator.create(plan), "run-" + options.runId() + "-" + runCount.incrementAndGet(),
-                ACTORS);
+        spawner.spawn(RunCoordinator.create(plan), "run-" + options.runId() + "-" + runCount.incrementAndGet(), ACTORS);
         return new RunHandle(options.runId(), dir, done);
     }
 

@@ -1,5 +1,6 @@
 package org.mtflow.engine.run;
 
+import java.nio.file.Path;
 import java.util.Map;
 
 /**
@@ -8,8 +9,11 @@ import java.util.Map;
  * @param slots   device id → attempts it runs at once, overriding the default (one per core for the
  *                JVM device, one kernel stream per OpenCL device)
  * @param journal where runs record finished tasks so that a resumed run never repeats them
+ * @param sharedStore a store directory that every node of a cluster mounts (NFS…), used instead
+ *                of {@code home/store}: no artifact moves between nodes and none is lost with a
+ *                node; null for the node's own store
  */
-public record EngineSettings(Map<String, Integer> slots, Journal journal) {
+public record EngineSettings(Map<String, Integer> slots, Journal journal, Path sharedStore) {
 
     public enum Journal {
         /** The embedded on-disk journal under {@code home/journal}: runs resume after a crash. */
@@ -17,7 +21,12 @@ public record EngineSettings(Map<String, Integer> slots, Journal journal) {
         /** A journal in memory: resume works within one process only (tests). */
         IN_MEMORY,
         /** No journal: fastest; a crashed run resumes from the cache alone. */
-        OFF
+        OFF,
+        /**
+         * The journal the engine's configuration names ({@code pekko.persistence.journal.plugin}):
+         * a cluster's shared PostgreSQL ({@link org.mtflow.engine.journal.JournalSettings#postgres}).
+         */
+        CONFIGURED
     }
 
     public EngineSettings {
@@ -27,15 +36,23 @@ public record EngineSettings(Map<String, Integer> slots, Journal journal) {
         });
     }
 
+    public EngineSettings(Map<String, Integer> slots, Journal journal) {
+        this(slots, journal, null);
+    }
+
     public static EngineSettings defaults() {
         return new EngineSettings(Map.of(), Journal.DURABLE);
     }
 
     public EngineSettings withJournal(Journal j) {
-        return new EngineSettings(slots, j);
+        return new EngineSettings(slots, j, sharedStore);
     }
 
     public EngineSettings withSlots(Map<String, Integer> s) {
-        return new EngineSettings(s, journal);
+        return new EngineSettings(s, journal, sharedStore);
+    }
+
+    public EngineSettings withSharedStore(Path dir) {
+        return new EngineSettings(slots, journal, dir);
     }
 }

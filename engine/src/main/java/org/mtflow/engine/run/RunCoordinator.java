@@ -380,9 +380,7 @@ public final class RunCoordinator {
         }
         for (Task t : tasks.values()) {
             JournalEntry.TaskDone d = recovered.get(t.id());
-            if (d != null && intact(t, d.outputs())) {
-                markRecovered(t, d);
-            }
+            if (d != null && recoverable(t, d)) markRecovered(t, d);
         }
         for (Task t : tasks.values()) {
             if (t.status.terminal()) continue;
@@ -392,9 +390,30 @@ public final class RunCoordinator {
         }
     }
 
+    /**
+     * Whether a task journaled as done keeps its outputs: in this node's store, intact, or (a run
+     * taken over from a lost coordinator) on the other nodes the journal names, which are trusted
+     * until a fetch from them fails (then lineage recomputes it).
+     */
+    private boolean recoverable(Task t, JournalEntry.TaskDone d) {
+        if (plan.localArtifacts() != null && d.holders() != null && !d.holders().isEmpty()
+                && !d.holders().contains(plan.localArtifacts()) && recordsEvery(t, d.outputs())) {
+            return true;
+        }
+        return intact(t, d.outputs());
+    }
+
+    private static boolean recordsEvery(Task t, Map<String, ArtifactRef> outputs) {
+        for (Port p : t.type.outputs()) if (!outputs.containsKey(p.name())) return false;
+        return true;
+    }
+
     private void markRecovered(Task t, JournalEntry.TaskDone d) {
         t.status = Status.SUCCEEDED;
         t.holders = heldHere(t, d.outputs());
+        if (t.holders != null && d.holders() != null && !d.holders().contains(plan.localArtifacts())) {
+            t.holders = new HashSet<>(d.holders());
+        }
         t.outputs = d.outputs();
         t.metrics = d.metrics();
         terminal++;
@@ -946,7 +965,7 @@ public final class RunCoordinator {
         journal(new JournalEntry.TaskSpawned(parent.id(), id, m.nodeType(), m.params(), child.fixedInputs));
         wait(child, m);
         JournalEntry.TaskDone done = recovered.get(id);
-        if (done != null && intact(child, done.outputs())) {
+        if (done != null && recoverable(child, done)) {
             markRecovered(child, done);
             ended(child);
         } else {
@@ -1017,7 +1036,7 @@ public final class RunCoordinator {
 
     private void journalDone(Task t, int attempt, String device, long millis) {
         journal(new JournalEntry.TaskDone(t.id(), t.outputs, t.metrics == null ? Json.MAPPER.createObjectNode() : t.metrics,
-                attempt, device, millis));
+                attempt, device, millis, t.holders == null ? null : List.copyOf(t.holders)));
     }
 
     private void journal(JournalEntry entry) {

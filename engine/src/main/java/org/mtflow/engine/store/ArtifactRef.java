@@ -1,5 +1,8 @@
 package org.mtflow.engine.store;
 
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.regex.Pattern;
 
 /** An artifact in the content-addressed store: the SHA-256 of its bytes (hex) and its size. */
@@ -12,6 +15,15 @@ public record ArtifactRef(String sha256, long size) {
             throw new IllegalArgumentException("not a SHA-256 hex digest: " + sha256);
         }
         if (size < 0) throw new IllegalArgumentException("negative size " + size);
+    }
+
+    /** The SHA-256 of {@code bytes} as lower-case hex: the name the store gives them. */
+    public static String sha256Of(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java has SHA-256", e);
+        }
     }
 
     /** The first 12 hex digits, for logs. */
