@@ -1084,10 +1084,10 @@ public final class RunCoordinator {
     /**
      * Cancels what runs and skips every unfinished task, then ends the run as {@code cancelled}. The
      * workers drop cancelled attempts without answering; an answer already on its way finds its task
-     * skipped and is ignored (see {@link #onAttemptFinished}). A success ignored so is not lost: the
-     * worker wrote its outputs to the store and the cache before answering, so a resumed run takes
-     * them from the cache. Journaling it here would leave the journal saying "done" of a task the
-     * events and report call skipped.
+     * skipped and is ignored (see {@link #onAttemptFinished}). Journaling such a late success would
+     * leave the journal saying "done" of a task the events and report call skipped; its outputs are
+     * not lost for a cached task anyway (the worker wrote them to the store and the cache before
+     * answering, so a resumed run takes them from the cache); an uncached one runs again on resume.
      */
     private Behavior<Command> onCancel(Cancel m) {
         if (ending || cancelled != null) return Behaviors.same(); // cancelled already, or every task is final
