@@ -73,7 +73,12 @@ public sealed interface RunEvent extends CborMessage {
     @JsonPropertyOrder({"time", "run", "task"})
     record TaskRetrying(Instant time, String run, String task, int nextAttempt, long delayMillis) implements TaskEvent {}
 
-    /** @param cause the task whose failure made this one impossible */
+    /**
+     * The task will not run in this session.
+     *
+     * @param reason why: an upstream task failed, or the run was cancelled ("run cancelled: why")
+     * @param cause  the task whose failure made this one impossible; null when the run was cancelled
+     */
     @JsonPropertyOrder({"time", "run", "task"})
     record TaskSkipped(Instant time, String run, String task, String reason, String cause) implements TaskEvent {}
 
@@ -95,7 +100,10 @@ public sealed interface RunEvent extends CborMessage {
     @JsonPropertyOrder({"time", "run"})
     record DeviceDegraded(Instant time, String run, String device, String reason) implements RunEvent {}
 
-    /** @param status {@code succeeded} or {@code failed} */
+    /**
+     * @param status  {@code succeeded}, {@code failed} or {@code cancelled}
+     * @param skipped tasks skipped, including those a cancel ended
+     */
     @JsonPropertyOrder({"time", "run"})
     record RunFinished(Instant time, String run, String status, int succeeded, int cached, int failed,
                        int skipped, long millis) implements RunEvent {}

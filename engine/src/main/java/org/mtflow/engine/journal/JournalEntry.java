@@ -49,6 +49,6 @@ public sealed interface JournalEntry extends CborMessage {
     record TaskSpawned(String parent, String task, String nodeType, ObjectNode params,
                        Map<String, List<ArtifactRef>> inputs) implements JournalEntry {}
 
-    /** The run ended with this status ("succeeded" / "failed"). */
+    /** The run ended with this status ("succeeded" / "failed" / "cancelled"). */
     record RunEnded(String status) implements JournalEntry {}
 }

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -55,6 +56,7 @@ import org.mtflow.engine.store.ArtifactStore;
  *   runs/&lt;run-id&gt;/spec.yaml   the resolved spec
  *   runs/&lt;run-id&gt;/events.jsonl one JSON event per line
  *   runs/&lt;run-id&gt;/report.json  per task: status, attempts, times, device, outputs, metrics
+ *   runs/&lt;run-id&gt;/cancel       a request (from another process) to cancel the run; holds the reason
  *   journal/               the run journal (finished tasks per run), when durable
  * </pre>
  *
@@ -65,6 +67,13 @@ public final class Engine implements AutoCloseable {
 
     /** A started run: where it writes, and its outcome when it ends. */
     public record RunHandle(String runId, Path dir, CompletableFuture<RunOutcome> done) {}
+
+    /**
+     * The file in a run's directory that asks the engine running it to cancel it: another process
+     * (say {@code mtflow cancel}) writes it with the reason as its text; the engine running the run
+     * notices it within a fraction of a second, cancels the run and deletes it.
+     */
+    public static final String CANCEL_REQUEST = "cancel";
 
     /** Where coordinators and workers run (see mtflow.engine-dispatcher in reference.conf). */
     private static final Props ACTORS = DispatcherSelector.fromConfig("mtflow.engine-dispatcher");
@@ -79,6 +88,8 @@ public final class Engine implements AutoCloseable {
     private final ArtifactServer server;
     private final ArtifactFetcher fetcher;
     private final Set<String> activeRuns = ConcurrentHashMap.newKeySet();
+    /** The coordinator of each run going on here, to cancel it. */
+    private final Map<String, ActorRef<RunCoordinator.Command>> coordinators = new ConcurrentHashMap<>();
     private final Set<RunFiles> openFiles = ConcurrentHashMap.newKeySet();
     private final ScheduledExecutorService flusher;
     private final AtomicLong runCount = new AtomicLong();
@@ -164,13 +175,16 @@ public final class Engine implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        flusher.scheduleWithFixedDelay(() -> openFiles.forEach(f -> {
-            try {
-                f.flush(false);
-            } catch (RuntimeException e) {
-                system.log().warn("{}", e.toString());
-            }
-        }), 200, 200, TimeUnit.MILLISECONDS);
+        flusher.scheduleWithFixedDelay(() -> {
+            openFiles.forEach(f -> {
+                try {
+                    f.flush(false);
+                } catch (RuntimeException e) {
+                    system.log().warn("{}", e.toString());
+                }
+            });
+            coordinators.keySet().forEach(this::takeCancelRequest);
+        }, 200, 200, TimeUnit.MILLISECONDS);
     }
 
     /**
@@ -210,6 +224,33 @@ public final class Engine implements AutoCloseable {
     /** Whether run {@code runId} is running in this engine now. */
     public boolean running(String runId) {
         return activeRuns.contains(runId);
+    }
+
+    /**
+     * Cancels run {@code runId}: its running attempts are cancelled, its unfinished tasks skipped, and
+     * it ends {@code cancelled} (see {@link RunCoordinator.Cancel}). Finished tasks stay journaled, so
+     * starting the run again with the same id and workflow resumes it.
+     *
+     * @return whether the run was going on in this engine (false: unknown here, or already over)
+     */
+    public boolean cancel(String runId, String reason) {
+        ActorRef<RunCoordinator.Command> coordinator = coordinators.get(runId);
+        if (coordinator == null) return false;
+        coordinator.tell(new RunCoordinator.Cancel(reason));
+        return true;
+    }
+
+    /** Cancels a run whose directory holds a {@link #CANCEL_REQUEST}, and deletes the request. On the flusher. */
+    private void takeCancelRequest(String runId) {
+        Path request = home.resolve("runs").resolve(runId).resolve(CANCEL_REQUEST);
+        if (!Files.exists(request)) return;
+        try {
+            String reason = Files.readString(request, StandardCharsets.UTF_8).strip();
+            Files.deleteIfExists(request);
+            cancel(runId, reason.isEmpty() ? "cancel requested" : reason);
+        } catch (IOException | RuntimeException e) {
+            system.log().warn("cannot take the cancel request {}: {}", request, e.toString());
+        }
     }
 
     /**
@@ -314,6 +355,8 @@ public final class Engine implements AutoCloseable {
                     + " workflow; resume it with the same workflow, or start a new run id");
         }
         Files.createDirectories(dir);
+        // A request left from an earlier session (its process gone) must not cancel this one.
+        Files.deleteIfExists(dir.resolve(CANCEL_REQUEST));
         AtomicFiles.write(specFile, specText);
         RunFiles files = new RunFiles(dir, spec.tasks().stream().map(TaskSpec::id).toList());
         openFiles.add(files);
@@ -325,6 +368,7 @@ public final class Engine implements AutoCloseable {
         // The caller's future completes only after the cleanup, so the id is free again when it does.
         CompletableFuture<RunOutcome> done = finished.whenComplete((outcome, error) -> {
             openFiles.remove(files);
+            coordinators.remove(options.runId());
             activeRuns.remove(options.runId());
             try {
                 files.flush(true);
@@ -338,7 +382,10 @@ public final class Engine implements AutoCloseable {
                 settings.journal() != EngineSettings.Journal.OFF, files.resumed(), files::durableUpTo, finished,
                 server == null || settings.sharedStore() != null ? null : server.base().toString());
         // A unique actor name: the coordinator of a just-finished run with this id may still be stopping.
-        spawner.spawn(RunCoordinator.create(plan), "run-" + options.runId() + "-" + runCount.incrementAndGet(), ACTORS);
+        ActorRef<RunCoordinator.Command> coordinator = spawner.spawn(RunCoordinator.create(plan),
+                "run-" + options.runId() + "-" + runCount.incrementAndGet(), ACTORS);
+        coordinators.put(options.runId(), coordinator);
+        if (finished.isDone()) coordinators.remove(options.runId(), coordinator); // it ended before the put
         return new RunHandle(options.runId(), dir, done);
     }
 

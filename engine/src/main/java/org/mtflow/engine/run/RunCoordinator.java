@@ -44,7 +44,9 @@ import org.mtflow.engine.store.ArtifactRef;
  * declaration order) to device workers that fit their resources (strongest device kind first, then
  * the one holding most of the inputs), reuses cached results, retries failed attempts with backoff
  * (a device failure on another device), skips what depends on a task that failed for good, adds the
- * subtasks running tasks spawn, and reports every change as a {@link RunEvent}.
+ * subtasks running tasks spawn, and reports every change as a {@link RunEvent}. A {@link Cancel}
+ * ends the run early: running attempts are cancelled on their workers, every other unfinished task
+ * is skipped, and the run ends {@code cancelled}.
  *
  * <p>With a journal, every finished task is written to the run's {@link RunJournal} in batches: one
  * write in flight, the next batch being whatever finished meanwhile. Dependents start at once (a
@@ -78,6 +80,12 @@ public final class RunCoordinator {
 
     /** A worker took its device out of rotation. */
     public record DeviceDegraded(ActorRef<DeviceWorker.Command> worker, String device, String reason) implements Command {}
+
+    /**
+     * Ends the run now: nothing more is scheduled, running attempts are cancelled, unfinished tasks
+     * are skipped and the run finishes {@code cancelled}. Harmless once the run is ending or over.
+     */
+    public record Cancel(String reason) implements Command {}
 
     record WorkersChanged(Set<ActorRef<DeviceWorker.Command>> workers) implements Command {}
 
@@ -271,6 +279,10 @@ public final class RunCoordinator {
     private boolean ending;
     private boolean over;
     private String endStatus;
+    /** Why the run was cancelled; null unless it was. */
+    private String cancelled;
+    /** A cancel that came while the journal was being read, applied once it has been. */
+    private Cancel early;
     private final ArrayDeque<Task> toRelease = new ArrayDeque<>();
     private boolean releasing;
     private int running;
@@ -318,6 +330,7 @@ public final class RunCoordinator {
                 .onMessage(DeviceDegraded.class, this::onDeviceDegraded)
                 .onMessage(JournalWritten.class, this::onJournalWritten)
                 .onMessage(JournalStopped.class, this::onJournalStopped)
+                .onMessage(Cancel.class, this::onCancel)
                 .onSignal(PostStop.class, s -> {
                     // Only a bug stops the coordinator early; the caller must not wait forever.
                     plan.done().completeExceptionally(new IllegalStateException("run coordinator stopped before the run ended"));
@@ -332,7 +345,14 @@ public final class RunCoordinator {
         return Behaviors.receive(Command.class)
                 .onMessage(JournalRead.class, m -> {
                     recover(m.history().entries());
-                    return schedule(running);
+                    Behavior<Command> next = schedule(running);
+                    if (early == null || ending) return next;
+                    onCancel(early); // nothing has started yet: only recovered and cached tasks are final
+                    return over ? Behaviors.stopped() : running;
+                })
+                .onMessage(Cancel.class, m -> {
+                    if (early == null) early = m;
+                    return Behaviors.same();
                 })
                 .onMessage(JournalStopped.class, this::onJournalStopped)
                 .build();
@@ -1069,9 +1089,41 @@ public final class RunCoordinator {
         ctx.getLog().error("run {}: the run journal stopped; ending the run (finished work is in the store)", runId);
         endStatus = "failed";
         for (Task t : tasks.values()) {
-            if (t.status == Status.RUNNING) t.worker.ref.tell(new DeviceWorker.Cancel(runId + "/" + t.id() + "#" + t.attempt));
+            if (t.status == Status.RUNNING) t.worker.ref.tell(new DeviceWorker.Cancel(attemptKey(t)));
         }
         return finish();
+    }
+
+    private String attemptKey(Task t) {
+        return TaskAssignment.key(runId, t.id(), t.attempt);
+    }
+
+    // --- cancellation ------------------------------------------------------------------------
+
+    /**
+     * Cancels what runs and skips every unfinished task, then ends the run as {@code cancelled}. The
+     * workers drop cancelled attempts without answering; an answer already on its way finds its task
+     * skipped and is ignored (see {@link #onAttemptFinished}). Journaling such a late success would
+     * leave the journal saying "done" of a task the events and report call skipped; its outputs are
+     * not lost for a cached task anyway (the worker wrote them to the store and the cache before
+     * answering, so a resumed run takes them from the cache); an uncached one runs again on resume.
+     */
+    private Behavior<Command> onCancel(Cancel m) {
+        if (ending || cancelled != null) return Behaviors.same(); // cancelled already, or every task is final
+        cancelled = m.reason() == null || m.reason().isBlank() ? "no reason given" : m.reason();
+        timers.cancelAll(); // retries due are dropped
+        String reason = "run cancelled: " + cancelled;
+        for (Task t : tasks.values()) {
+            if (t.status.terminal()) continue;
+            if (t.status == Status.RUNNING) t.worker.ref.tell(new DeviceWorker.Cancel(attemptKey(t)));
+            t.status = Status.SKIPPED;
+            t.parked = false;
+            terminal++;
+            // Not through ended(): that would release (ready or cache) the dependents.
+            emit(new RunEvent.TaskSkipped(Instant.now(), runId, t.id(), reason, null));
+        }
+        ctx.getLog().info("run {} cancelled: {}", runId, cancelled);
+        return end();
     }
 
     // --- the end -----------------------------------------------------------------------------
@@ -1085,7 +1137,7 @@ public final class RunCoordinator {
         ending = true;
         int bad = 0;
         for (Task t : tasks.values()) if (!t.status.succeeded()) bad++;
-        endStatus = bad == 0 ? "succeeded" : "failed";
+        endStatus = cancelled != null ? "cancelled" : bad == 0 ? "succeeded" : "failed";
         if (journal == null) return finish();
         journal(new JournalEntry.RunEnded(endStatus));
         return writing ? Behaviors.same() : finish();

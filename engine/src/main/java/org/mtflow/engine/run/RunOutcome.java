@@ -1,6 +1,9 @@
 package org.mtflow.engine.run;
 
-/** How a run ended: {@code succeeded} when every task succeeded or was cached, else {@code failed}. */
+/**
+ * How a run ended: {@code succeeded} when every task succeeded or was cached, {@code cancelled} when
+ * it was cancelled (its unfinished tasks count as skipped), else {@code failed}.
+ */
 public record RunOutcome(String runId, String status, int succeeded, int cached, int failed, int skipped, long millis) {
     public boolean ok() {
         return status.equals("succeeded");

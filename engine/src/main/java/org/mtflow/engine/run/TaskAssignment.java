@@ -31,6 +31,11 @@ public record TaskAssignment(String runId, String taskId, int attempt, String no
 
     /** Identifies the attempt within a worker. */
     public String key() {
+        return key(runId, taskId, attempt);
+    }
+
+    /** The key of attempt {@code attempt} of a run's task: how a coordinator names it to a worker. */
+    public static String key(String runId, String taskId, int attempt) {
         return runId + "/" + taskId + "#" + attempt;
     }
 }

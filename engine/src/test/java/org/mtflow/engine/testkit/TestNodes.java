@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
@@ -29,7 +30,8 @@ public final class TestNodes {
 
     public static NodeCatalog catalog() {
         return new NodeCatalog(List.of(new Source(), new Scale(), new Sum(), new Flaky(), new Fail(), new Sleep(),
-                new Spin(), new Probe(), new Forgetful(), new Rogue(), new FanOut(), new DeviceFail(), new Toggle(), new Trivial()));
+                new Spin(), new Probe(), new Forgetful(), new Rogue(), new FanOut(), new DeviceFail(), new Toggle(), new Trivial(),
+                new Gate()));
     }
 
     public static void reset() {
@@ -50,6 +52,10 @@ public final class TestNodes {
         Toggle.INVOCATIONS.set(0);
         Toggle.BROKEN.set(false);
         Trivial.THREADS.clear();
+        Gate.INVOCATIONS.set(0);
+        Gate.INTERRUPTED.set(0);
+        Gate.OPEN.countDown(); // frees an attempt a test left waiting
+        Gate.OPEN = new CountDownLatch(1);
     }
 
     /** The output every single-output helper node writes: its task id, so distinct tasks differ. */
@@ -247,6 +253,34 @@ public final class TestNodes {
                 STOPPED.incrementAndGet();
                 throw e;
             }
+        }
+    }
+
+    /**
+     * Waits until the test opens {@link #OPEN}, or its attempt is cancelled (interrupted): a task that
+     * runs exactly as long as a test needs it to. Closed after {@link #reset()}.
+     */
+    public static final class Gate implements NodeType<NoParams> {
+        public static final AtomicInteger INVOCATIONS = new AtomicInteger();
+        public static final AtomicInteger INTERRUPTED = new AtomicInteger();
+        public static volatile CountDownLatch OPEN = new CountDownLatch(1);
+
+        @Override public String name() { return "test.gate"; }
+        @Override public String description() { return "waits until the test opens it"; }
+        @Override public Class<NoParams> paramsType() { return NoParams.class; }
+        @Override public List<Port> inputs() { return List.of(Port.optionalMany("x", "ignored")); }
+        @Override public List<Port> outputs() { return List.of(OUT); }
+
+        @Override
+        public void run(TaskContext<NoParams> ctx) throws Exception {
+            INVOCATIONS.incrementAndGet();
+            try {
+                OPEN.await();
+            } catch (InterruptedException e) {
+                INTERRUPTED.incrementAndGet();
+                throw e;
+            }
+            writeMarker(ctx);
         }
     }
 
