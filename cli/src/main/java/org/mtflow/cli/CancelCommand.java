@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import org.mtflow.engine.event.Json;
@@ -12,12 +13,13 @@ import org.mtflow.engine.run.Engine;
 import org.mtflow.engine.run.RunIds;
 import org.mtflow.kernels.io.AtomicFiles;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "cancel", mixinStandardHelpOptions = true,
-        description = "Cancels a run that an 'mtflow run' or 'mtflow resume' process is running under the home dir: "
-                + "its running tasks are stopped, the rest are skipped, and it ends 'cancelled'. Tasks that "
+        description = "Cancels a run that an 'mtflow run' or 'mtflow resume' process is running under the home dir, "
+                + "or a cluster's run (--cluster): its running tasks are stopped, the rest are skipped, and it ends 'cancelled'. Tasks that "
                 + "finished stay finished: resume the run to go on from there.",
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:the run ended", "1:no such run, or no process is running it", "2:the options are invalid"})
@@ -37,6 +39,14 @@ final class CancelCommand implements Callable<Integer> {
     @Option(names = "--home", paramLabel = "DIR", description = "state directory (default: $MTFLOW_HOME, else ./.mtflow)")
     Path home;
 
+    @Option(names = "--cluster", paramLabel = "HOST:PORT", split = ",",
+            description = "cancel a run of a cluster, through a node's http endpoint (more, comma-separated, are tried "
+                    + "in turn); it returns once the cluster took the request")
+    List<String> cluster;
+
+    @Mixin
+    TlsOptions tls;
+
     @Override
     public Integer call() throws Exception {
         if (!RunIds.valid(runId)) {
@@ -46,6 +56,16 @@ final class CancelCommand implements Callable<Integer> {
         if (waitSeconds < 1) {
             System.err.println("error: --wait must be 1 second or more");
             return Main.INVALID;
+        }
+        if (cluster != null) {
+            ClusterClient client = ClusterClient.open(cluster, tls);
+            if (client == null) return Main.INVALID;
+            try {
+                return client.cancel(runId, reason);
+            } catch (IOException e) {
+                System.err.println("error: cannot reach a node at " + String.join(",", cluster) + ": " + e.getMessage());
+                return Main.FAILED;
+            }
         }
         return cancelUnder(Home.resolve(home));
     }

@@ -15,6 +15,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import javax.net.ssl.SSLContext;
 import org.mtflow.engine.cluster.ClusterSettings;
 import org.mtflow.engine.cluster.TlsContexts;
@@ -29,6 +34,17 @@ import org.mtflow.engine.event.RunEvent;
 final class ClusterClient {
     /** How long a dropped event stream is retried before the client gives up (the run goes on). */
     private static final Duration RECONNECT_FOR = Duration.ofSeconds(60);
+    /** How long a node may take to start answering (submitting waits for the registry: up to 30 s). */
+    private static final Duration ANSWER_WITHIN = Duration.ofSeconds(45);
+    /** How long a node may take to start a run's event stream (it asks the registry: up to 10 s). */
+    private static final Duration LOCATED_WITHIN = Duration.ofSeconds(15);
+    /** How long an event stream may say nothing (a node sends a heartbeat every 2 s) before it is given up. */
+    private static final Duration SILENCE_LIMIT = Duration.ofSeconds(8);
+    private static final ScheduledExecutorService WATCHDOG = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "mtflow-stream-watchdog");
+        t.setDaemon(true);
+        return t;
+    });
 
     /** The nodes this client may ask (host:port of their HTTP endpoints), the one it asks first first. */
     private final List<String> nodes;
@@ -88,17 +104,24 @@ final class ClusterClient {
         return URI.create(scheme + "://" + nodes.get(current) + pathAndQuery);
     }
 
-    /** Sends to the current node, moving on to the next ones while a node cannot be reached. */
+    /**
+     * Sends to the current node, moving on to the next ones while a node cannot be reached, or (a
+     * request that may be repeated: not a submit, which could start the run twice) does not answer.
+     */
     private <T> HttpResponse<T> send(java.util.function.Function<URI, HttpRequest> request, String pathAndQuery,
                                      HttpResponse.BodyHandler<T> body) throws IOException, InterruptedException {
         IOException last = null;
         for (int tries = 0; tries < nodes.size(); tries++) {
+            HttpRequest r = request.apply(uri(pathAndQuery));
             try {
-                return http.send(request.apply(uri(pathAndQuery)), body);
+                return http.send(r, body);
             } catch (java.net.ConnectException | java.net.http.HttpConnectTimeoutException e) {
                 last = e;
-                current = (current + 1) % nodes.size();
+            } catch (java.net.http.HttpTimeoutException e) {
+                if (r.method().equals("POST") && pathAndQuery.startsWith("/runs?")) throw e;
+                last = e;
             }
+            current = (current + 1) % nodes.size();
         }
         throw last;
     }
@@ -112,7 +135,8 @@ final class ClusterClient {
         if (noCache) q.append("&no-cache=true");
         if (maxConcurrency > 0) q.append("&max-concurrency=").append(maxConcurrency);
         byte[] body = Files.readAllBytes(file);
-        HttpResponse<String> r = send(u -> HttpRequest.newBuilder(u).POST(HttpRequest.BodyPublishers.ofByteArray(body))
+        HttpResponse<String> r = send(u -> HttpRequest.newBuilder(u).timeout(ANSWER_WITHIN)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body))
                 .build(), q.toString(), HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() == 201) return r.body().trim();
         System.err.print(r.body().replace(file.getFileName().toString(), file.toString()));
@@ -132,9 +156,10 @@ final class ClusterClient {
             String path = "/runs/" + enc(runId) + "/events?from=";
             try {
                 HttpResponse<InputStream> r = log != null
-                        ? http.send(HttpRequest.newBuilder(URI.create(log + path + lines)).GET().build(),
+                        ? http.send(HttpRequest.newBuilder(URI.create(log + path + lines)).timeout(LOCATED_WITHIN).GET().build(),
                                 HttpResponse.BodyHandlers.ofInputStream())
-                        : send(u -> HttpRequest.newBuilder(u).GET().build(), path + lines, HttpResponse.BodyHandlers.ofInputStream());
+                        : send(u -> HttpRequest.newBuilder(u).timeout(LOCATED_WITHIN).GET().build(), path + lines,
+                                HttpResponse.BodyHandlers.ofInputStream());
                 if (r.statusCode() == 307) {
                     r.body().close();
                     URI at = URI.create(r.headers().firstValue("Location").orElseThrow());
@@ -161,14 +186,34 @@ final class ClusterClient {
                     return null;
                 }
                 if (log == null) log = URI.create(uri("").toString());
-                try (BufferedReader in = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8))) {
+                InputStream body = r.body();
+                AtomicLong heard = new AtomicLong(System.nanoTime());
+                // A frozen or cut-off node keeps the connection open but says nothing, not even the
+                // heartbeat: closing the stream ends the read, and the client asks the others.
+                ScheduledFuture<?> watchdog = WATCHDOG.scheduleWithFixedDelay(() -> {
+                    if (System.nanoTime() - heard.get() > SILENCE_LIMIT.toNanos()) {
+                        try {
+                            body.close();
+                        } catch (IOException ignored) {
+                            // closing is all it can do
+                        }
+                    }
+                }, 1, 1, TimeUnit.SECONDS);
+                try (BufferedReader in = new BufferedReader(new InputStreamReader(body, StandardCharsets.UTF_8))) {
                     for (String line = in.readLine(); line != null; line = in.readLine()) {
+                        heard.set(System.nanoTime());
+                        if (line.isEmpty()) continue; // a heartbeat
                         lines++;
                         deadline = System.nanoTime() + RECONNECT_FOR.toNanos();
                         RunEvent event = Json.MAPPER.readValue(line, RunEvent.class);
                         view.accept(event);
                         if (event instanceof RunEvent.RunFinished f) return f;
                     }
+                } finally {
+                    watchdog.cancel(false);
+                }
+                if (System.nanoTime() - heard.get() > SILENCE_LIMIT.toNanos()) {
+                    throw new IOException(log + " said nothing for " + SILENCE_LIMIT.toSeconds() + " s");
                 }
                 why = "the stream from " + log + " ended before the run finished";
                 log = null; // that node stopped coordinating it: ask the cluster where it went
@@ -202,9 +247,10 @@ final class ClusterClient {
     }
 
     /** Asks the cluster to cancel the run; returns the exit code of the cancel command. */
-    int cancel(String runId) throws IOException, InterruptedException {
-        HttpResponse<String> r = send(u -> HttpRequest.newBuilder(u).POST(HttpRequest.BodyPublishers.noBody()).build(),
-                "/runs/" + enc(runId) + "/cancel", HttpResponse.BodyHandlers.ofString());
+    int cancel(String runId, String reason) throws IOException, InterruptedException {
+        HttpResponse<String> r = send(u -> HttpRequest.newBuilder(u).timeout(ANSWER_WITHIN)
+                        .POST(HttpRequest.BodyPublishers.noBody()).build(),
+                "/runs/" + enc(runId) + "/cancel?reason=" + enc(reason), HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() != 202) {
             System.err.print("error: " + r.body().replaceFirst("^error: ", ""));
             return Main.FAILED;
@@ -216,11 +262,11 @@ final class ClusterClient {
 
     /** A GET that follows the cluster's redirect to the node coordinating the run. */
     private HttpResponse<String> get(String pathAndQuery) throws IOException, InterruptedException {
-        HttpResponse<String> r = send(u -> HttpRequest.newBuilder(u).GET().build(), pathAndQuery,
+        HttpResponse<String> r = send(u -> HttpRequest.newBuilder(u).timeout(ANSWER_WITHIN).GET().build(), pathAndQuery,
                 HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() == 307) {
             URI at = URI.create(r.headers().firstValue("Location").orElseThrow());
-            r = http.send(HttpRequest.newBuilder(at).GET().build(), HttpResponse.BodyHandlers.ofString());
+            r = http.send(HttpRequest.newBuilder(at).timeout(ANSWER_WITHIN).GET().build(), HttpResponse.BodyHandlers.ofString());
         }
         return r;
     }

@@ -40,10 +40,11 @@ import org.mtflow.nodes.BuiltinNodes;
  *   places tasks on the devices of every node. 201 and the run id; 422 and one line per problem
  *   when the workflow is invalid; 409 when that run is running.</li>
  *   <li>{@code GET /runs/ID/events?from=N}: the run's events (events.jsonl lines) from line N on,
- *   streamed as they are written until the run ends. A client that goes away stops only its stream;
- *   it reconnects with the number of lines it has.</li>
+ *   streamed as they are written until the run ends, with an empty line every 2 s while the run is
+ *   quiet (a node that stops answering is told from a quiet run). A client that goes away stops
+ *   only its stream; it reconnects with the number of lines it has.</li>
  *   <li>{@code GET /runs/ID}: {"run", "state": running|ended, "report": report.json}.</li>
- *   <li>{@code POST /runs/ID/cancel}: cancels the run; 202 and the run's state.</li>
+ *   <li>{@code POST /runs/ID/cancel?reason=TEXT}: cancels the run; 202 and "cancelling" or how it ended.</li>
  * </ul>
  * A run coordinated on another node is answered with a 307 to that node's endpoint (its events
  * there start at line 0 when its coordinator moved there from a lost node); 503 while the
@@ -54,6 +55,8 @@ final class RunServer {
     private static final Pattern EVENTS = Pattern.compile("/runs/([A-Za-z0-9._-]{1,200})/events");
     private static final Pattern CANCEL = Pattern.compile("/runs/([A-Za-z0-9._-]{1,200})/cancel");
     private static final int MAX_SPEC_BYTES = 16 << 20;
+    /** A quiet event stream gets an empty line this often (see {@link ClusterClient}'s silence limit). */
+    static final long HEARTBEAT_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(2);
 
     private final Engine engine;
     private final ClusterRuns runs;
@@ -91,7 +94,7 @@ final class RunServer {
         }
         Matcher cancel = CANCEL.matcher(path);
         if (cancel.matches() && method.equals("POST")) {
-            cancel(exchange, cancel.group(1));
+            cancel(exchange, cancel.group(1), first(query, "reason", "cancelled by a client"));
             return;
         }
         if (!method.equals("GET")) {
@@ -168,8 +171,8 @@ final class RunServer {
         reply(exchange, 201, id + "\n");
     }
 
-    private void cancel(HttpExchange exchange, String runId) throws IOException {
-        RunRegistry.Reply answer = runs.cancel(runId, "cancelled by a client of " + here);
+    private void cancel(HttpExchange exchange, String runId, String reason) throws IOException {
+        RunRegistry.Reply answer = runs.cancel(runId, reason);
         if (answer instanceof RunRegistry.Refused r) {
             reply(exchange, r.code(), "error: " + r.message() + "\n");
         } else {
@@ -218,6 +221,7 @@ final class RunServer {
         OutputStream out = exchange.getResponseBody();
         long line = 0;
         long position = 0;
+        long quietSince = System.nanoTime();
         ByteBuffer buf = ByteBuffer.allocate(1 << 16);
         java.io.ByteArrayOutputStream partial = new java.io.ByteArrayOutputStream();
         while (true) {
@@ -248,6 +252,13 @@ final class RunServer {
             }
             out.flush();
             if (over && read == 0) break;
+            if (read > 0) {
+                quietSince = System.nanoTime();
+            } else if (System.nanoTime() - quietSince > HEARTBEAT_NANOS) {
+                out.write('\n'); // not an event: tells the client this node is alive while the run is quiet
+                out.flush();
+                quietSince = System.nanoTime();
+            }
             if (read == 0) {
                 try {
                     Thread.sleep(100); // the run's files are flushed every 200 ms

@@ -165,9 +165,14 @@ class ClusterRunTest {
     }
 
     private static Map<String, JsonNode> outputs(JsonNode tasks) {
+        return outputs(tasks, 21); // 15 declared, 6 spawned
+    }
+
+    /** Each task's outputs (name → hash) from a report's tasks, which must be {@code count}. */
+    static Map<String, JsonNode> outputs(JsonNode tasks, int count) {
         Map<String, JsonNode> out = new TreeMap<>();
         tasks.fields().forEachRemaining(t -> out.put(t.getKey(), t.getValue().path("outputs")));
-        assertEquals(21, out.size(), tasks.toString()); // 15 declared, 6 spawned
+        assertEquals(count, out.size(), tasks.toString());
         return out;
     }
 
@@ -177,7 +182,8 @@ class ClusterRunTest {
         return out;
     }
 
-    private static List<JsonNode> lines(Path events) throws IOException {
+    /** A run's events.jsonl, parsed; empty while it does not exist. */
+    static List<JsonNode> lines(Path events) throws IOException {
         List<JsonNode> out = new ArrayList<>();
         if (!Files.exists(events)) return out;
         for (String line : Files.readAllLines(events)) {

@@ -182,7 +182,7 @@ public final class RunRegistry {
         private Effect<Event, State> onCancel(State state, Cancel m) {
             Entry e = state.runs.get(m.runId());
             if (e == null) return Effect().reply(m.replyTo(), new Refused(404, "no run '" + m.runId() + "' in this cluster"));
-            // CANCEL-MERGE if (e.status.equals("running")) engine.cancel(m.runId(), m.reason());
+            if (e.status.equals("running")) engine.cancel(m.runId(), m.reason());
             return Effect().reply(m.replyTo(), new RunAt(m.runId(), e.node, e.status));
         }
 
