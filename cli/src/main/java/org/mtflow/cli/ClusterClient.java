@@ -34,6 +34,8 @@ import org.mtflow.engine.event.RunEvent;
 final class ClusterClient {
     /** How long a dropped event stream is retried before the client gives up (the run goes on). */
     private static final Duration RECONNECT_FOR = Duration.ofSeconds(60);
+    /** How long a submit waits for a cluster that is not up yet (no node answers, or no registry yet). */
+    private static final Duration CLUSTER_UP_WITHIN = Duration.ofSeconds(120);
     /** How long a node may take to start answering (submitting waits for the registry: up to 30 s). */
     private static final Duration ANSWER_WITHIN = Duration.ofSeconds(45);
     /** How long a node may take to start a run's event stream (it asks the registry: up to 10 s). */
@@ -135,9 +137,25 @@ final class ClusterClient {
         if (noCache) q.append("&no-cache=true");
         if (maxConcurrency > 0) q.append("&max-concurrency=").append(maxConcurrency);
         byte[] body = Files.readAllBytes(file);
-        HttpResponse<String> r = send(u -> HttpRequest.newBuilder(u).timeout(ANSWER_WITHIN)
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body))
-                .build(), q.toString(), HttpResponse.BodyHandlers.ofString());
+        // A cluster just started (a script that starts nodes, then submits) is waited for.
+        long deadline = System.nanoTime() + CLUSTER_UP_WITHIN.toNanos();
+        boolean said = false;
+        HttpResponse<String> r;
+        while (true) {
+            try {
+                r = send(u -> HttpRequest.newBuilder(u).timeout(ANSWER_WITHIN)
+                        .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                        .build(), q.toString(), HttpResponse.BodyHandlers.ofString());
+                if (r.statusCode() != 503 || System.nanoTime() > deadline) break;
+            } catch (java.net.ConnectException e) {
+                if (System.nanoTime() > deadline) throw e;
+            }
+            if (!said) {
+                System.err.println("waiting for the cluster at " + String.join(",", nodes) + " to be up...");
+                said = true;
+            }
+            Thread.sleep(1000);
+        }
         if (r.statusCode() == 201) return r.body().trim();
         System.err.print(r.body().replace(file.getFileName().toString(), file.toString()));
         return null;
