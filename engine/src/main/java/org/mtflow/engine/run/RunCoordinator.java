@@ -138,6 +138,13 @@ public final class RunCoordinator {
         Set<String> holders;
         /** For a subtask on a cluster: the node of the attempt that spawned it (it holds the inputs it named). */
         String spawnedOn;
+        /**
+         * A subtask whose inputs were only on its parent's node, which left: it waits for the
+         * parent's next attempt to spawn it again from where the inputs are now.
+         */
+        boolean awaitingRespawn;
+        /** The subtasks this task's attempts spawned; null while none. */
+        List<Task> children;
         boolean parked;
         Worker worker;
         /** The worker that last read this task's outputs (as a dependent's input): it holds them too. */
@@ -534,6 +541,7 @@ public final class RunCoordinator {
             while (!toRelease.isEmpty()) {
                 Task u = toRelease.poll();
                 answerWaiters(u);
+                orphaned(u);
                 for (Task d : u.dependents) {
                     if (d.status != Status.WAITING) continue;
                     d.waitingOn--;
@@ -691,6 +699,17 @@ public final class RunCoordinator {
      * every copy was on nodes that left runs again (TaskInvalidated); {@code t} then waits for it.
      */
     private boolean inputsHeld(Task t) {
+        if (t.fixedInputs != null && t.spawnedOn != null && !spawnedInputsHeld(t)) {
+            Task parent = tasks.get(t.id().substring(0, t.id().lastIndexOf('/')));
+            if (parent != null && !parent.status.terminal()) {
+                // The attempt that made them was lost with that node; its parent runs again and,
+                // spawning this task again, names the node that holds them then.
+                t.status = Status.WAITING;
+                t.waitingOn = 0;
+                t.awaitingRespawn = true;
+                return false;
+            }
+        }
         Set<String> live = null;
         boolean held = true;
         for (Task u : t.upstream) {
@@ -708,6 +727,32 @@ public final class RunCoordinator {
         }
         if (!held) waitAgain(t);
         return held;
+    }
+
+    /** Whether each input a subtask was spawned with is on a live node: its producer's or its parent's. */
+    private boolean spawnedInputsHeld(Task t) {
+        Set<String> live = liveNodes();
+        if (live.contains(t.spawnedOn)) return true;
+        for (List<ArtifactRef> refs : t.fixedInputs.values()) {
+            for (ArtifactRef ref : refs) {
+                Task producer = producers.get(ref.sha256());
+                if (producer == null || producer.holders == null || java.util.Collections.disjoint(producer.holders, live)) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    /** A parent is over: its subtasks still waiting for it to spawn them again never will be. */
+    private void orphaned(Task parent) {
+        if (parent.children == null) return;
+        for (Task c : parent.children) {
+            if (!c.awaitingRespawn) continue;
+            c.awaitingRespawn = false;
+            failed(c, "none", ErrorClass.PERMANENT, "its inputs were only on a node that left the cluster, and "
+                    + parent.id() + ", which spawned it, is over");
+        }
     }
 
     /** A finished task's outputs are gone everywhere: it runs again, and its dependents wait for it. */
@@ -964,7 +1009,14 @@ public final class RunCoordinator {
             if (!existing.spec.type().equals(m.nodeType())) {
                 refuse(m, id, "subtask " + id + " already exists with node type " + existing.spec.type());
             } else {
+                // A new attempt of its parent spawns it again: the inputs are on that attempt's node now.
+                if (!existing.status.terminal()) existing.spawnedOn = parent.worker.node;
                 wait(existing, m);
+                if (existing.awaitingRespawn) {
+                    existing.awaitingRespawn = false;
+                    becomeReady(existing);
+                    dispatch();
+                }
             }
             return Behaviors.same();
         }
@@ -978,6 +1030,8 @@ public final class RunCoordinator {
                 parent.spec.timeout(), parent.spec.resources(), parent.spec.cache());
         Task child = new Task(spec, type, tasks.size(), Map.copyOf(m.inputs()), parent.depth + 1);
         child.spawnedOn = parent.worker.node;
+        if (parent.children == null) parent.children = new ArrayList<>(4);
+        parent.children.add(child);
         child.pathLength = parent.pathLength + 1; // its parent waits for it: run it before the parent's peers
         tasks.put(id, child);
         spawned++;
