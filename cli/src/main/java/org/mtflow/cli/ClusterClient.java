@@ -167,7 +167,8 @@ final class ClusterClient {
      */
     RunEvent.RunFinished follow(String runId, ConsoleView view) throws InterruptedException {
         long lines = 0;
-        URI log = null; // where the counted lines come from: the node that coordinates the run
+        URI log = null; // the node that coordinates the run, as far as this client knows
+        URI countedAt = null; // the node whose event log the counted lines are from
         long deadline = System.nanoTime() + RECONNECT_FOR.toNanos();
         String why = null;
         while (System.nanoTime() < deadline) {
@@ -181,13 +182,7 @@ final class ClusterClient {
                 if (r.statusCode() == 307) {
                     r.body().close();
                     URI at = URI.create(r.headers().firstValue("Location").orElseThrow());
-                    URI base = URI.create(at.getScheme() + "://" + at.getRawAuthority());
-                    if (!base.equals(log) && lines > 0) {
-                        // Its coordinator moved: the new node's log starts with what it recovered.
-                        System.err.println("run " + runId + " is now coordinated at " + base + "; following it there");
-                        lines = 0;
-                    }
-                    log = base;
+                    log = URI.create(at.getScheme() + "://" + at.getRawAuthority());
                     continue;
                 }
                 if (r.statusCode() == 503) { // the registry is moving: ask again shortly
@@ -203,7 +198,17 @@ final class ClusterClient {
                     }
                     return null;
                 }
-                if (log == null) log = URI.create(uri("").toString());
+                URI answered = URI.create(r.uri().getScheme() + "://" + r.uri().getRawAuthority());
+                log = answered;
+                if (countedAt != null && !countedAt.equals(answered) && lines > 0) {
+                    // Its coordinator moved: the new node's log starts again, with what it recovered.
+                    r.body().close();
+                    System.err.println("run " + runId + " is now coordinated at " + answered + "; following it there");
+                    lines = 0;
+                    countedAt = answered;
+                    continue;
+                }
+                countedAt = answered;
                 InputStream body = r.body();
                 AtomicLong heard = new AtomicLong(System.nanoTime());
                 // A frozen or cut-off node keeps the connection open but says nothing, not even the

@@ -146,7 +146,7 @@ final class NodeCommand implements Callable<Integer> {
         try (Engine engine = Engine.node(Home.resolve(home), BuiltinNodes.catalog(), offered, settings, full,
                 serving)) {
             ClusterRuns runs = engine.coordinateRuns(text -> WorkflowLoader.load(text, "spec.yaml", Map.of(),
-                    BuiltinNodes.catalog(), engine.devices()).spec());
+                    BuiltinNodes.catalog(), engine.devices()).spec(), System.out::println);
             new RunServer(engine, runs).install();
             System.out.println("node " + engine.address() + " offers "
                     + offered.stream().map(d -> d.id() + " (" + d.info().name() + ")").collect(Collectors.joining(", "))

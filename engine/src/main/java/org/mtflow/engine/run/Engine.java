@@ -212,12 +212,13 @@ public final class Engine implements AutoCloseable {
      * On a cluster node (started with {@link #node}, whose configuration names the cluster's shared
      * journal): joins in hosting the cluster's {@link RunRegistry}, which coordinates runs on the
      * oldest node and moves with its runs to the next oldest when that node is lost. Every node
-     * calls this once; {@code reader} turns a run's spec text back into its spec.
+     * calls this once; {@code reader} turns a run's spec text back into its spec; {@code say} hears
+     * what the registry does while it is on this node (runs started, resumed, ended).
      */
-    public ClusterRuns coordinateRuns(RunRegistry.SpecReader reader) {
+    public ClusterRuns coordinateRuns(RunRegistry.SpecReader reader, Consumer<String> say) {
         if (server == null) throw new IllegalStateException("only a cluster node (Engine.node) hosts the run registry");
         ActorRef<RunRegistry.Command> registry = ClusterSingleton.get(system).init(
-                SingletonActor.of(RunRegistry.create(this, reader), RunRegistry.NAME).withStopMessage(new RunRegistry.Stop()));
+                SingletonActor.of(RunRegistry.create(this, reader, say), RunRegistry.NAME).withStopMessage(new RunRegistry.Stop()));
         return new ClusterRuns(this, registry, system);
     }
 

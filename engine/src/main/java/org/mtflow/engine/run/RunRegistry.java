@@ -8,6 +8,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
@@ -98,8 +99,9 @@ public final class RunRegistry {
         final Map<String, Entry> runs = new HashMap<>();
     }
 
-    public static Behavior<Command> create(Engine engine, SpecReader reader) {
-        return Behaviors.setup(ctx -> new Registry(ctx, engine, reader));
+    /** {@code say}: where the registry tells what it does with runs (a node prints it). */
+    public static Behavior<Command> create(Engine engine, SpecReader reader, Consumer<String> say) {
+        return Behaviors.setup(ctx -> new Registry(ctx, engine, reader, say));
     }
 
     private static final class Registry extends EventSourcedBehavior<Command, Event, State> {
@@ -107,12 +109,14 @@ public final class RunRegistry {
         private final Engine engine;
         private final SpecReader reader;
         private final String here;
+        private final Consumer<String> say;
 
-        Registry(ActorContext<Command> ctx, Engine engine, SpecReader reader) {
+        Registry(ActorContext<Command> ctx, Engine engine, SpecReader reader, Consumer<String> say) {
             super(PersistenceId.ofUniqueId(NAME));
             this.ctx = ctx;
             this.engine = engine;
             this.reader = reader;
+            this.say = say;
             this.here = engine.server().base().toString();
         }
 
@@ -129,7 +133,8 @@ public final class RunRegistry {
                     .onCommand(SpecFetched.class, this::onSpecFetched)
                     .onCommand(Locate.class, (state, m) -> Effect().reply(m.replyTo(), where(state, m.runId())))
                     .onCommand(Cancel.class, this::onCancel)
-                    .onCommand(RunOver.class, (state, m) -> Effect().persist(new RunEnded(m.runId(), m.status(), here)))
+                    .onCommand(RunOver.class, (state, m) -> Effect().persist(new RunEnded(m.runId(), m.status(), here))
+                            .thenRun(after -> say.accept("run " + m.runId() + " ended " + m.status())))
                     .onCommand(Stop.class, (state, m) -> Effect().stop())
                     .build();
         }
@@ -174,6 +179,7 @@ public final class RunRegistry {
             }
             return Effect().persist(new RunAccepted(options)).thenRun(after -> {
                 String problem = start(spec, options);
+                say.accept("run " + options.runId() + (problem == null ? " started here" : " cannot start: " + problem));
                 if (problem != null) ctx.getSelf().tell(new RunOver(options.runId(), "failed"));
                 s.replyTo().tell(problem != null ? new Refused(422, problem) : new RunAt(options.runId(), here, "running"));
             });
@@ -191,6 +197,8 @@ public final class RunRegistry {
          * started before any command waiting for the recovery is answered.
          */
         private void resumeRuns(State state) {
+            long open = state.runs.values().stream().filter(e -> e.status.equals("running")).count();
+            say.accept("run registry here: " + state.runs.size() + " runs known, " + open + " to resume");
             for (Map.Entry<String, Entry> r : state.runs.entrySet()) {
                 Entry e = r.getValue();
                 if (!e.status.equals("running") || engine.running(r.getKey())) continue;
@@ -201,9 +209,9 @@ public final class RunRegistry {
                     problem = ex.getMessage();
                 }
                 if (problem == null) {
-                    ctx.getLog().info("run {}: resumed here from its journal", r.getKey());
+                    say.accept("run " + r.getKey() + " resumed here from its journal");
                 } else {
-                    ctx.getLog().error("run {}: cannot resume it here: {}", r.getKey(), problem);
+                    say.accept("run " + r.getKey() + " cannot resume here: " + problem);
                     ctx.getSelf().tell(new RunOver(r.getKey(), "failed"));
                 }
             }
