@@ -80,6 +80,12 @@ final class YamlReader {
             aliases.add(stand);
             return stand;
         }
+        String tag = parser.getTypeId();
+        if (tag != null && !CORE_TAGS.contains(tag)) {
+            // Nothing here ever creates an object from a tag; say so rather than read it as plain text.
+            errors.add(new Diagnostic(line, col, "YAML tags such as '" + shortTag(tag) + "' are not supported;"
+                    + " write a plain value (mtflow reads only maps, lists, strings, numbers, booleans and null)"));
+        }
         switch (t) {
             case START_OBJECT: {
                 List<YamlNode.Entry> entries = new ArrayList<>();
@@ -106,6 +112,16 @@ final class YamlReader {
             default:
                 return new YamlNode.Scalar(scalar(t), line, col);
         }
+    }
+
+    /** The YAML core schema's own tags (!!str, !!int…): they only say what the value is anyway. */
+    private static final Set<String> CORE_TAGS = Set.of("str", "int", "float", "bool", "null", "seq", "map")
+            .stream().flatMap(t -> java.util.stream.Stream.of("tag:yaml.org,2002:" + t, "!!" + t))
+            .collect(java.util.stream.Collectors.toUnmodifiableSet());
+
+    private static String shortTag(String tag) {
+        if (tag.startsWith("tag:yaml.org,2002:")) return "!!" + tag.substring("tag:yaml.org,2002:".length());
+        return tag.startsWith("!") || tag.contains(":") ? tag : "!" + tag; // the parser drops a local tag's '!'
     }
 
     private JsonNode scalar(JsonToken t) throws IOException {
