@@ -51,6 +51,12 @@ class InvalidWorkflowTest {
     }
 
     @Test
+    void anOutputOfTheWrongKindIsReportedAtTheInput() throws Exception {
+        Cli.Result r = runInvalid("wrong-kind.yaml");
+        assertLine(r, "wrong-kind.yaml", 7, 14, "input 'dataset'", "takes a dataset", "weights.tensor is a tensor");
+    }
+
+    @Test
     void cycleIsReported() throws Exception {
         Cli.Result r = runInvalid("cycle.yaml");
         assertTrue(r.err().lines().anyMatch(l -> l.matches(".*cycle\\.yaml:[345]:\\d+: error: cycle: .*")), r.toString());

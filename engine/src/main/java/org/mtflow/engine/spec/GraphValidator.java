@@ -90,10 +90,19 @@ public final class GraphValidator {
                     continue;
                 }
                 catalog.find(source.type()).ifPresent(sourceType -> {
-                    if (sourceType.outputs().stream().noneMatch(o -> o.name().equals(ref.output()))) {
+                    Port out = sourceType.outputs().stream().filter(o -> o.name().equals(ref.output())).findFirst()
+                            .orElse(null);
+                    if (out == null) {
                         List<String> outputs = sourceType.outputs().stream().map(Port::name).toList();
                         problems.add(Problem.at(refAt, "task '" + ref.task() + "' (" + sourceType.name()
                                 + ") has no output '" + ref.output() + "'", Suggestions.didYouMean(ref.output(), outputs)));
+                    } else if (port != null && !out.kind().feeds(port.kind())) {
+                        List<String> fitting = sourceType.outputs().stream().filter(o -> o.kind().feeds(port.kind()))
+                                .map(o -> ref.task() + "." + o.name()).toList();
+                        problems.add(Problem.at(refAt, "input '" + e.getKey() + "' of " + type.name() + " takes a "
+                                + port.kind().token() + ", but " + ref.task() + "." + ref.output() + " is a "
+                                + out.kind().token() + " (" + sourceType.name() + ")",
+                                fitting.isEmpty() ? null : "use " + String.join(" or ", fitting)));
                     }
                 });
             }

@@ -33,7 +33,7 @@ public final class FashionMnistNode implements NodeType<FashionMnistNode.Params>
     @Override public String description() { return "Loads Fashion-MNIST from its IDX files as a dataset artifact."; }
     @Override public Class<Params> paramsType() { return Params.class; }
     @Override public List<Port> inputs() { return List.of(); }
-    @Override public List<Port> outputs() { return List.of(Port.one("dataset", "train and test splits, 784 features, 10 classes")); }
+    @Override public List<Port> outputs() { return List.of(Port.one("dataset", "train and test splits, 784 features, 10 classes").of(Port.Kind.DATASET)); }
 
     @Override
     public void run(TaskContext<Params> ctx) throws Exception {

@@ -22,8 +22,8 @@ public final class DatasetStatsNode implements NodeType<NoParams> {
     @Override public String name() { return "eval.dataset-stats"; }
     @Override public String description() { return "Class counts and feature mean of each split of a dataset."; }
     @Override public Class<NoParams> paramsType() { return NoParams.class; }
-    @Override public List<Port> inputs() { return List.of(Port.one("dataset", "a dataset artifact")); }
-    @Override public List<Port> outputs() { return List.of(Port.one("stats", "the same figures as JSON")); }
+    @Override public List<Port> inputs() { return List.of(Port.one("dataset", "a dataset artifact").of(Port.Kind.DATASET)); }
+    @Override public List<Port> outputs() { return List.of(Port.one("stats", "the same figures").of(Port.Kind.JSON)); }
 
     @Override
     public void run(TaskContext<NoParams> ctx) throws Exception {

@@ -30,7 +30,7 @@ public final class MapNode implements NodeType<MapNode.Params> {
     @Override public String description() { return "Runs a node type once per entry of 'each' as subtasks; writes an index of their outputs."; }
     @Override public Class<Params> paramsType() { return Params.class; }
     @Override public List<Port> inputs() { return List.of(Port.optionalMany("x", "artifacts every subtask gets as its input 'x'")); }
-    @Override public List<Port> outputs() { return List.of(Port.one("index", "JSON: each subtask's id and output hashes, in order")); }
+    @Override public List<Port> outputs() { return List.of(Port.one("index", "each subtask's id and output hashes, in order").of(Port.Kind.JSON)); }
 
     @Override
     public void run(TaskContext<Params> ctx) throws Exception {

@@ -17,10 +17,10 @@ public final class MatmulNode implements NodeType<NoParams> {
 
     @Override
     public List<Port> inputs() {
-        return List.of(Port.one("a", "an [m, k] tensor"), Port.one("b", "a [k, n] tensor"));
+        return List.of(Port.one("a", "an [m, k] tensor").of(Port.Kind.TENSOR), Port.one("b", "a [k, n] tensor").of(Port.Kind.TENSOR));
     }
 
-    @Override public List<Port> outputs() { return List.of(Port.one("tensor", "the [m, n] product")); }
+    @Override public List<Port> outputs() { return List.of(Port.one("tensor", "the [m, n] product").of(Port.Kind.TENSOR)); }
 
     @Override
     public void run(TaskContext<NoParams> ctx) throws Exception {

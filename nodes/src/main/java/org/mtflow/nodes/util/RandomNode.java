@@ -36,7 +36,7 @@ public final class RandomNode implements NodeType<RandomNode.Params> {
     @Override public String description() { return "A tensor of uniform random floats, reproducible from the seed and task id."; }
     @Override public Class<Params> paramsType() { return Params.class; }
     @Override public List<Port> inputs() { return List.of(); }
-    @Override public List<Port> outputs() { return List.of(Port.one("tensor", "the random tensor")); }
+    @Override public List<Port> outputs() { return List.of(Port.one("tensor", "the random tensor").of(Port.Kind.TENSOR)); }
 
     @Override
     public void run(TaskContext<Params> ctx) throws Exception {

@@ -17,8 +17,8 @@ public final class SumNode implements NodeType<NoParams> {
     @Override public String name() { return "util.sum"; }
     @Override public String description() { return "Elementwise sum of a list of tensors of one shape."; }
     @Override public Class<NoParams> paramsType() { return NoParams.class; }
-    @Override public List<Port> inputs() { return List.of(Port.many("values", "the tensors to add, all of one shape")); }
-    @Override public List<Port> outputs() { return List.of(Port.one("tensor", "their sum")); }
+    @Override public List<Port> inputs() { return List.of(Port.many("values", "the tensors to add, all of one shape").of(Port.Kind.TENSOR)); }
+    @Override public List<Port> outputs() { return List.of(Port.one("tensor", "their sum").of(Port.Kind.TENSOR)); }
 
     @Override
     public void run(TaskContext<NoParams> ctx) throws Exception {
