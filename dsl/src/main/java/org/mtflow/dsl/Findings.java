@@ -11,6 +11,8 @@ import java.util.Set;
  */
 final class Findings {
     final List<Diagnostic> diagnostics = new ArrayList<>();
+    /** The used files whose nodes the diagnostics may point into. */
+    final SourceFiles files = new SourceFiles();
     private final List<List<Object>> placeholders = new ArrayList<>();
     private final Set<List<Integer>> quiet = new HashSet<>();
 
@@ -47,6 +49,11 @@ final class Findings {
         }
         out.sort(Diagnostic.BY_POSITION);
         return out;
+    }
+
+    /** The sorted diagnostics as lines {@code file:line:column: error: text}. */
+    List<String> formatted(String mainFile) {
+        return sorted().stream().map(d -> files.format(d, mainFile)).toList();
     }
 
     /** Whether a path is at or under a placeholder. */

@@ -55,15 +55,21 @@ import org.mtflow.engine.spec.WorkflowSpec;
  * </pre>
  */
 public final class WorkflowLoader {
-    static final List<String> TOP_KEYS = List.of("name", "seed", "params", "tasks");
-    static final List<String> TASK_KEYS = List.of("type", "with", "inputs", "retry", "timeout", "resources", "cache");
+    static final List<String> TOP_KEYS = List.of("name", "seed", "params", "defaults", "outputs", "tasks");
+    static final List<String> TASK_KEYS = List.of("type", "with", "inputs", "retry", "timeout", "resources", "cache",
+            "foreach", "matrix", "uses");
     static final List<String> RETRY_KEYS = List.of("attempts", "backoff", "max-backoff", "jitter", "on");
     static final List<String> RESOURCE_KEYS = List.of("device", "memory", "slots");
     /** The map form of a list input: {@code {from: [a.out, b.out], min-success: 1}}. */
     static final List<String> INPUT_KEYS = List.of("from", "min-success");
     private static final String PARTIAL_HINT = "e.g. {from: [a.out, b.out, c.out], min-success: 2}";
-    /** Task ids: no dots, since a dot separates task and output in {@code task.output}. */
-    static final Pattern TASK_ID = Pattern.compile("[A-Za-z_][A-Za-z0-9_-]*");
+    /**
+     * Task ids: no dots, since a dot separates task and output in {@code task.output}. What
+     * {@link WorkflowExpansion} makes is accepted too: {@code train[0]} (an expansion of foreach or
+     * matrix) and {@code eval/score} (a task of the file task {@code eval} uses), as the engine
+     * names spawned subtasks {@code parent/name}.
+     */
+    static final Pattern TASK_ID = Pattern.compile("[A-Za-z_][A-Za-z0-9_-]*(\\[[0-9]+])?(/[A-Za-z_][A-Za-z0-9_-]*(\\[[0-9]+])?)*");
     private static final Pattern OUTPUT_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_-]*");
     private static final List<String> ERROR_CLASSES = Arrays.stream(ErrorClass.values()).map(ErrorClass::token).toList();
     private static final List<String> DEVICES = Arrays.stream(DeviceSelector.values()).map(DeviceSelector::token).toList();
@@ -117,7 +123,8 @@ public final class WorkflowLoader {
         }
 
         Map<String, YamlNode> params = params(root, paramOverrides == null ? Map.of() : paramOverrides, findings);
-        YamlNode.Mapping resolved = substitute(root, params, findings);
+        YamlNode.Mapping expanded = WorkflowExpansion.expand(root, params, fileName, findings);
+        YamlNode.Mapping resolved = substitute(expanded, params, findings);
         WorkflowSpec spec = new Builder(findings).workflow(resolved, params);
 
         for (Problem p : GraphValidator.validate(spec, catalog, devices)) {
@@ -156,7 +163,7 @@ public final class WorkflowLoader {
     }
 
     private static SpecException fail(String fileName, Findings findings) {
-        return new SpecException(findings.sorted().stream().map(d -> d.format(fileName)).toList());
+        return new SpecException(findings.formatted(fileName));
     }
 
     /** The declared params with the overrides applied. */
