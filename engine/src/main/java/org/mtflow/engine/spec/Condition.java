@@ -243,7 +243,7 @@ public sealed interface Condition {
             for (Op op : new Op[] {Op.EQ, Op.NE, Op.LE, Op.GE, Op.LT, Op.GT}) {
                 if (take(op.symbol)) return new Compare(op, left, primary());
             }
-            if (take("=")) throw error(pos, "'=' assigns nothing here: compare with '=='");
+            if (take("=")) throw error(pos - 1, "'=' assigns nothing here: compare with '=='");
             return left;
         }
 
@@ -449,7 +449,7 @@ public sealed interface Condition {
         }
 
         static String describe(Object v) {
-            if (v instanceof BigDecimal d) return "the number " + d.toPlainString();
+            if (v instanceof BigDecimal d) return "the number " + d;
             if (v instanceof String s) return "the text " + quote(s);
             if (v instanceof Boolean b) return b.toString();
             return "null";
