@@ -52,12 +52,13 @@ import org.mtflow.engine.spec.WorkflowSpec;
  *     timeout: 30s
  *     resources: {device: any, memory: 2GiB, slots: 1}
  *     cache: true
+ *     when: ${tasks.a.metrics.count} > 0   # runs only if true, else skipped (see Condition)
  * </pre>
  */
 public final class WorkflowLoader {
     static final List<String> TOP_KEYS = List.of("name", "seed", "params", "defaults", "outputs", "tasks");
     static final List<String> TASK_KEYS = List.of("type", "with", "inputs", "retry", "timeout", "resources", "cache",
-            "foreach", "matrix", "uses");
+            "foreach", "matrix", "uses", "when");
     static final List<String> RETRY_KEYS = List.of("attempts", "backoff", "max-backoff", "jitter", "on");
     static final List<String> RESOURCE_KEYS = List.of("device", "memory", "slots");
     /** The map form of a list input: {@code {from: [a.out, b.out], min-success: 1}}. */
@@ -130,6 +131,7 @@ public final class WorkflowLoader {
         for (Problem p : GraphValidator.validate(spec, catalog, devices)) {
             if (findings.underPlaceholder(p.path())) continue;
             int[] at = YamlNode.locate(resolved, yamlPath(resolved, p.path()));
+            if (p.path().size() == 3 && "when".equals(p.path().get(2))) at = whenValue(resolved, p.path().get(1)).orElse(at);
             findings.error(at[0], at[1], p.text());
         }
         if (!findings.diagnostics.isEmpty()) throw fail(fileName, findings);
@@ -160,6 +162,14 @@ public final class WorkflowLoader {
         out.add("from");
         out.addAll(path.subList(4, path.size()));
         return out;
+    }
+
+    /** A when: problem is about its text: it points at the value, where the message's column inside it counts from. */
+    private static Optional<int[]> whenValue(YamlNode.Mapping root, Object id) {
+        return root.get("tasks")
+                .flatMap(t -> t instanceof YamlNode.Mapping m && id instanceof String s ? m.get(s) : Optional.empty())
+                .flatMap(t -> t instanceof YamlNode.Mapping m ? m.get("when") : Optional.empty())
+                .map(v -> new int[] {v.line(), v.column()});
     }
 
     private static SpecException fail(String fileName, Findings findings) {
@@ -311,7 +321,17 @@ public final class WorkflowLoader {
             Duration timeout = task.get("timeout").filter(v -> !isNull(v)).flatMap(v -> duration(v, "timeout")).orElse(null);
             Resources resources = task.get("resources").filter(v -> !isNull(v)).map(this::resources).orElse(Resources.DEFAULT);
             boolean cache = task.get("cache").map(v -> bool(v, "cache").orElse(true)).orElse(true);
-            return new TaskSpec(id, type, with, inputs, retry, timeout, resources, cache);
+            String when = task.get("when").filter(v -> !isNull(v)).flatMap(v -> condition(v, path(at, "when"))).orElse(null);
+            return new TaskSpec(id, type, with, inputs, retry, timeout, resources, cache, when);
+        }
+
+        /** A when: expression's text (true/false as written); the graph validator parses it. */
+        private Optional<String> condition(YamlNode v, List<Object> at) {
+            if (v instanceof YamlNode.Scalar s && (s.isString() || s.value().isBoolean())) return Optional.of(s.value().asText());
+            findings.error(v, "when must be an expression such as \"${tasks.eval.metrics.accuracy} < 0.9\", got "
+                    + Findings.describe(v));
+            findings.placeholder(at);
+            return Optional.empty();
         }
 
         private InputBinding binding(String name, YamlNode v, List<Object> at) {

@@ -97,6 +97,7 @@ public final class WorkflowWriter {
                     .append(", slots: ").append(r.slots()).append("}\n");
         }
         if (!t.cache()) out.append("    cache: false\n");
+        if (t.when() != null) out.append("    when: ").append(string(t.when(), true)).append('\n');
     }
 
     /** A JSON value in YAML flow style. */

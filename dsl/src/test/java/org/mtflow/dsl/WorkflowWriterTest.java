@@ -208,7 +208,19 @@ class WorkflowWriterTest {
                     DeviceSelector.values()[r.nextInt(DeviceSelector.values().length)],
                     r.nextBoolean() ? (long) r.nextInt(64) << (10 * r.nextInt(4)) : (r.nextLong() >>> 1) >>> r.nextInt(63),
                     1 + r.nextInt(8));
-            return new TaskSpec(id, type, with, inputs, retry, timeout, resources, r.nextInt(4) != 0);
+            String when = before.isEmpty() || r.nextInt(3) != 0 ? null : condition(before);
+            return new TaskSpec(id, type, with, inputs, retry, timeout, resources, r.nextInt(4) != 0, when);
+        }
+
+        /** A when: over earlier tasks, with text that needs quoting in YAML. */
+        private String condition(List<String> before) {
+            String t = before.get(r.nextInt(before.size()));
+            return switch (r.nextInt(4)) {
+                case 0 -> r.nextBoolean() ? "true" : "not false";
+                case 1 -> "${tasks." + t + ".status} == 'succeeded'";
+                case 2 -> "${tasks." + t + ".metrics.loss} < " + number() + " or ${tasks." + t + ".metrics.tag} != \"a: #b\"";
+                default -> "(${tasks." + t + ".metrics.n} >= " + r.nextInt() + ") && !(${tasks." + t + ".metrics.ok} == true)";
+            };
         }
 
         /** A list that needs all of its outputs, or (half the time) any valid min-success. */

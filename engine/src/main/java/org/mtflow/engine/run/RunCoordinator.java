@@ -32,6 +32,7 @@ import org.mtflow.engine.node.NodeType;
 import org.mtflow.engine.node.ParamsBinder;
 import org.mtflow.engine.node.Port;
 import org.mtflow.engine.node.SubtaskResult;
+import org.mtflow.engine.spec.Condition;
 import org.mtflow.engine.spec.ErrorClass;
 import org.mtflow.engine.spec.InputBinding;
 import org.mtflow.engine.spec.OutputRef;
@@ -153,7 +154,14 @@ public final class RunCoordinator {
         Set<Worker> avoid;
         Map<String, ArtifactRef> outputs;
         ObjectNode metrics;
+        /** Its {@code when:}, parsed at start; null without one. */
+        Condition condition;
+        /** Why its {@code when:} cannot be read (the spec was not validated); null when it can. */
+        String conditionProblem;
+        /** The root cause of its skip: the task that failed, or the one whose condition was false. */
         String skipCause;
+        /** Skipped because a condition was false (its own or upstream): by design, not a failure. */
+        boolean skippedByCondition;
         /** Computed when the task became ready (its inputs are known then), for the lookup and the record. */
         String cacheKey;
         /** Attempts of other tasks waiting for this subtask: attempt key → their worker. */
@@ -313,15 +321,9 @@ public final class RunCoordinator {
         }
         for (Task t : tasks.values()) {
             for (InputBinding b : t.spec.inputs().values()) {
-                for (OutputRef ref : b.refs()) {
-                    Task producer = tasks.get(ref.task());
-                    if (producer.mark != t.index) { // each producer once, however many inputs it feeds
-                        producer.mark = t.index;
-                        producer.dependents.add(t);
-                        t.upstream.add(producer);
-                    }
-                }
+                for (OutputRef ref : b.refs()) link(tasks.get(ref.task()), t);
             }
+            if (t.spec.when() != null) readCondition(t);
         }
         computePathLengths();
         emit(new RunEvent.RunStarted(Instant.now(), runId, plan.spec().name(), plan.spec().seed(), tasks.size(),
@@ -379,6 +381,33 @@ public final class RunCoordinator {
             // Else the journal still writes the end: its answer comes to the running behavior.
         }
         return running;
+    }
+
+    /** {@code producer} feeds {@code t}: each producer once, however many inputs it feeds. */
+    private static void link(Task producer, Task t) {
+        if (producer.mark == t.index) return;
+        producer.mark = t.index;
+        producer.dependents.add(t);
+        t.upstream.add(producer);
+    }
+
+    /** Parses a task's condition; the tasks it names become upstream: it is decided once they end. */
+    private void readCondition(Task t) {
+        try {
+            t.condition = Condition.parse(t.spec.when());
+        } catch (Condition.ParseException e) {
+            t.conditionProblem = e.getMessage() + ", at column " + e.column;
+            return;
+        }
+        for (String id : t.condition.tasks()) {
+            Task u = tasks.get(id);
+            if (u == null || u == t) {
+                t.conditionProblem = u == null ? "no task '" + id + "'" : "it refers to the task itself";
+                t.condition = null;
+                return;
+            }
+            link(u, t);
+        }
     }
 
     /** Longest path (in tasks) from each task to a sink: Kahn's order over the reversed graph. */
@@ -470,10 +499,69 @@ public final class RunCoordinator {
     }
 
     private void becomeReady(Task t) {
+        if ((t.condition != null || t.conditionProblem != null) && !conditionHolds(t)) return;
         if (plan.useCache() && t.spec.cache() && t.type.cacheable() && cacheHit(t)) return;
         t.status = Status.READY;
         ready.add(t);
         emit(new RunEvent.TaskQueued(Instant.now(), runId, t.id()));
+    }
+
+    /**
+     * Decides a task's condition from its upstream tasks' final state; false skips it (its dependents
+     * as for any skipped upstream), an error fails it for good. Deterministic in the recorded metrics,
+     * so a resumed run, which recovers them from the journal, decides the same.
+     */
+    private boolean conditionHolds(Task t) {
+        String when = "when: " + t.spec.when();
+        if (t.conditionProblem != null) {
+            failed(t, "none", ErrorClass.PERMANENT, when + " cannot be read: " + t.conditionProblem);
+            return false;
+        }
+        Map<String, JsonNode> seen = new LinkedHashMap<>();
+        boolean holds;
+        try {
+            holds = t.condition.evaluate(ref -> {
+                JsonNode v = lookup(ref);
+                seen.put(ref.path(), v);
+                return v;
+            });
+        } catch (Condition.EvaluationException e) {
+            failed(t, "none", ErrorClass.PERMANENT, when + " cannot be decided: " + e.getMessage());
+            return false;
+        }
+        if (holds) return true;
+        StringBuilder reason = new StringBuilder(when).append(" was false");
+        String sep = " (";
+        for (Map.Entry<String, JsonNode> e : seen.entrySet()) {
+            reason.append(sep).append(e.getKey()).append(" = ").append(e.getValue());
+            sep = ", ";
+        }
+        if (!seen.isEmpty()) reason.append(')');
+        t.status = Status.SKIPPED;
+        t.skipCause = t.id();
+        t.skippedByCondition = true;
+        terminal++;
+        emit(new RunEvent.TaskSkipped(Instant.now(), runId, t.id(), reason.toString(), null));
+        ended(t);
+        return false;
+    }
+
+    /** A reference's value: an upstream task's status, or one of its metrics (a dotted name may walk into maps). */
+    private JsonNode lookup(Condition.Ref ref) {
+        Task u = tasks.get(ref.task());
+        if (ref.field().equals(Condition.Ref.STATUS)) {
+            String status = u.status.succeeded() ? "succeeded" : u.status.name().toLowerCase(java.util.Locale.ROOT);
+            return Json.MAPPER.getNodeFactory().textNode(status);
+        }
+        if (u.metrics == null) return null;
+        JsonNode v = u.metrics.get(ref.name());
+        if (v != null) return v;
+        JsonNode at = u.metrics;
+        for (String step : ref.name().split("\\.")) {
+            at = at.get(step);
+            if (at == null) return null;
+        }
+        return at;
     }
 
     private boolean cacheHit(Task t) {
@@ -560,15 +648,25 @@ public final class RunCoordinator {
     private void skip(Task d, Task because) {
         d.status = Status.SKIPPED;
         d.skipCause = because.status == Status.SKIPPED ? because.skipCause : because.id();
+        d.skippedByCondition = because.skippedByCondition;
         terminal++;
         // The root cause, however far upstream: that is the task to look at.
-        emit(new RunEvent.TaskSkipped(Instant.now(), runId, d.id(), "upstream task '" + d.skipCause + "' failed",
-                d.skipCause));
+        emit(new RunEvent.TaskSkipped(Instant.now(), runId, d.id(), "upstream task '" + d.skipCause + "' "
+                + (d.skippedByCondition ? "was skipped: its when: condition was false" : "failed"), d.skipCause));
         toRelease.add(d);
     }
 
-    /** Whether an input of {@code d} can no longer get enough of its producers' outputs. */
+    /**
+     * Whether an input of {@code d} can no longer get enough of its producers' outputs, or its
+     * condition reads metrics of a task that did not succeed.
+     */
     private boolean doomed(Task d) {
+        if (d.condition != null) {
+            for (String id : d.condition.metricTasks()) {
+                Status s = tasks.get(id).status;
+                if (s == Status.FAILED || s == Status.SKIPPED) return true;
+            }
+        }
         for (InputBinding b : d.spec.inputs().values()) {
             int failed = 0;
             for (OutputRef r : b.refs()) {
@@ -1190,7 +1288,7 @@ public final class RunCoordinator {
     private Behavior<Command> end() {
         ending = true;
         int bad = 0;
-        for (Task t : tasks.values()) if (!t.status.succeeded()) bad++;
+        for (Task t : tasks.values()) if (!t.status.succeeded() && !t.skippedByCondition) bad++;
         endStatus = cancelled != null ? "cancelled" : bad == 0 ? "succeeded" : "failed";
         if (journal == null) return finish();
         journal(new JournalEntry.RunEnded(endStatus));

@@ -36,6 +36,7 @@ public final class GraphValidator {
                 problems.add(Problem.at(List.of("tasks", t.id()), "duplicate task id '" + t.id() + "'"));
             }
         }
+        Map<String, List<String>> whenTasks = new HashMap<>(); // task → the tasks its condition names
         Map<Resources, Boolean> placeable = new HashMap<>(); // few distinct resources, many tasks
         Map<NodeType<?>, Map<String, Port>> portsOf = new HashMap<>();
         for (TaskSpec t : spec.tasks()) {
@@ -49,6 +50,8 @@ public final class GraphValidator {
                 checkInputs(t, type.get(), portsOf, byId, catalog, problems);
             }
             checkPolicies(t, at, problems);
+            if (t.when() != null) checkWhen(t, byId, problems).ifPresent(c -> whenTasks.put(t.id(),
+                    c.tasks().stream().filter(id -> !id.equals(t.id())).toList())); // itself: reported above
             if (devices != null && !placeable.computeIfAbsent(t.resources(), r -> devices.stream().anyMatch(d ->
                     r.device().matches(d.kind()) && (r.memory() == 0 || d.memoryBytes() >= r.memory())))) {
                 problems.add(Problem.at(path(at, "resources"), "no device can run task '" + t.id() + "': it needs device "
@@ -58,8 +61,30 @@ public final class GraphValidator {
                                 .collect(Collectors.joining(", "))));
             }
         }
-        findCycle(spec, byId).ifPresent(problems::add);
+        findCycle(spec, byId, whenTasks).ifPresent(problems::add);
         return problems;
+    }
+
+    /** The condition parses and names existing tasks other than its own; empty when it does not parse. */
+    private static Optional<Condition> checkWhen(TaskSpec t, Map<String, TaskSpec> byId, List<Problem> problems) {
+        List<Object> at = List.of("tasks", t.id(), "when");
+        Condition c;
+        try {
+            c = Condition.parse(t.when());
+        } catch (Condition.ParseException e) {
+            problems.add(Problem.at(at, "when: " + e.getMessage() + ", at column " + e.column + " of '" + t.when() + "'"));
+            return Optional.empty();
+        }
+        for (String task : c.tasks()) {
+            if (task.equals(t.id())) {
+                problems.add(Problem.at(at, "when of task '" + t.id() + "' refers to the task itself",
+                        "a condition can only read tasks that end before this one starts"));
+            } else if (!byId.containsKey(task)) {
+                problems.add(Problem.at(at, "when refers to unknown task '" + task + "'",
+                        Suggestions.didYouMean(task, byId.keySet())));
+            }
+        }
+        return Optional.of(c);
     }
 
     private static void checkInputs(TaskSpec t, NodeType<?> type, Map<NodeType<?>, Map<String, Port>> portsOf,
@@ -151,13 +176,14 @@ public final class GraphValidator {
      * explicit stack: a long chain (a million tasks declared consumer first) would overflow the
      * thread's stack if each step were a call.
      */
-    private static Optional<Problem> findCycle(WorkflowSpec spec, Map<String, TaskSpec> byId) {
+    private static Optional<Problem> findCycle(WorkflowSpec spec, Map<String, TaskSpec> byId,
+                                               Map<String, List<String>> whenTasks) {
         Map<String, Byte> state = new HashMap<>(); // ON_PATH or DONE
         List<String> path = new ArrayList<>(); // the tasks on the walk, consumer first
         ArrayDeque<Walk> walks = new ArrayDeque<>();
         for (TaskSpec root : spec.tasks()) {
             if (state.containsKey(root.id())) continue;
-            enter(byId.get(root.id()), state, path, walks);
+            enter(byId.get(root.id()), state, path, walks, whenTasks);
             while (!walks.isEmpty()) {
                 Walk w = walks.peek();
                 if (!w.advance()) {
@@ -170,11 +196,11 @@ public final class GraphValidator {
                 Byte rs = state.get(ref);
                 if (rs == null) {
                     TaskSpec producer = byId.get(ref);
-                    if (producer != null) enter(producer, state, path, walks);
+                    if (producer != null) enter(producer, state, path, walks, whenTasks);
                 } else if (rs == ON_PATH) {
                     List<String> cycle = new ArrayList<>(path.subList(path.indexOf(ref), path.size()));
                     cycle.add(ref);
-                    return Optional.of(Problem.at(List.of("tasks", w.task.id(), "inputs", w.input()),
+                    return Optional.of(Problem.at(w.at(),
                             "cycle: " + String.join(" -> ", reverse(cycle)),
                             "a task cannot depend on its own outputs"));
                 }
@@ -185,28 +211,38 @@ public final class GraphValidator {
 
     private static final byte ON_PATH = 1, DONE = 2;
 
-    private static void enter(TaskSpec t, Map<String, Byte> state, List<String> path, ArrayDeque<Walk> walks) {
+    private static void enter(TaskSpec t, Map<String, Byte> state, List<String> path, ArrayDeque<Walk> walks,
+                              Map<String, List<String>> whenTasks) {
         state.put(t.id(), ON_PATH);
         path.add(t.id());
-        walks.push(new Walk(t));
+        walks.push(new Walk(t, whenTasks.getOrDefault(t.id(), List.of())));
     }
 
-    /** Where the walk stands in one task's references: input by input, each input's refs in order. */
+    /**
+     * Where the walk stands in one task's references: input by input, each input's refs in order,
+     * then the tasks its condition names (it waits for them as for its inputs).
+     */
     private static final class Walk {
         final TaskSpec task;
         private final Iterator<Map.Entry<String, InputBinding>> inputs;
+        private final List<String> whenTasks;
         private Map.Entry<String, InputBinding> current;
         private int next;
+        private int nextWhen;
 
-        Walk(TaskSpec task) {
+        Walk(TaskSpec task, List<String> whenTasks) {
             this.task = task;
             this.inputs = task.inputs().entrySet().iterator();
+            this.whenTasks = whenTasks;
         }
 
         /** Moves to the next reference; false when there is none. */
         boolean advance() {
             while (current == null || next >= current.getValue().refs().size()) {
-                if (!inputs.hasNext()) return false;
+                if (!inputs.hasNext()) {
+                    current = null;
+                    return nextWhen++ < whenTasks.size();
+                }
                 current = inputs.next();
                 next = 0;
             }
@@ -214,9 +250,12 @@ public final class GraphValidator {
             return true;
         }
 
-        String input() { return current.getKey(); }
+        /** The place of the current reference: its input, or the condition. */
+        List<Object> at() {
+            return current == null ? List.of("tasks", task.id(), "when") : List.of("tasks", task.id(), "inputs", current.getKey());
+        }
 
-        String ref() { return current.getValue().refs().get(next - 1).task(); }
+        String ref() { return current == null ? whenTasks.get(nextWhen - 1) : current.getValue().refs().get(next - 1).task(); }
     }
 
     /** DFS walks from consumer to producer; print the cycle in data-flow order. */

@@ -19,14 +19,22 @@ import java.util.Map;
  * @param timeout   the longest one attempt may run, or null for no limit
  * @param resources what the device must offer
  * @param cache     whether a result with the same cache key may be reused
+ * @param when      a {@link Condition} (its text): the task runs only if it is true once the tasks it
+ *                  names have ended, else it is skipped; null to always run
  */
-@JsonPropertyOrder({"id", "type", "with", "inputs", "retry", "timeout", "resources", "cache"})
+@JsonPropertyOrder({"id", "type", "with", "inputs", "retry", "timeout", "resources", "cache", "when"})
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record TaskSpec(String id, String type, ObjectNode with, Map<String, InputBinding> inputs,
-                       RetryPolicy retry, Duration timeout, Resources resources, boolean cache) {
+                       RetryPolicy retry, Duration timeout, Resources resources, boolean cache, String when) {
 
     public TaskSpec {
         with = with.deepCopy();
         inputs = Collections.unmodifiableMap(new LinkedHashMap<>(inputs));
+    }
+
+    /** A task without a condition. */
+    public TaskSpec(String id, String type, ObjectNode with, Map<String, InputBinding> inputs, RetryPolicy retry,
+                    Duration timeout, Resources resources, boolean cache) {
+        this(id, type, with, inputs, retry, timeout, resources, cache, null);
     }
 }

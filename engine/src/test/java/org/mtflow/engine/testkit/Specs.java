@@ -55,6 +55,7 @@ public final class Specs {
         private Duration timeout;
         private Resources resources = Resources.DEFAULT;
         private boolean cache = true;
+        private String when;
 
         Task(String id, String type) {
             this.id = id;
@@ -107,8 +108,14 @@ public final class Specs {
             return this;
         }
 
+        /** Runs only if this {@code when:} expression is true. */
+        public Task when(String expression) {
+            this.when = expression;
+            return this;
+        }
+
         public TaskSpec build() {
-            return new TaskSpec(id, type, with, inputs, retry, timeout, resources, cache);
+            return new TaskSpec(id, type, with, inputs, retry, timeout, resources, cache, when);
         }
     }
 

@@ -31,7 +31,7 @@ public final class TestNodes {
     public static NodeCatalog catalog() {
         return new NodeCatalog(List.of(new Source(), new Scale(), new Sum(), new Flaky(), new Fail(), new Sleep(),
                 new Spin(), new Probe(), new Forgetful(), new Rogue(), new FanOut(), new DeviceFail(), new Toggle(), new Trivial(),
-                new Gate()));
+                new Gate(), new Metrics()));
     }
 
     public static void reset() {
@@ -52,6 +52,7 @@ public final class TestNodes {
         Toggle.INVOCATIONS.set(0);
         Toggle.BROKEN.set(false);
         Trivial.THREADS.clear();
+        Metrics.RAN.clear();
         Gate.INVOCATIONS.set(0);
         Gate.INTERRUPTED.set(0);
         Gate.OPEN.countDown(); // frees an attempt a test left waiting
@@ -456,6 +457,28 @@ public final class TestNodes {
         public void run(TaskContext<NoParams> ctx) throws Exception {
             INVOCATIONS.incrementAndGet();
             if (BROKEN.get()) throw NodeException.permanent("broken until fixed");
+            writeMarker(ctx);
+        }
+    }
+
+    /** Reports its params {@code score} and {@code label} as metrics (those given), for {@code when:} conditions. */
+    public static final class Metrics implements NodeType<Metrics.Params> {
+        /** The ids of the tasks that ran it, in the order they ran. */
+        public static final List<String> RAN = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        public record Params(Double score, String label) {}
+
+        @Override public String name() { return "test.metrics"; }
+        @Override public String description() { return "reports its params as metrics"; }
+        @Override public Class<Params> paramsType() { return Params.class; }
+        @Override public List<Port> inputs() { return List.of(Port.optionalMany("x", "ignored")); }
+        @Override public List<Port> outputs() { return List.of(OUT); }
+
+        @Override
+        public void run(TaskContext<Params> ctx) throws Exception {
+            RAN.add(ctx.taskId());
+            if (ctx.params().score() != null) ctx.metric("score", ctx.params().score());
+            if (ctx.params().label() != null) ctx.metric("label", ctx.params().label());
             writeMarker(ctx);
         }
     }
