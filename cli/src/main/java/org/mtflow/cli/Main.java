@@ -6,7 +6,11 @@ import picocli.CommandLine.Command;
 /** The {@code mtflow} command. */
 @Command(name = "mtflow", mixinStandardHelpOptions = true, versionProvider = VersionCommand.Provider.class,
         description = "Runs multi-task machine-learning workflows declared in YAML.",
-        subcommands = {RunCommand.class, ResumeCommand.class, StatusCommand.class, CancelCommand.class, NodeCommand.class, ValidateCommand.class, DevicesCommand.class, DoctorCommand.class,
+        subcommands = {RunCommand.class, ResumeCommand.class, StatusCommand.class, CancelCommand.class, NodeCommand.class, ValidateCommand.class,
+                SchemaCommand.class,
+                GraphCommand.class,
+                ExportCommand.class,
+                DevicesCommand.class, DoctorCommand.class,
                 VersionCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
