@@ -86,9 +86,13 @@ public final class WorkflowLoader {
      */
     public static LoadedWorkflow load(Path file, Map<String, String> paramOverrides, NodeCatalog catalog,
                                       Collection<DeviceInfo> devices) throws SpecException {
-        String text;
+        return load(readText(file), file.toString(), paramOverrides, catalog, devices);
+    }
+
+    /** A workflow file's text (YAML or a Java script), or why it cannot be read. */
+    static String readText(Path file) throws SpecException {
         try {
-            text = Files.readString(file);
+            return Files.readString(file);
         } catch (NoSuchFileException e) {
             throw new SpecException(List.of(file + ": error: no such file"));
         } catch (AccessDeniedException e) {
@@ -99,7 +103,6 @@ public final class WorkflowLoader {
             throw new SpecException(List.of(file + ": error: cannot read the file"
                     + (e.getMessage() == null ? "" : ": " + e.getMessage())));
         }
-        return load(text, file.toString(), paramOverrides, catalog, devices);
     }
 
     /** As {@link #load(Path, Map, NodeCatalog, Collection)}, for YAML text; {@code fileName} is used in messages. */
