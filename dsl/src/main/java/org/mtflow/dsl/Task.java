@@ -40,6 +40,8 @@ public final class Task {
     private Resources resources = Resources.DEFAULT;
     CallSite resourcesSite;
     private boolean cache = true;
+    private String when;
+    CallSite whenSite;
 
     /** One input as bound: the call that bound it and the outputs, each with the call that named it. */
     record Binding(CallSite site, List<Output> outputs, int minSuccess, boolean many) {
@@ -199,6 +201,16 @@ public final class Task {
         return this;
     }
 
+    /**
+     * Runs the task only if {@code condition} is true once the tasks it names have ended, as YAML's
+     * {@code when:} (e.g. {@code "${tasks.eval.metrics.accuracy} < 0.9"}); otherwise it is skipped.
+     */
+    public Task when(String condition) {
+        whenSite = CallSite.here();
+        when = Objects.requireNonNull(condition, "condition");
+        return this;
+    }
+
     private Optional<Duration> duration(String text, String what, CallSite at) {
         Optional<Duration> d = text == null ? Optional.empty() : Durations.parse(text);
         if (d.isEmpty()) workflow.problem(at, "invalid " + what + " '" + text + "' for task '" + id + "' (" + DURATION_HINT + ")");
@@ -208,7 +220,7 @@ public final class Task {
     TaskSpec spec() {
         Map<String, InputBinding> bound = new LinkedHashMap<>();
         inputs.forEach((name, b) -> bound.put(name, b.spec()));
-        return new TaskSpec(id, type, with, bound, retry, timeout, resources, cache);
+        return new TaskSpec(id, type, with, bound, retry, timeout, resources, cache, when);
     }
 
     @Override

@@ -180,6 +180,7 @@ public final class Workflow {
             case "retry" -> Optional.ofNullable(t.retrySite).orElse(t.site);
             case "timeout" -> Optional.ofNullable(t.timeoutSite).orElse(t.site);
             case "resources" -> Optional.ofNullable(t.resourcesSite).orElse(t.site);
+            case "when" -> Optional.ofNullable(t.whenSite).orElse(t.site);
             default -> t.site;
         };
     }

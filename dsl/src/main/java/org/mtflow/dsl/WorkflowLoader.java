@@ -64,13 +64,8 @@ public final class WorkflowLoader {
     /** The map form of a list input: {@code {from: [a.out, b.out], min-success: 1}}. */
     static final List<String> INPUT_KEYS = List.of("from", "min-success");
     private static final String PARTIAL_HINT = "e.g. {from: [a.out, b.out, c.out], min-success: 2}";
-    /**
-     * Task ids: no dots, since a dot separates task and output in {@code task.output}. What
-     * {@link WorkflowExpansion} makes is accepted too: {@code train[0]} (an expansion of foreach or
-     * matrix) and {@code eval/score} (a task of the file task {@code eval} uses), as the engine
-     * names spawned subtasks {@code parent/name}.
-     */
-    static final Pattern TASK_ID = Pattern.compile("[A-Za-z_][A-Za-z0-9_-]*(\\[[0-9]+])?(/[A-Za-z_][A-Za-z0-9_-]*(\\[[0-9]+])?)*");
+    /** Task ids, as the engine takes them (see {@link TaskSpec#ID}); what {@link WorkflowExpansion} makes included. */
+    static final Pattern TASK_ID = TaskSpec.ID;
     private static final Pattern OUTPUT_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_-]*");
     private static final List<String> ERROR_CLASSES = Arrays.stream(ErrorClass.values()).map(ErrorClass::token).toList();
     private static final List<String> DEVICES = Arrays.stream(DeviceSelector.values()).map(DeviceSelector::token).toList();

@@ -69,12 +69,15 @@ class TensorArtifactsTest {
     @Test
     void aNodeGivenADatasetInsteadOfATensorFailsNamingTheProblem(@TempDir Path home, @TempDir Path data)
             throws Exception {
-        // A one-image dataset, so the wiring mistake is the only thing that can fail.
+        // A one-image dataset, so the wiring mistake is the only thing that can fail. Wired straight
+        // to util.sum the validator refuses it (a dataset into a tensor input); through a
+        // pass-through (util.noop gives 'any') only the node itself can tell.
         IdxLike.writeTinyFashion(data);
         try (NodeRuns runs = new NodeRuns(home)) {
             NodeRuns.Run run = runs.run(Workflows.named("wrong-input", 1)
                     .task("f", "data.fashion-mnist").with("dir", data.toString())
-                    .task("s", "util.sum").inputs("values", "f.dataset").build());
+                    .task("p", "util.noop").inputs("x", "f.dataset")
+                    .task("s", "util.sum").inputs("values", "p.out").build());
             assertEquals("failed", run.status("s"), run.report().toString());
             String error = run.task("s").path("error").asText();
             assertTrue(error.contains("not a tensor artifact") && error.contains("train.x"), error);

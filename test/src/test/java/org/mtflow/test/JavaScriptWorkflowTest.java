@@ -37,6 +37,30 @@ class JavaScriptWorkflowTest {
     }
 
     @Test
+    void sweepJavaGivesTheSameSpecAsSweepYamlAndRuns() throws Exception {
+        Path java = Cli.REPO.resolve("samples/sweep.java"), yaml = Cli.REPO.resolve("samples/sweep.yaml");
+        String n = Integer.toString(2 + new Random().nextInt(62));
+        for (Map<String, String> params : List.of(Map.<String, String>of(), Map.of("n", n))) {
+            LoadedWorkflow fromJava = WorkflowScript.load(java, params, BuiltinNodes.catalog(), null);
+            LoadedWorkflow fromYaml = WorkflowLoader.load(yaml, params, BuiltinNodes.catalog(), null);
+            assertEquals(fromYaml.spec(), fromJava.spec(), params.toString());
+            assertEquals(List.of("part[0]", "part[1]", "part[2]", "total", "square", "fast"),
+                    fromYaml.spec().tasks().stream().map(t -> t.id()).toList());
+        }
+        for (Path file : List.of(yaml, java)) {
+            String id = file.getFileName().toString().replace('.', '-');
+            Cli.Result run = Cli.run("run", file.toString(), "--home", dir.toString(), "--run-id", id, "--param", "n=" + n);
+            assertEquals(0, run.exit(), run.toString());
+            JsonNode tasks = new ObjectMapper().readTree(dir.resolve("runs/" + id + "/report.json").toFile()).path("tasks");
+            for (String task : List.of("part[0]", "part[1]", "part[2]", "total", "square")) {
+                assertEquals("succeeded", tasks.path(task).path("status").asText(), task + " " + tasks);
+            }
+            // fast ran or was skipped by its condition, never failed.
+            assertTrue(List.of("succeeded", "skipped").contains(tasks.path("fast").path("status").asText()), tasks.toString());
+        }
+    }
+
+    @Test
     void helloJavaRunsThroughTheCommandAsHelloYamlDoes() throws Exception {
         Cli.Result run = Cli.run("run", HELLO_JAVA.toString(), "--home", dir.toString(), "--run-id", "java",
                 "--param", "size=64");

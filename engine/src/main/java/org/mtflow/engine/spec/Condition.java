@@ -193,7 +193,7 @@ public sealed interface Condition {
     final class Parser {
         private static final Pattern NUMBER = Pattern.compile("-?(\\d+(\\.\\d*)?|\\.\\d+)([eE][+-]?\\d+)?");
         private static final Pattern WORD = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
-        private static final Pattern TASK_ID = Pattern.compile("[A-Za-z_][A-Za-z0-9_-]*");
+        private static final Pattern TASK_ID = TaskSpec.ID;
         private static final Pattern METRIC = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_./-]*");
         private static final String HINT = "write a comparison such as ${tasks.eval.metrics.accuracy} < 0.9";
 

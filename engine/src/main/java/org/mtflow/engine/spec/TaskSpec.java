@@ -27,6 +27,14 @@ import java.util.Map;
 public record TaskSpec(String id, String type, ObjectNode with, Map<String, InputBinding> inputs,
                        RetryPolicy retry, Duration timeout, Resources resources, boolean cache, String when) {
 
+    /**
+     * What a task id looks like: no dots (a dot separates task and output in {@code task.output});
+     * {@code train[0]} names an expansion of a foreach or matrix, and {@code eval/score} a task of a
+     * workflow that task {@code eval} uses (as the engine names spawned subtasks {@code parent/name}).
+     */
+    public static final java.util.regex.Pattern ID =
+            java.util.regex.Pattern.compile("[A-Za-z_][A-Za-z0-9_-]*(\\[[0-9]+])?(/[A-Za-z_][A-Za-z0-9_-]*(\\[[0-9]+])?)*");
+
     public TaskSpec {
         with = with.deepCopy();
         inputs = Collections.unmodifiableMap(new LinkedHashMap<>(inputs));
