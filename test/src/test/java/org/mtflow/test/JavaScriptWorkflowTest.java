@@ -52,8 +52,10 @@ class JavaScriptWorkflowTest {
             Cli.Result run = Cli.run("run", file.toString(), "--home", dir.toString(), "--run-id", id, "--param", "n=" + n);
             assertEquals(0, run.exit(), run.toString());
             JsonNode tasks = new ObjectMapper().readTree(dir.resolve("runs/" + id + "/report.json").toFile()).path("tasks");
+            // The Java script's run finds every result of the YAML file's in the cache: the same tasks.
+            String done = file == yaml ? "succeeded" : "cached";
             for (String task : List.of("part[0]", "part[1]", "part[2]", "total", "square")) {
-                assertEquals("succeeded", tasks.path(task).path("status").asText(), task + " " + tasks);
+                assertEquals(done, tasks.path(task).path("status").asText(), task + " " + tasks);
             }
             // fast ran or was skipped by its condition, never failed.
             assertTrue(List.of("succeeded", "skipped").contains(tasks.path("fast").path("status").asText()), tasks.toString());
@@ -95,7 +97,8 @@ class JavaScriptWorkflowTest {
 
         Cli.Result good = Cli.run("validate", HELLO_JAVA.toString(), "--no-devices", "--param", "size=8");
         assertEquals(0, good.exit(), good.toString());
-        assertEquals(HELLO_JAVA + ": valid (5 tasks)\n", good.out());
+        assertTrue(good.out().startsWith(HELLO_JAVA + ": valid (5 tasks)\n"), good.out());
+        assertTrue(good.out().contains("product  util.matmul         a <- a.tensor; b <- b.tensor"), good.out());
     }
 
     private static int lineOf(String text, String part) {
