@@ -12,7 +12,7 @@ import org.mtflow.engine.spec.WorkflowSpec;
 /**
  * Draws a workflow's task graph as Graphviz DOT or as a Mermaid flowchart: one node per task (its id
  * and node type), one edge per input reference, from the producer to the consumer, labelled with the
- * output's name. An edge of a list input that needs only some of its outputs ({@code min-success})
+ * output's name (after the input's, {@code a: tensor}, when they differ). An edge of a list input that needs only some of its outputs ({@code min-success})
  * is dashed and says how many of the list must succeed. Tasks and edges come in declaration order,
  * so the same spec always gives the same text.
  */
@@ -21,7 +21,7 @@ public final class GraphWriter {
     public enum Format { DOT, MERMAID }
 
     /** One input reference: {@code from.output} feeds {@code to}; {@code need} is "k of n" for a partial list. */
-    private record Edge(String from, String output, String to, String need) {}
+    private record Edge(String from, String output, String to, String input, String need) {}
 
     private GraphWriter() {}
 
@@ -69,17 +69,20 @@ public final class GraphWriter {
     private static List<Edge> edges(WorkflowSpec spec) {
         List<Edge> out = new ArrayList<>();
         for (TaskSpec t : spec.tasks()) {
-            for (InputBinding b : t.inputs().values()) {
+            for (var in : t.inputs().entrySet()) {
+                InputBinding b = in.getValue();
                 String need = b instanceof InputBinding.Many m && m.partial()
                         ? m.minSuccess() + " of " + m.list().size() : null;
-                for (OutputRef r : b.refs()) out.add(new Edge(r.task(), r.output(), t.id(), need));
+                for (OutputRef r : b.refs()) out.add(new Edge(r.task(), r.output(), t.id(), in.getKey(), need));
             }
         }
         return out;
     }
 
+    /** The output, and the input it feeds when its name differs (two inputs fed by one output stay apart). */
     private static String label(Edge e) {
-        return e.need() == null ? e.output() : e.output() + " (" + e.need() + " needed)";
+        String wire = e.output().equals(e.input()) ? e.output() : e.input() + ": " + e.output();
+        return e.need() == null ? wire : wire + " (" + e.need() + " needed)";
     }
 
     /** A DOT quoted string: quotes and backslashes escaped, newlines as {@code \n} (centred lines). */

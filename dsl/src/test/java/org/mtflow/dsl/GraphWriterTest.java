@@ -30,12 +30,12 @@ class GraphWriterTest {
                   "right" [label="right\\nt.sum"];
                   "join" [label="join\\nt.sum"];
                   "last-1" [label="last-1\\nt.any"];
-                  "src" -> "left" [label="tensor"];
-                  "src" -> "right" [label="tensor"];
-                  "right" -> "join" [label="tensor (1 of 2 needed)", style=dashed];
-                  "src" -> "join" [label="tensor (1 of 2 needed)", style=dashed];
-                  "left" -> "last-1" [label="out"];
-                  "join" -> "last-1" [label="tensor"];
+                  "src" -> "left" [label="x: tensor"];
+                  "src" -> "right" [label="values: tensor"];
+                  "right" -> "join" [label="values: tensor (1 of 2 needed)", style=dashed];
+                  "src" -> "join" [label="values: tensor (1 of 2 needed)", style=dashed];
+                  "left" -> "last-1" [label="in: out"];
+                  "join" -> "last-1" [label="in: tensor"];
                 }
                 """, GraphWriter.write(load(DIAMOND), GraphWriter.Format.DOT));
     }
@@ -52,12 +52,12 @@ class GraphWriterTest {
                   t2["right<br/>t.sum"]
                   t3["join<br/>t.sum"]
                   t4["last-1<br/>t.any"]
-                  t0 -->|"tensor"| t1
-                  t0 -->|"tensor"| t2
-                  t2 -.->|"tensor (1 of 2 needed)"| t3
-                  t0 -.->|"tensor (1 of 2 needed)"| t3
-                  t1 -->|"out"| t4
-                  t3 -->|"tensor"| t4
+                  t0 -->|"x: tensor"| t1
+                  t0 -->|"values: tensor"| t2
+                  t2 -.->|"values: tensor (1 of 2 needed)"| t3
+                  t0 -.->|"values: tensor (1 of 2 needed)"| t3
+                  t1 -->|"in: out"| t4
+                  t3 -->|"in: tensor"| t4
                 """, GraphWriter.write(load(DIAMOND), GraphWriter.Format.MERMAID));
     }
 

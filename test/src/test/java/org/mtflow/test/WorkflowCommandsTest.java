@@ -64,14 +64,14 @@ class WorkflowCommandsTest {
                   "b" [label="b\\nutil.random"];
                   "product" [label="product\\nutil.matmul"];
                   "fashion" -> "stats" [label="dataset"];
-                  "a" -> "product" [label="tensor"];
-                  "b" -> "product" [label="tensor"];
+                  "a" -> "product" [label="a: tensor"];
+                  "b" -> "product" [label="b: tensor"];
                 }
                 """, dot.out());
         Cli.Result mermaid = Cli.run("graph", HELLO, "--format", "mermaid");
         assertEquals(0, mermaid.exit(), mermaid.toString());
         assertTrue(mermaid.out().startsWith("---\ntitle: hello\n---\nflowchart LR\n"), mermaid.toString());
-        assertTrue(mermaid.out().contains("  t2 -->|\"tensor\"| t4\n"), mermaid.toString());
+        assertTrue(mermaid.out().contains("  t2 -->|\"a: tensor\"| t4\n"), mermaid.toString());
         Cli.Result png = Cli.run("graph", HELLO, "--format", "png");
         assertEquals(2, png.exit(), png.toString());
         assertTrue(png.err().contains("unknown format 'png': use dot or mermaid"), png.toString());
