@@ -23,6 +23,8 @@ import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.mtflow.devices.Devices;
 import org.mtflow.engine.event.Json;
+import org.mtflow.engine.node.NodeCatalog;
+import org.mtflow.engine.node.NodeType;
 import org.mtflow.engine.run.Engine;
 import org.mtflow.engine.run.RunOptions;
 import org.mtflow.engine.run.RunOutcome;
@@ -41,14 +43,29 @@ public final class NodeRuns implements BeforeAllCallback, AfterAllCallback, Auto
     /** No test workflow should take this long; a hung run fails the test instead of the build. */
     private static final long RUN_LIMIT_SECONDS = 30;
 
+    private final List<NodeType<?>> extra;
     private Path home;
     private Engine engine;
 
     /** Use as {@code @RegisterExtension static final NodeRuns runs = new NodeRuns();}: one engine per test class. */
-    public NodeRuns() {}
+    public NodeRuns() {
+        this.extra = List.of();
+    }
+
+    /** As {@link #NodeRuns()}, with test-only node types (say, one that feeds a prepared file) beside the built-in ones. */
+    public NodeRuns(NodeType<?>... extra) {
+        this.extra = List.of(extra);
+    }
+
+    private NodeCatalog catalog() {
+        List<NodeType<?>> all = new ArrayList<>(BuiltinNodes.all());
+        all.addAll(extra);
+        return new NodeCatalog(all);
+    }
 
     /** An engine over {@code home} for one test, closed by try-with-resources. */
     public NodeRuns(Path home) throws IOException {
+        this.extra = List.of();
         this.engine = new Engine(home, BuiltinNodes.catalog(), List.of(Devices.jvmDevice(2)));
     }
 
@@ -60,7 +77,7 @@ public final class NodeRuns implements BeforeAllCallback, AfterAllCallback, Auto
     @Override
     public void beforeAll(ExtensionContext context) throws IOException {
         home = Files.createTempDirectory("mtflow-nodes-test");
-        engine = new Engine(home, BuiltinNodes.catalog(), List.of(Devices.jvmDevice(2)));
+        engine = new Engine(home, catalog(), List.of(Devices.jvmDevice(2)));
     }
 
     @Override
