@@ -139,6 +139,10 @@ class EvalNodesTest {
                 art.path("macro-accuracy").asDouble(), 1e-15, msg);
         assertEquals(allLoss / n, art.path("loss").asDouble(), 1e-12, msg);
         for (String k : List.of("accuracy", "macro-accuracy", "loss", "examples")) assertEquals(art.path(k), report.path(k), msg + " " + k);
+
+        // The same inputs give the same bytes.
+        NodeRuns.Run again = runs.run(scored(fashion("metrics"), "", file).build());
+        assertEquals(run.hash("m", "metrics"), again.hash("e", "metrics"), msg);
     }
 
     @Test
