@@ -21,8 +21,9 @@ import org.mtflow.kernels.random.Philox;
  *   <li>Sums (sum, norm1, dot) add each block of {@link Parallel#BLOCK} elements in float, the
  *       blocks in double; norm2 adds squares in double throughout (float squares overflow above
  *       1.8e19); sumRows adds each column in double.</li>
- *   <li>sign is {@link Math#signum(float)} (−0 stays −0). argmaxRows counts NaN as the largest
- *       value, and gives −1 for a row without columns.</li>
+ *   <li>sign is {@link Math#signum(float)} (−0 stays −0). argmaxRows never moves to a NaN (a
+ *       NaN in column 0 stays the answer), as the OpenCL kernel, and gives −1 for a row without
+ *       columns.</li>
  *   <li>topkThreshold and rowTopkMask rank NaN as a magnitude of 0.</li>
  *   <li>electSign writes +0 (never −0) where the election is void; SUM adds in input order.</li>
  *   <li>dropAndRescale: threshold {@code Math.round(p·2^24)} (half up), scale the float

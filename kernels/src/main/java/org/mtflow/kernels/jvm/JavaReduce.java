@@ -216,9 +216,9 @@ final class JavaReduce {
                 }
                 int base = r * cols, best = 0;
                 float bestValue = x[base];
-                for (int c = 1; c < cols && bestValue == bestValue; c++) {
+                for (int c = 1; c < cols; c++) {
                     float v = x[base + c];
-                    if (v > bestValue || v != v) {
+                    if (v > bestValue) { // strict: the first of equals wins, and NaN never does (but column 0)
                         bestValue = v;
                         best = c;
                     }
