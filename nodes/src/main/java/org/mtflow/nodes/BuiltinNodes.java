@@ -5,6 +5,7 @@ import org.mtflow.engine.node.NodeCatalog;
 import org.mtflow.engine.node.NodeType;
 import org.mtflow.nodes.data.FashionMnistNode;
 import org.mtflow.nodes.eval.DatasetStatsNode;
+import org.mtflow.nodes.train.TrainFitNode;
 import org.mtflow.nodes.util.FlakyNode;
 import org.mtflow.nodes.util.MapNode;
 import org.mtflow.nodes.util.MatmulNode;
@@ -27,7 +28,8 @@ public final class BuiltinNodes {
                 new FlakyNode(),
                 new MatmulNode(),
                 new FashionMnistNode(),
-                new DatasetStatsNode());
+                new DatasetStatsNode(),
+                new TrainFitNode());
     }
 
     public static NodeCatalog catalog() {
