@@ -5,6 +5,7 @@ import org.mtflow.engine.node.NodeCatalog;
 import org.mtflow.engine.node.NodeType;
 import org.mtflow.nodes.data.FashionMnistNode;
 import org.mtflow.nodes.eval.DatasetStatsNode;
+import org.mtflow.nodes.train.TrainFinetuneNode;
 import org.mtflow.nodes.train.TrainFitNode;
 import org.mtflow.nodes.util.FlakyNode;
 import org.mtflow.nodes.util.MapNode;
@@ -29,7 +30,8 @@ public final class BuiltinNodes {
                 new MatmulNode(),
                 new FashionMnistNode(),
                 new DatasetStatsNode(),
-                new TrainFitNode());
+                new TrainFitNode(),
+                new TrainFinetuneNode());
     }
 
     public static NodeCatalog catalog() {

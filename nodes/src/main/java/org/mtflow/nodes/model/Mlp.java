@@ -99,6 +99,17 @@ public final class Mlp {
         return fresh;
     }
 
+    /** A copy with the trunk and head {@code head} only. */
+    public Mlp keepingHead(String head) {
+        requireHead(head);
+        MlpSpec s = new MlpSpec(spec.inputs(), spec.hidden(), spec.activation(), Map.of(head, spec.heads().get(head)));
+        Map<String, Tensor> p = new LinkedHashMap<>();
+        params.forEach((k, t) -> {
+            if (k.startsWith("trunk.") || k.startsWith("head." + head + ".")) p.put(k, Tensor.of(t.data().clone(), t.shape()));
+        });
+        return new Mlp(s, p);
+    }
+
     private Tensor p(String name) { return params.get(name); }
 
     private void requireHead(String head) {

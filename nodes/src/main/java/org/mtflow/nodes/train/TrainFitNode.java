@@ -35,32 +35,15 @@ public final class TrainFitNode implements NodeType<TrainFitNode.Params> {
             @Doc("the step schedule's period in epochs, default max(1, epochs / 3)") Integer stepEpochs,
             @Doc("fraction of the training split held out for early stopping, default 0.1 with patience, else 0") Double validation,
             @Doc("stop after this many epochs without a better validation loss, default 0 (never)") Integer patience,
-            @Doc("overrides the run seed for init, split and shuffles") Long seed) {
+            @Doc("overrides the run seed for init, split and shuffles") Long seed) implements TrainingParams {
         public Params {
             if (hidden == null) hidden = List.of(128);
             if (activation == null) activation = Activation.RELU.token();
-            if (optimizer == null) optimizer = Optimizer.Kind.SGD.token();
-            Optimizer.Kind kind = Optimizer.Kind.of(optimizer);
             Activation.of(activation);
-            if (lr == null) lr = kind == Optimizer.Kind.SGD ? 0.05 : 0.001;
-            if (momentum == null) momentum = 0.9;
-            if (weightDecay == null) weightDecay = 0.0;
-            if (batch == null) batch = 64;
-            if (epochs == null) epochs = 5;
-            if (schedule == null) schedule = Schedule.CONSTANT.token();
-            if (warmupEpochs == null) warmupEpochs = 0;
-            if (stepEpochs == null) stepEpochs = Math.max(1, epochs / 3);
-            if (patience == null) patience = 0;
-            if (validation == null) validation = patience > 0 ? 0.1 : 0.0;
-            // the numbers are checked here, when the workflow is validated, not at run time
-            new TrainSettings(kind, lr.floatValue(), momentum.floatValue(), weightDecay.floatValue(), batch, epochs,
-                    Schedule.of(schedule), warmupEpochs, stepEpochs, validation, patience);
             for (Integer h : hidden) if (h == null || h < 1) throw new IllegalArgumentException("hidden sizes must be at least 1, got " + hidden);
-        }
-
-        TrainSettings settings() {
-            return new TrainSettings(Optimizer.Kind.of(optimizer), lr.floatValue(), momentum.floatValue(),
-                    weightDecay.floatValue(), batch, epochs, Schedule.of(schedule), warmupEpochs, stepEpochs, validation, patience);
+            // the numbers are checked here, when the workflow is validated, not at run time (from the arguments: the fields are set after this block)
+            TrainSettings.from(optimizer, lr, momentum, weightDecay, batch, epochs, schedule, warmupEpochs, stepEpochs,
+                    validation, patience);
         }
     }
 
@@ -83,7 +66,7 @@ public final class TrainFitNode implements NodeType<TrainFitNode.Params> {
         Params p = ctx.params();
         Dataset data = Dataset.read(ctx.input("dataset"));
         String head = headName(data);
-        int classes = Math.max(data.classes().size(), maxLabel(data) + 1);
+        int classes = classCount(data);
         long seed = p.seed() != null ? p.seed() : ctx.seed();
         MlpSpec spec = new MlpSpec(data.train().x().dim(1), p.hidden(), Activation.of(p.activation()), Map.of(head, classes));
         Mlp init = Mlp.init(spec, ctx.ops(), seed, ctx.stream("init"));
@@ -114,6 +97,11 @@ public final class TrainFitNode implements NodeType<TrainFitNode.Params> {
     /** The head is named after the dataset (a name without dots), so models of several datasets can share a trunk. */
     static String headName(Dataset data) {
         return data.name() == null || data.name().isBlank() ? "main" : data.name().replace('.', '-');
+    }
+
+    /** The dataset's class names, or more when its labels go beyond them. */
+    static int classCount(Dataset data) throws NodeException {
+        return Math.max(data.classes().size(), maxLabel(data) + 1);
     }
 
     private static int maxLabel(Dataset data) throws NodeException {

@@ -23,6 +23,24 @@ public record TrainSettings(Optimizer.Kind optimizer, float lr, float momentum, 
         if (patience > 0 && validation == 0) throw new IllegalArgumentException("patience needs a validation fraction above 0");
     }
 
+    /**
+     * Settings from node params, where null means the default: sgd, lr 0.05 for sgd and 0.001 for
+     * adamw, momentum 0.9, no weight decay, batch 64, 5 epochs, constant schedule, no warmup, step
+     * period max(1, epochs / 3), validation 0.1 with patience else 0, patience 0.
+     */
+    public static TrainSettings from(String optimizer, Double lr, Double momentum, Double weightDecay, Integer batch,
+                                     Integer epochs, String schedule, Integer warmupEpochs, Integer stepEpochs,
+                                     Double validation, Integer patience) {
+        Optimizer.Kind kind = optimizer == null ? Optimizer.Kind.SGD : Optimizer.Kind.of(optimizer);
+        int e = epochs == null ? 5 : epochs;
+        int pat = patience == null ? 0 : patience;
+        return new TrainSettings(kind, (float) (lr != null ? lr : kind == Optimizer.Kind.SGD ? 0.05 : 0.001),
+                momentum == null ? 0.9f : momentum.floatValue(), weightDecay == null ? 0f : weightDecay.floatValue(),
+                batch == null ? 64 : batch, e, schedule == null ? Schedule.CONSTANT : Schedule.of(schedule),
+                warmupEpochs == null ? 0 : warmupEpochs, stepEpochs == null ? Math.max(1, e / 3) : stepEpochs,
+                validation != null ? validation : pat > 0 ? 0.1 : 0.0, pat);
+    }
+
     /** A stable text of these settings: a checkpoint made under other settings is not resumed. */
     String fingerprint() { return toString(); }
 }

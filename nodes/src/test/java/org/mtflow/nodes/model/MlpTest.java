@@ -243,6 +243,20 @@ class MlpTest {
         assertTrue(!java.util.Arrays.deepEquals(first, other), "a different seed gave the same weights");
     }
 
+    @Test
+    void withHeadsKeepsTheTrunkAndInitsTheNewHeadsAsAFreshModelWould() {
+        long seed = TestSeeds.next();
+        Mlp base = randomModel(small(Activation.RELU), new SplittableRandom(seed));
+        Mlp moved = base.withHeads(Map.of("c", 5), OPS, 3, 4);
+        Mlp fresh = Mlp.init(new MlpSpec(7, List.of(6, 5), Activation.RELU, Map.of("c", 5)), OPS, 3, 4);
+        assertEquals(fresh.parameters().keySet(), moved.parameters().keySet());
+        moved.parameters().forEach((k, t) -> assertArrayEquals(
+                (k.startsWith("trunk.") ? base : fresh).parameters().get(k).data(), t.data(), k + ", seed " + seed));
+        Mlp kept = base.keepingHead("b");
+        assertEquals(Map.of("b", 3), kept.spec().heads());
+        kept.parameters().forEach((k, t) -> assertArrayEquals(base.parameters().get(k).data(), t.data(), k));
+    }
+
     static float[][] train(Optimizer.Kind kind, long seed) {
         MlpSpec spec = small(Activation.RELU);
         Mlp model = Mlp.init(spec, OPS, seed, 17);

@@ -24,6 +24,13 @@ class TrainFitNodeTest {
 
     @TempDir Path data;
 
+    /** Fashion-MNIST IDX files of random side×side images and random labels of the 10 classes. */
+    private void writeRandomImages(long seed, int train, int test, int side) throws Exception {
+        SplittableRandom rnd = new SplittableRandom(seed);
+        IdxFiles.writeFashionDir(data, IdxFiles.randomImages(rnd, train, side, side), IdxFiles.randomLabels(rnd, train, 10),
+                IdxFiles.randomImages(rnd, test, side, side), IdxFiles.randomLabels(rnd, test, 10), true);
+    }
+
     private NodeRuns.Run fit(long seed) throws Exception {
         return runs.run(Workflows.named("fit", seed)
                 .task("f", "data.fashion-mnist").with("dir", data.toString())
@@ -37,9 +44,7 @@ class TrainFitNodeTest {
     @Test
     void trainsAModelOtherToolsCanReadAndReportsItsFigures() throws Exception {
         long seed = TestSeeds.next();
-        SplittableRandom rnd = new SplittableRandom(seed);
-        IdxFiles.writeFashionDir(data, IdxFiles.randomImages(rnd, 150, 4, 4), IdxFiles.randomLabels(rnd, 150, 10),
-                IdxFiles.randomImages(rnd, 60, 4, 4), IdxFiles.randomLabels(rnd, 60, 10), true);
+        writeRandomImages(seed, 150, 60, 4);
         NodeRuns.Run run = fit(seed);
         assertTrue(run.outcome().ok(), () -> "seed " + seed + ": " + run.report());
         JsonNode m = run.metrics("t");
@@ -63,5 +68,28 @@ class TrainFitNodeTest {
 
         NodeRuns.Run again = fit(seed);
         assertEquals(run.hash("t", "model"), again.hash("t", "model"), "same seed, same model bits");
+    }
+
+    @Test
+    void finetuneStartsFromTheBaseAndTrainsAsTheTrainerDoes() throws Exception {
+        long seed = TestSeeds.next();
+        writeRandomImages(seed, 120, 40, 3);
+        NodeRuns.Run run = runs.run(Workflows.named("finetune", seed)
+                .task("f", "data.fashion-mnist").with("dir", data.toString())
+                .task("t", "train.fit").input("dataset", "f.dataset").with("hidden", List.of(8, 6)).with("epochs", 1)
+                .task("ft", "train.finetune").input("base", "t.model").input("dataset", "f.dataset")
+                .with("optimizer", "adamw").with("epochs", 2).with("seed", 11)
+                .build());
+        assertTrue(run.outcome().ok(), () -> "seed " + seed + ": " + run.report());
+        assertEquals("from the base", run.metrics("ft").path("head").asText());
+        Mlp base = Mlp.read(run.artifact("t", "model"));
+        Mlp tuned = Mlp.read(run.artifact("ft", "model"));
+        assertEquals(base.spec(), tuned.spec());
+        Dataset dataset = Dataset.read(run.artifact("f", "dataset"));
+        try (JavaOps ops = new JavaOps(1)) {
+            TrainSettings s = TrainSettings.from("adamw", null, null, null, null, 2, null, null, null, null, null);
+            Mlp expected = new Trainer(ops, s, 11).fit(base, "fashion-mnist", dataset.train(), null, null).model();
+            TrainerTest.assertSameBits(expected, tuned, "finetune vs the trainer from the base, seed " + seed);
+        }
     }
 }
