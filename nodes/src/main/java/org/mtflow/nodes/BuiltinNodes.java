@@ -7,6 +7,8 @@ import org.mtflow.nodes.data.FashionMnistNode;
 import org.mtflow.nodes.eval.DatasetStatsNode;
 import org.mtflow.nodes.eval.MetricsNode;
 import org.mtflow.nodes.eval.NormalizedAccuracyNode;
+import org.mtflow.nodes.train.TrainFinetuneNode;
+import org.mtflow.nodes.train.TrainFitNode;
 import org.mtflow.nodes.util.FlakyNode;
 import org.mtflow.nodes.util.MapNode;
 import org.mtflow.nodes.util.MatmulNode;
@@ -31,7 +33,9 @@ public final class BuiltinNodes {
                 new FashionMnistNode(),
                 new DatasetStatsNode(),
                 new MetricsNode(),
-                new NormalizedAccuracyNode());
+                new NormalizedAccuracyNode(),
+                new TrainFitNode(),
+                new TrainFinetuneNode());
     }
 
     public static NodeCatalog catalog() {

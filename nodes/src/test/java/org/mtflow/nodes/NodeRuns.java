@@ -96,12 +96,17 @@ public final class NodeRuns implements BeforeAllCallback, AfterAllCallback, Auto
     }
 
     public Run run(WorkflowSpec spec, boolean useCache) throws Exception {
+        return run(spec, useCache, RUN_LIMIT_SECONDS);
+    }
+
+    /** With a longer limit than a test workflow's, for benchmarks. */
+    public Run run(WorkflowSpec spec, boolean useCache, long limitSeconds) throws Exception {
         List<Problem> problems = engine.validate(spec);
         assertTrue(problems.isEmpty(), () -> "test workflow is invalid: "
                 + problems.stream().map(p -> p.pathText() + ": " + p.text()).collect(Collectors.joining("; ")));
         String runId = spec.name() + "-" + RUNS.incrementAndGet();
         RunOptions options = new RunOptions(runId, Json.MAPPER.writeValueAsString(spec), useCache, 0);
-        RunOutcome outcome = engine.start(spec, options, null).done().get(RUN_LIMIT_SECONDS, TimeUnit.SECONDS);
+        RunOutcome outcome = engine.start(spec, options, null).done().get(limitSeconds, TimeUnit.SECONDS);
         return new Run(outcome, engine.runDir(runId), engine.store());
     }
 

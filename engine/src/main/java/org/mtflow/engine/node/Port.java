@@ -23,7 +23,9 @@ public record Port(String name, boolean many, boolean required, Kind kind, Strin
         /** A dataset (features and labels, with its splits). */
         DATASET,
         /** A JSON document (reports, indexes, metrics). */
-        JSON;
+        JSON,
+        /** A trained model (safetensors weights with the architecture in the metadata). */
+        MODEL;
 
         public String token() {
             return name().toLowerCase(Locale.ROOT);

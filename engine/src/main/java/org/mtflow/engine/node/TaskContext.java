@@ -70,6 +70,14 @@ public interface TaskContext<P> {
     /** Writes a declared output: {@code writer} fills a temp file, which becomes the artifact. */
     ArtifactRef output(String name, OutputWriter writer) throws IOException;
 
+    /**
+     * A directory of this task's own that outlives a failed or killed attempt (and a resume of the
+     * run): where a long task keeps checkpoints to go on from instead of starting over. Keyed by the
+     * task's cache key when it has one (the same task with the same inputs), else by run and task
+     * id; created on first call; removed once the task succeeds.
+     */
+    Path checkpointDir() throws IOException;
+
     /** Records a metric (a number, string, boolean, list or map of those) for report.json. */
     void metric(String name, Object value);
 

@@ -386,9 +386,23 @@ public final class DeviceWorker {
             }
             ObjectNode metrics = context.metrics();
             if (task.cacheKey() != null) recordCache(task.cacheKey(), outputs, metrics);
+            removeCheckpoints(task);
             return new AttemptOutcome.Succeeded(outputs, metrics);
         } catch (Throwable t) {
             return new AttemptOutcome.Failed(classify(t, context), describe(t));
+        }
+    }
+
+    /** A succeeded task needs its checkpoints no more; failing to remove them costs only disk. */
+    private void removeCheckpoints(TaskAssignment task) {
+        java.nio.file.Path dir = WorkerTaskContext.checkpointDir(store, task);
+        if (!java.nio.file.Files.isDirectory(dir)) return;
+        try (var files = java.nio.file.Files.walk(dir)) {
+            for (java.nio.file.Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                java.nio.file.Files.deleteIfExists(f);
+            }
+        } catch (java.io.IOException | java.io.UncheckedIOException e) {
+            org.slf4j.LoggerFactory.getLogger(DeviceWorker.class).warn("could not remove the checkpoints of {} in {}: {}", task.taskId(), dir, e.toString());
         }
     }
 

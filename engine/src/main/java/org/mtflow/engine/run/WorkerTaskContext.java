@@ -66,6 +66,22 @@ final class WorkerTaskContext<P> implements TaskContext<P> {
     @Override public boolean hasInput(String name) { return task.inputs().containsKey(name); }
 
     @Override
+    public Path checkpointDir() throws IOException {
+        return java.nio.file.Files.createDirectories(checkpointDir(store, task));
+    }
+
+    /** Where {@link #checkpointDir()} of the task lives: under the store, by the SHA-256 of its key. */
+    static Path checkpointDir(ArtifactStore store, TaskAssignment task) {
+        String key = task.cacheKey() != null ? "cache:" + task.cacheKey() : "task:" + task.runId() + "/" + task.taskId();
+        try {
+            byte[] d = java.security.MessageDigest.getInstance("SHA-256").digest(key.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return store.root().resolve("checkpoints").resolve(java.util.HexFormat.of().formatHex(d));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
     public Path input(String name) throws IOException {
         List<ArtifactRef> refs = refs(name);
         if (refs.size() != 1) throw new IllegalArgumentException("input '" + name + "' holds " + refs.size() + " artifacts, not one");

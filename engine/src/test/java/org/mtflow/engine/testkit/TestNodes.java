@@ -31,7 +31,7 @@ public final class TestNodes {
     public static NodeCatalog catalog() {
         return new NodeCatalog(List.of(new Source(), new Scale(), new Sum(), new Flaky(), new Fail(), new Sleep(),
                 new Spin(), new Probe(), new Forgetful(), new Rogue(), new FanOut(), new DeviceFail(), new Toggle(), new Trivial(),
-                new Gate(), new Metrics()));
+                new Gate(), new Metrics(), new Checkpointed()));
     }
 
     public static void reset() {
@@ -53,6 +53,7 @@ public final class TestNodes {
         Toggle.BROKEN.set(false);
         Trivial.THREADS.clear();
         Metrics.RAN.clear();
+        Checkpointed.DIRS.clear();
         Gate.INVOCATIONS.set(0);
         Gate.INTERRUPTED.set(0);
         Gate.OPEN.countDown(); // frees an attempt a test left waiting
@@ -65,6 +66,35 @@ public final class TestNodes {
     private static void writeMarker(TaskContext<?> ctx) throws java.io.IOException {
         byte[] marker = ("out of " + ctx.taskId()).getBytes(StandardCharsets.UTF_8);
         ctx.output("out", o -> o.write(marker));
+    }
+
+    /**
+     * Counts its attempts in a file of its checkpoint directory and fails (transiently) until the
+     * count reaches {@code attempts}; its output is the count, so it shows what survived the failures.
+     */
+    public static final class Checkpointed implements NodeType<Checkpointed.Params> {
+        /** The checkpoint directory each attempt saw, in order. */
+        public static final List<Path> DIRS = java.util.Collections.synchronizedList(new ArrayList<>());
+
+        public record Params(@Required @Doc("the attempt that succeeds") Integer attempts) {}
+
+        @Override public String name() { return "test.checkpointed"; }
+        @Override public String description() { return "counts attempts in its checkpoint directory"; }
+        @Override public Class<Params> paramsType() { return Params.class; }
+        @Override public List<Port> inputs() { return List.of(); }
+        @Override public List<Port> outputs() { return List.of(OUT); }
+
+        @Override
+        public void run(TaskContext<Params> ctx) throws Exception {
+            Path dir = ctx.checkpointDir();
+            DIRS.add(dir);
+            Path count = dir.resolve("count");
+            int n = java.nio.file.Files.exists(count) ? Integer.parseInt(java.nio.file.Files.readString(count)) + 1 : 1;
+            java.nio.file.Files.writeString(count, Integer.toString(n));
+            if (n < ctx.params().attempts()) throw NodeException.transientError("checkpointed " + n);
+            byte[] out = ("count " + n).getBytes(StandardCharsets.UTF_8);
+            ctx.output("out", o -> o.write(out));
+        }
     }
 
     /** {@code n} uniform floats in [low, high) from Philox, keyed by the run seed and the task id. */
