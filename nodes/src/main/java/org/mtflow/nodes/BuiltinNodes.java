@@ -3,6 +3,7 @@ package org.mtflow.nodes;
 import java.util.List;
 import org.mtflow.engine.node.NodeCatalog;
 import org.mtflow.engine.node.NodeType;
+import org.mtflow.nodes.data.CsvNode;
 import org.mtflow.nodes.data.FashionMnistNode;
 import org.mtflow.nodes.eval.DatasetStatsNode;
 import org.mtflow.nodes.util.FlakyNode;
@@ -27,6 +28,7 @@ public final class BuiltinNodes {
                 new FlakyNode(),
                 new MatmulNode(),
                 new FashionMnistNode(),
+                new CsvNode(),
                 new DatasetStatsNode());
     }
 
