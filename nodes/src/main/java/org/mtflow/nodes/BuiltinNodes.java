@@ -5,6 +5,7 @@ import org.mtflow.engine.node.NodeCatalog;
 import org.mtflow.engine.node.NodeType;
 import org.mtflow.nodes.data.CsvNode;
 import org.mtflow.nodes.data.FashionMnistNode;
+import org.mtflow.nodes.data.StandardizeNode;
 import org.mtflow.nodes.data.SyntheticNode;
 import org.mtflow.nodes.eval.DatasetStatsNode;
 import org.mtflow.nodes.util.FlakyNode;
@@ -31,6 +32,7 @@ public final class BuiltinNodes {
                 new FashionMnistNode(),
                 new CsvNode(),
                 new SyntheticNode(),
+                new StandardizeNode(),
                 new DatasetStatsNode());
     }
 
