@@ -5,6 +5,8 @@ import org.mtflow.engine.node.NodeCatalog;
 import org.mtflow.engine.node.NodeType;
 import org.mtflow.nodes.data.CsvNode;
 import org.mtflow.nodes.data.FashionMnistNode;
+import org.mtflow.nodes.data.SplitNode;
+import org.mtflow.nodes.data.SubsampleNode;
 import org.mtflow.nodes.data.StandardizeNode;
 import org.mtflow.nodes.data.SyntheticNode;
 import org.mtflow.nodes.eval.DatasetStatsNode;
@@ -33,6 +35,8 @@ public final class BuiltinNodes {
                 new CsvNode(),
                 new SyntheticNode(),
                 new StandardizeNode(),
+                new SplitNode(),
+                new SubsampleNode(),
                 new DatasetStatsNode());
     }
 
