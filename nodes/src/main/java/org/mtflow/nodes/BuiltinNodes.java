@@ -9,6 +9,7 @@ import org.mtflow.nodes.data.SplitNode;
 import org.mtflow.nodes.data.SubsampleNode;
 import org.mtflow.nodes.data.StandardizeNode;
 import org.mtflow.nodes.data.SyntheticNode;
+import org.mtflow.nodes.data.TasksNode;
 import org.mtflow.nodes.eval.DatasetStatsNode;
 import org.mtflow.nodes.util.FlakyNode;
 import org.mtflow.nodes.util.MapNode;
@@ -37,6 +38,7 @@ public final class BuiltinNodes {
                 new StandardizeNode(),
                 new SplitNode(),
                 new SubsampleNode(),
+                new TasksNode(),
                 new DatasetStatsNode());
     }
 
