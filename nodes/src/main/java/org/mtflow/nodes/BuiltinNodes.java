@@ -3,7 +3,13 @@ package org.mtflow.nodes;
 import java.util.List;
 import org.mtflow.engine.node.NodeCatalog;
 import org.mtflow.engine.node.NodeType;
+import org.mtflow.nodes.data.CsvNode;
 import org.mtflow.nodes.data.FashionMnistNode;
+import org.mtflow.nodes.data.SplitNode;
+import org.mtflow.nodes.data.SubsampleNode;
+import org.mtflow.nodes.data.StandardizeNode;
+import org.mtflow.nodes.data.SyntheticNode;
+import org.mtflow.nodes.data.TasksNode;
 import org.mtflow.nodes.eval.DatasetStatsNode;
 import org.mtflow.nodes.eval.MetricsNode;
 import org.mtflow.nodes.eval.NormalizedAccuracyNode;
@@ -31,6 +37,12 @@ public final class BuiltinNodes {
                 new FlakyNode(),
                 new MatmulNode(),
                 new FashionMnistNode(),
+                new CsvNode(),
+                new SyntheticNode(),
+                new StandardizeNode(),
+                new SplitNode(),
+                new SubsampleNode(),
+                new TasksNode(),
                 new DatasetStatsNode(),
                 new MetricsNode(),
                 new NormalizedAccuracyNode(),

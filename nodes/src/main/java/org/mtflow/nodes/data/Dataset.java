@@ -15,10 +15,16 @@ import org.mtflow.kernels.format.Safetensors;
 
 /**
  * A labelled classification dataset as one artifact: a safetensors file with {@code train.x}
- * [n, features], {@code train.y} [n] (class index as float), {@code test.x}, {@code test.y}, and
- * the dataset's name and class names in its metadata.
+ * [n, features], {@code train.y} [n] (class index as float), {@code test.x}, {@code test.y}, an
+ * optional {@code val.x}, {@code val.y}, and the dataset's name, class names and tasks in its
+ * metadata.
+ *
+ * <p>Tasks: a multi-task dataset gives each task its own contiguous range of class indices
+ * ({@link Task}); an example belongs to the task whose range holds its label, and its label within
+ * the task is {@code y − firstClass}. No tasks listed means one task over all classes. Files written
+ * before val and tasks existed read as a dataset without either.
  */
-public record Dataset(String name, List<String> classes, Split train, Split test) {
+public record Dataset(String name, List<String> classes, Split train, Split val, Split test, List<Task> tasks) {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** Examples as rows of {@code x}, labels in {@code y}. */
@@ -32,18 +38,49 @@ public record Dataset(String name, List<String> classes, Split train, Split test
         public int size() { return y.dim(0); }
     }
 
-    public Dataset {
-        classes = List.copyOf(classes);
-        if (train.x().dim(1) != test.x().dim(1)) {
-            throw new IllegalArgumentException("train and test have different feature counts");
+    /** A task: the classes {@code firstClass .. firstClass + classes − 1} of the dataset. */
+    public record Task(String name, int firstClass, int classes) {
+        public Task {
+            if (firstClass < 0 || classes < 1) throw new IllegalArgumentException("task " + name + " needs classes >= 1 from a class >= 0");
         }
+
+        public boolean holds(float label) { return label >= firstClass && label < firstClass + classes; }
     }
 
+    public Dataset {
+        classes = List.copyOf(classes);
+        tasks = tasks == null ? List.of() : List.copyOf(tasks);
+        if (train.x().dim(1) != test.x().dim(1) || (val != null && val.x().dim(1) != train.x().dim(1))) {
+            throw new IllegalArgumentException("train, val and test have different feature counts");
+        }
+        int next = 0;
+        for (Task t : tasks) {
+            if (t.firstClass() != next || t.firstClass() + t.classes() > classes.size()) {
+                throw new IllegalArgumentException("tasks must cover the " + classes.size() + " classes in order, one range after the other; "
+                        + "task " + t.name() + " starts at class " + t.firstClass() + " where " + next + " was expected");
+            }
+            next += t.classes();
+        }
+        if (!tasks.isEmpty() && next != classes.size()) throw new IllegalArgumentException("tasks cover " + next + " of " + classes.size() + " classes");
+    }
+
+    /** A single-task dataset without a val split. */
+    public Dataset(String name, List<String> classes, Split train, Split test) {
+        this(name, classes, train, null, test, List.of());
+    }
+
+    /** train, val (when present), test. */
     public Map<String, Split> splits() {
         Map<String, Split> m = new LinkedHashMap<>();
         m.put("train", train);
+        if (val != null) m.put("val", val);
         m.put("test", test);
         return m;
+    }
+
+    /** The same dataset with other splits (tasks and classes kept). */
+    public Dataset withSplits(Split train, Split val, Split test) {
+        return new Dataset(name, classes, train, val, test, tasks);
     }
 
     public void write(OutputStream out) throws IOException {
@@ -56,6 +93,7 @@ public record Dataset(String name, List<String> classes, Split train, Split test
         meta.put("format", "mtflow.dataset/1");
         meta.put("name", name);
         meta.put("classes", JSON.writeValueAsString(classes));
+        if (!tasks.isEmpty()) meta.put("tasks", JSON.writeValueAsString(tasks));
         Safetensors.write(out, tensors, meta);
     }
 
@@ -71,11 +109,26 @@ public record Dataset(String name, List<String> classes, Split train, Split test
             } catch (JsonProcessingException e) {
                 throw new FormatException(file, "unreadable class list in metadata");
             }
+            List<Task> tasks;
+            try {
+                tasks = JSON.readValue(meta.getOrDefault("tasks", "[]"), new TypeReference<List<Task>>() {});
+            } catch (JsonProcessingException e) {
+                throw new FormatException(file, "unreadable task list in metadata: " + e.getOriginalMessage());
+            }
             for (String t : List.of("train.x", "train.y", "test.x", "test.y")) {
                 if (!r.entries().containsKey(t)) throw new FormatException(file, "dataset has no tensor '" + t + "'");
             }
-            return new Dataset(meta.get("name"), classes, new Split(r.read("train.x"), r.read("train.y")),
-                    new Split(r.read("test.x"), r.read("test.y")));
+            boolean hasVal = r.entries().containsKey("val.x") || r.entries().containsKey("val.y");
+            if (hasVal && !(r.entries().containsKey("val.x") && r.entries().containsKey("val.y"))) {
+                throw new FormatException(file, "dataset has only one of 'val.x' and 'val.y'");
+            }
+            try {
+                return new Dataset(meta.get("name"), classes, new Split(r.read("train.x"), r.read("train.y")),
+                        hasVal ? new Split(r.read("val.x"), r.read("val.y")) : null,
+                        new Split(r.read("test.x"), r.read("test.y")), tasks);
+            } catch (IllegalArgumentException e) {
+                throw new FormatException(file, e.getMessage());
+            }
         }
     }
 }

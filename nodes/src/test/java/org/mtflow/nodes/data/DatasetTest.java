@@ -124,4 +124,45 @@ class DatasetTest {
         Dataset.Split test = new Dataset.Split(Tensor.zeros(1, 5), Tensor.zeros(1));
         assertThrows(IllegalArgumentException.class, () -> new Dataset("d", List.of("a"), train, test));
     }
+
+    @Test
+    void aValSplitAndTaskRangesRoundTrip() throws Exception {
+        long seed = TestSeeds.next();
+        SplittableRandom rnd = new SplittableRandom(seed);
+        int features = 1 + rnd.nextInt(10);
+        List<String> classes = List.of("t0/a", "t0/b", "t1/a", "t1/b", "t1/c");
+        List<Dataset.Task> tasks = List.of(new Dataset.Task("t0", 0, 2), new Dataset.Task("t1", 2, 3));
+        Dataset ds = new Dataset("multi", classes, new Dataset.Split(random(rnd, 7, features), labels(rnd, 7, 5)),
+                new Dataset.Split(random(rnd, 3, features), labels(rnd, 3, 5)),
+                new Dataset.Split(random(rnd, 4, features), labels(rnd, 4, 5)), tasks);
+        Dataset back = Dataset.read(write(ds, "multi.safetensors"));
+        String msg = "seed=" + seed;
+        assertEquals(List.of("train", "val", "test"), List.copyOf(back.splits().keySet()), msg);
+        assertEquals(tasks, back.tasks(), msg);
+        for (String split : List.of("train", "val", "test")) {
+            assertArrayEquals(ds.splits().get(split).x().data(), back.splits().get(split).x().data(), msg + " " + split);
+            assertArrayEquals(ds.splits().get(split).y().data(), back.splits().get(split).y().data(), msg + " " + split);
+        }
+        assertTrue(back.tasks().get(1).holds(4f) && !back.tasks().get(1).holds(1f));
+    }
+
+    @Test
+    void tasksMustCoverTheClassesInOrderAndValNeedsBothTensors() throws Exception {
+        Dataset.Split s = new Dataset.Split(Tensor.zeros(2, 3), Tensor.zeros(2));
+        List<String> four = List.of("a", "b", "c", "d");
+        assertThrows(IllegalArgumentException.class, () -> new Dataset("d", four, s, null, s, List.of(new Dataset.Task("x", 1, 3))));
+        assertThrows(IllegalArgumentException.class, () -> new Dataset("d", four, s, null, s, List.of(new Dataset.Task("x", 0, 3))));
+        assertThrows(IllegalArgumentException.class, () -> new Dataset("d", four, s, null, s,
+                List.of(new Dataset.Task("x", 0, 2), new Dataset.Task("y", 2, 3))));
+        assertThrows(IllegalArgumentException.class, () -> new Dataset("d", four, s, new Dataset.Split(Tensor.zeros(1, 2), Tensor.zeros(1)), s, null));
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        tensors.put("train.x", Tensor.zeros(2, 3));
+        tensors.put("train.y", Tensor.zeros(2));
+        tensors.put("val.x", Tensor.zeros(1, 3));
+        tensors.put("test.x", Tensor.zeros(1, 3));
+        tensors.put("test.y", Tensor.zeros(1));
+        Path file = writeSafetensors(tensors, Map.of("format", "mtflow.dataset/1", "name", "d", "classes", "[\"a\"]"));
+        FormatException e = assertThrows(FormatException.class, () -> Dataset.read(file));
+        assertTrue(e.getMessage().contains("only one of 'val.x' and 'val.y'"), e.getMessage());
+    }
 }
