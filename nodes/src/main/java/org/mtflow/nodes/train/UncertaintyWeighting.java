@@ -1,0 +1,60 @@
+package org.mtflow.nodes.train;
+
+import java.util.List;
+import java.util.Map;
+import org.mtflow.kernels.Tensor;
+import org.mtflow.kernels.TensorOps;
+import org.mtflow.nodes.model.Optimizer;
+
+/**
+ * Kendall, Gal and Cipolla (2018): a learned log-variance s_t per task, total loss
+ * Σ exp(−s_t)·L_t + s_t; the s_t take optimizer steps along with the model (no weight decay), so a
+ * noisy task's weight exp(−s_t) shrinks.
+ */
+public final class UncertaintyWeighting implements TaskWeighting {
+    private final Tensor s;
+    private final Optimizer opt;
+
+    UncertaintyWeighting(int tasks, Optimizer.Kind kind, float momentum) {
+        s = Tensor.zeros(tasks);
+        opt = new Optimizer(kind, momentum, 0f);
+    }
+
+    /** Σ exp(−s_t)·L_t + s_t. */
+    static double objective(double[] s, double[] losses) {
+        double sum = 0;
+        for (int t = 0; t < s.length; t++) sum += Math.exp(-s[t]) * losses[t] + s[t];
+        return sum;
+    }
+
+    /** d objective / d s_t = 1 − exp(−s_t)·L_t. */
+    static double[] gradient(double[] s, double[] losses) {
+        double[] g = new double[s.length];
+        for (int t = 0; t < s.length; t++) g[t] = 1 - Math.exp(-s[t]) * losses[t];
+        return g;
+    }
+
+    @Override
+    public void combine(TensorOps ops, double[] losses, List<Map<String, Tensor>> grads, List<String> shared, float lr, long step,
+                        Map<String, Tensor> out) {
+        double[] w = weights();
+        TaskWeighting.weightedSum(ops, w, grads, out);
+        double[] g = gradient(logVariances(), losses);
+        float[] gf = new float[g.length];
+        for (int t = 0; t < g.length; t++) gf[t] = (float) g[t];
+        opt.step(ops, Map.of("s", s), Map.of("s", Tensor.of(gf, g.length)), lr);
+    }
+
+    double[] logVariances() {
+        double[] v = new double[s.size()];
+        for (int t = 0; t < v.length; t++) v[t] = s.data()[t];
+        return v;
+    }
+
+    @Override
+    public double[] weights() {
+        double[] v = logVariances();
+        for (int t = 0; t < v.length; t++) v[t] = Math.exp(-v[t]);
+        return v;
+    }
+}
