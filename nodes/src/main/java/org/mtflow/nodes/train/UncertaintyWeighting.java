@@ -9,7 +9,9 @@ import org.mtflow.nodes.model.Optimizer;
 /**
  * Kendall, Gal and Cipolla (2018): a learned log-variance s_t per task, total loss
  * Σ exp(−s_t)·L_t + s_t; the s_t take optimizer steps along with the model (no weight decay), so a
- * noisy task's weight exp(−s_t) shrinks.
+ * noisy task's weight exp(−s_t) shrinks. The optimum s_t = ln L_t makes a weight 1/L_t, which grows
+ * without bound as a task's loss nears 0: under SGD with momentum the s_t take unbounded steps and a
+ * run can blow a task up (seen at lr 0.05–0.1 on easy synthetic tasks); AdamW bounds the steps.
  */
 public final class UncertaintyWeighting implements TaskWeighting {
     private final Tensor s;
