@@ -64,6 +64,21 @@ public final class GradNormWeighting implements TaskWeighting {
         w = update(w, norms, losses, initialLosses, alpha, lr);
     }
 
+    /** The weights, then the first step's losses once there are any. */
+    @Override
+    public double[] stateNumbers() {
+        if (initialLosses == null) return w.clone();
+        double[] n = java.util.Arrays.copyOf(w, 2 * w.length);
+        System.arraycopy(initialLosses, 0, n, w.length, w.length);
+        return n;
+    }
+
+    @Override
+    public void restore(Map<String, Tensor> tensors, double[] numbers) {
+        w = java.util.Arrays.copyOfRange(numbers, 0, w.length);
+        initialLosses = numbers.length > w.length ? java.util.Arrays.copyOfRange(numbers, w.length, 2 * w.length) : null;
+    }
+
     static String lastSharedWeight(List<String> shared) {
         for (int i = shared.size() - 1; i >= 0; i--) if (shared.get(i).endsWith(".weight")) return shared.get(i);
         throw new IllegalArgumentException("gradnorm needs a shared layer: give the model at least one hidden layer");

@@ -28,6 +28,15 @@ public sealed interface TaskWeighting permits EqualWeighting, UncertaintyWeighti
     void combine(TensorOps ops, double[] losses, List<Map<String, Tensor>> grads, List<String> shared, float lr, long step,
                  Map<String, Tensor> out);
 
+    /** Learned state as tensors, for a checkpoint (none by default). */
+    default Map<String, Tensor> stateTensors() { return Map.of(); }
+
+    /** Learned state as exact numbers, for a checkpoint (none by default). */
+    default double[] stateNumbers() { return new double[0]; }
+
+    /** Restores what {@link #stateTensors()} and {@link #stateNumbers()} gave. */
+    default void restore(Map<String, Tensor> tensors, double[] numbers) {}
+
     /** The current task weights (what the metrics report). */
     double[] weights();
 

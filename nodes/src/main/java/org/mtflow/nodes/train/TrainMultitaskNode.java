@@ -18,9 +18,9 @@ import org.mtflow.nodes.model.Mlp;
 import org.mtflow.nodes.model.MlpSpec;
 
 /**
- * Trains one shared trunk and a head per task jointly: task t is dataset t of the {@code datasets}
- * list (all with the same feature count), its head named after the dataset (task&lt;t&gt; when names
- * repeat or are missing). How the tasks' gradients combine is the {@code weighting}.
+ * Trains one shared trunk and a head per task jointly, checkpointing every epoch like train.fit:
+ * task t is dataset t of the {@code datasets} list (all with the same feature count), its head
+ * named after the dataset (task&lt;t&gt; when names repeat or are missing). How the tasks' gradients combine is the {@code weighting}.
  */
 public final class TrainMultitaskNode implements NodeType<TrainMultitaskNode.Params> {
 
@@ -101,7 +101,9 @@ public final class TrainMultitaskNode implements NodeType<TrainMultitaskNode.Par
         TaskWeighting weighting = TaskWeighting.of(p.weighting(), data.size(), p.alpha(), p.temperature(), settings.optimizer(),
                 settings.momentum(), seed);
         MultitaskTrainer.Result r = new MultitaskTrainer(ctx.ops(), settings, seed).fit(init, heads,
-                data.stream().map(Dataset::train).toList(), weighting, e -> {
+                data.stream().map(Dataset::train).toList(), weighting,
+                String.format(Locale.ROOT, "%s alpha=%s temperature=%s", p.weighting(), p.alpha(), p.temperature()),
+                ctx.checkpointDir(), e -> {
                     ctx.checkCancelled();
                     ctx.progress(e.epoch() / (double) e.epochs(), String.format(Locale.ROOT,
                             "epoch %d/%d: mean train loss %.4f, lr %.3g", e.epoch(), e.epochs(), e.trainLoss(), e.lr()));

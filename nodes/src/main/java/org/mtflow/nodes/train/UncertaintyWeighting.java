@@ -47,6 +47,26 @@ public final class UncertaintyWeighting implements TaskWeighting {
         opt.step(ops, Map.of("s", s), Map.of("s", Tensor.of(gf, g.length)), lr);
     }
 
+    @Override
+    public Map<String, Tensor> stateTensors() {
+        Map<String, Tensor> m = new java.util.LinkedHashMap<>();
+        m.put("s", s);
+        opt.state().forEach((k, t) -> m.put("opt." + k, t));
+        return m;
+    }
+
+    @Override public double[] stateNumbers() { return new double[] {opt.steps()}; }
+
+    @Override
+    public void restore(Map<String, Tensor> tensors, double[] numbers) {
+        System.arraycopy(tensors.get("s").data(), 0, s.data(), 0, s.size());
+        Map<String, Tensor> o = new java.util.LinkedHashMap<>();
+        tensors.forEach((k, t) -> {
+            if (k.startsWith("opt.")) o.put(k.substring(4), t);
+        });
+        opt.restore(o, (int) numbers[0]);
+    }
+
     double[] logVariances() {
         double[] v = new double[s.size()];
         for (int t = 0; t < v.length; t++) v[t] = s.data()[t];
