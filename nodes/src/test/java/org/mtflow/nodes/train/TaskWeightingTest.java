@@ -126,4 +126,42 @@ class TaskWeightingTest {
                 new double[] {1, 1}, 0, 0.1);
         assertArrayEquals(new double[] {1.6 / 1.9, 2.2 / 1.9}, w0, 1e-12);
     }
+
+    @Test
+    void pcgradProjectsOnlyTheSharedGradientsAndPassesTheHeadsThrough() {
+        try (JavaOps ops = new JavaOps(1)) {
+            TaskWeighting pc = TaskWeighting.of("pcgrad", 2, 0, 1, Optimizer.Kind.SGD, 0f, 3);
+            Tensor headA = Tensor.of(new float[] {5, -6}, 2), headB = Tensor.of(new float[] {-7}, 1);
+            Map<String, Tensor> out = new java.util.LinkedHashMap<>();
+            pc.combine(ops, new double[] {1, 1},
+                    List.of(Map.of("trunk.0.weight", Tensor.of(new float[] {1, 0}, 2), "head.a.weight", headA),
+                            Map.of("trunk.0.weight", Tensor.of(new float[] {-1, 1}, 2), "head.b.weight", headB)),
+                    List.of("trunk.0.weight"), 0.1f, 0, out);
+            assertArrayEquals(new float[] {0.5f, 1.5f}, out.get("trunk.0.weight").data(), 1e-6f);
+            assertArrayEquals(headA.data(), out.get("head.a.weight").data(), 0f);
+            assertArrayEquals(headB.data(), out.get("head.b.weight").data(), 0f);
+            assertEquals(3, out.size());
+        }
+    }
+
+    @Test
+    void gradnormWeighsThisStepWithTheCurrentWeightsThenUpdatesThem() {
+        try (JavaOps ops = new JavaOps(1)) {
+            TaskWeighting gn = TaskWeighting.of("gradnorm", 2, 1, 1, Optimizer.Kind.SGD, 0f, 3);
+            // the case of gradnormMovesWeightsTowardsTheTargetNormsAndKeepsTheirSum, with the first losses (1, 1) then (0.5, 1)
+            List<Map<String, Tensor>> grads = List.of(Map.of("trunk.0.bias", Tensor.of(new float[] {9}, 1),
+                            "trunk.0.weight", Tensor.of(new float[] {0, 2}, 2)),
+                    Map.of("trunk.0.bias", Tensor.of(new float[] {9}, 1), "trunk.0.weight", Tensor.of(new float[] {1, 0}, 2)));
+            List<String> shared = List.of("trunk.0.weight", "trunk.0.bias");
+            Map<String, Tensor> first = new java.util.LinkedHashMap<>();
+            gn.combine(ops, new double[] {1, 1}, grads, shared, 0.1f, 0, first);
+            assertArrayEquals(new float[] {1, 2}, first.get("trunk.0.weight").data(), 0f);
+            double[] w = gn.weights();
+            Map<String, Tensor> second = new java.util.LinkedHashMap<>();
+            gn.combine(ops, new double[] {0.5, 1}, grads, shared, 0.1f, 1, second);
+            assertArrayEquals(new float[] {(float) w[1], (float) (2 * w[0])}, second.get("trunk.0.weight").data(), 1e-6f);
+            assertArrayEquals(GradNormWeighting.update(w, new double[] {2, 1}, new double[] {0.5, 1}, new double[] {1, 1}, 1, 0.1f),
+                    gn.weights(), 1e-12);
+        }
+    }
 }
