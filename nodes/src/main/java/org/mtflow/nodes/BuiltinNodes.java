@@ -15,6 +15,7 @@ import org.mtflow.nodes.eval.MetricsNode;
 import org.mtflow.nodes.eval.NormalizedAccuracyNode;
 import org.mtflow.nodes.train.TrainFinetuneNode;
 import org.mtflow.nodes.train.TrainFitNode;
+import org.mtflow.nodes.train.TrainMultitaskNode;
 import org.mtflow.nodes.util.FlakyNode;
 import org.mtflow.nodes.util.MapNode;
 import org.mtflow.nodes.util.MatmulNode;
@@ -47,7 +48,8 @@ public final class BuiltinNodes {
                 new MetricsNode(),
                 new NormalizedAccuracyNode(),
                 new TrainFitNode(),
-                new TrainFinetuneNode());
+                new TrainFinetuneNode(),
+                new TrainMultitaskNode());
     }
 
     public static NodeCatalog catalog() {
