@@ -7,6 +7,7 @@ import org.mtflow.nodes.data.FashionMnistNode;
 import org.mtflow.nodes.eval.DatasetStatsNode;
 import org.mtflow.nodes.eval.MetricsNode;
 import org.mtflow.nodes.eval.NormalizedAccuracyNode;
+import org.mtflow.nodes.model.PredictNode;
 import org.mtflow.nodes.train.TrainFinetuneNode;
 import org.mtflow.nodes.train.TrainFitNode;
 import org.mtflow.nodes.util.FlakyNode;
@@ -35,7 +36,8 @@ public final class BuiltinNodes {
                 new MetricsNode(),
                 new NormalizedAccuracyNode(),
                 new TrainFitNode(),
-                new TrainFinetuneNode());
+                new TrainFinetuneNode(),
+                new PredictNode());
     }
 
     public static NodeCatalog catalog() {

@@ -24,7 +24,7 @@ class BuiltinNodesTest {
         NodeCatalog catalog = BuiltinNodes.catalog();
         List<String> expected = List.of("util.noop", "util.random", "util.sum", "util.sleep", "util.map", "util.flaky",
                 "util.matmul", "data.fashion-mnist", "eval.dataset-stats", "eval.metrics", "eval.normalized",
-                "train.fit", "train.finetune");
+                "train.fit", "train.finetune", "model.predict");
         assertEquals(expected, List.copyOf(catalog.names()));
         for (String name : expected) {
             NodeType<?> t = catalog.find(name).orElseThrow();
