@@ -13,6 +13,7 @@ import org.mtflow.nodes.data.TasksNode;
 import org.mtflow.nodes.eval.DatasetStatsNode;
 import org.mtflow.nodes.eval.MetricsNode;
 import org.mtflow.nodes.eval.NormalizedAccuracyNode;
+import org.mtflow.nodes.model.PredictNode;
 import org.mtflow.nodes.train.TrainFinetuneNode;
 import org.mtflow.nodes.train.TrainFitNode;
 import org.mtflow.nodes.train.TrainMultitaskNode;
@@ -49,7 +50,8 @@ public final class BuiltinNodes {
                 new NormalizedAccuracyNode(),
                 new TrainFitNode(),
                 new TrainFinetuneNode(),
-                new TrainMultitaskNode());
+                new TrainMultitaskNode(),
+                new PredictNode());
     }
 
     public static NodeCatalog catalog() {
