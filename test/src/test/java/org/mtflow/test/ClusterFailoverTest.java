@@ -252,10 +252,7 @@ class ClusterFailoverTest {
     }
 
     private Map<String, JsonNode> singleMachineOutputs() throws Exception {
-        Cli.Result r = Cli.run("run", WORKFLOW, "--home", dir.resolve("local").toString(), "--jvm-only", "--run-id", "one",
-                "--progress=plain");
-        assertEquals(0, r.exit(), r.toString());
-        return outputs(JSON.readTree(dir.resolve("local/runs/one/report.json").toFile()).path("tasks"));
+        return ClusterRunTest.singleMachineOutputs(WORKFLOW, dir, 20);
     }
 
     private static Map<String, JsonNode> outputs(JsonNode tasks) {

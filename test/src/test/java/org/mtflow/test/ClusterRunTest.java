@@ -154,10 +154,15 @@ class ClusterRunTest {
     }
 
     private Map<String, JsonNode> singleMachineOutputs() throws Exception {
-        Cli.Result r = Cli.run("run", WORKFLOW, "--home", dir.resolve("local").toString(), "--jvm-only", "--run-id", "one",
+        return singleMachineOutputs(WORKFLOW, dir, 21);
+    }
+
+    /** Each task's outputs when {@code workflow} runs on one machine (under {@code dir/local}); {@code count} tasks. */
+    static Map<String, JsonNode> singleMachineOutputs(String workflow, Path dir, int count) throws Exception {
+        Cli.Result r = Cli.run("run", workflow, "--home", dir.resolve("local").toString(), "--jvm-only", "--run-id", "one",
                 "--progress=plain");
         assertEquals(0, r.exit(), r.toString());
-        return outputs(JSON.readTree(dir.resolve("local/runs/one/report.json").toFile()).path("tasks"));
+        return outputs(JSON.readTree(dir.resolve("local/runs/one/report.json").toFile()).path("tasks"), count);
     }
 
     private JsonNode report(String run) throws IOException {

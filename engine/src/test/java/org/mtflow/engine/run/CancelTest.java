@@ -15,11 +15,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.mtflow.devices.Devices;
 import org.mtflow.engine.event.RunEvent;
 import org.mtflow.engine.spec.WorkflowSpec;
 import org.mtflow.engine.testkit.Runs;
@@ -42,8 +40,7 @@ class CancelTest {
     }
 
     private Engine engine() throws Exception {
-        return new Engine(home, TestNodes.catalog(), List.of(Devices.jvmDevice(2)),
-                new EngineSettings(Map.of(), EngineSettings.Journal.DURABLE));
+        return Runs.durableEngine(home);
     }
 
     /**

@@ -15,7 +15,6 @@ import java.util.Random;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.mtflow.devices.Devices;
 import org.mtflow.engine.event.RunEvent;
 import org.mtflow.engine.spec.WorkflowSpec;
 import org.mtflow.engine.store.ArtifactRef;
@@ -37,8 +36,7 @@ class ResumeTest {
     }
 
     private Engine engine() throws Exception {
-        return new Engine(home, TestNodes.catalog(), List.of(Devices.jvmDevice(2)),
-                new EngineSettings(Map.of(), EngineSettings.Journal.DURABLE));
+        return Runs.durableEngine(home);
     }
 
     /** A diamond whose sink is broken until fixed; caching off, so only the journal spares work. */

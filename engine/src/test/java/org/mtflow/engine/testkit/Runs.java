@@ -41,6 +41,15 @@ public final class Runs {
         return new Engine(home, TestNodes.catalog(), List.of(devices), SETTINGS);
     }
 
+    /**
+     * An engine on {@code home} with the durable journal and a 2-core JVM device: a fresh one on
+     * the same home is a process restarted, so a run started again there resumes.
+     */
+    public static Engine durableEngine(Path home) throws IOException {
+        return new Engine(home, TestNodes.catalog(), List.of(org.mtflow.devices.Devices.jvmDevice(2)),
+                SETTINGS.withJournal(EngineSettings.Journal.DURABLE));
+    }
+
     /** A plain-Java device with its own id and kind (Devices.jvmDevice always names itself "jvm"). */
     public static Device device(String id, DeviceKind kind, int computeUnits, long memoryBytes) {
         return new Device(new DeviceInfo(id, kind, "test device " + id, computeUnits, memoryBytes, "java"),
