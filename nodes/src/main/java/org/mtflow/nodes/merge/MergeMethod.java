@@ -1,0 +1,26 @@
+package org.mtflow.nodes.merge;
+
+import org.mtflow.kernels.Tensor;
+import org.mtflow.kernels.TensorOps;
+
+/**
+ * A data-free merge method, defined tensor by tensor: the merged model's tensor of a name is a
+ * function of that name's tensor in the base model and in each model, and of the parameters resolved
+ * for it. Defining methods this way is what lets a merge stream checkpoints one tensor at a time and
+ * spread the tensors over devices and nodes. One class per method, listed in {@link MergeMethods}.
+ */
+public interface MergeMethod {
+
+    /** The method's name, as in {@code merge.<name>} (e.g. {@code ties}, {@code dare-ties}). */
+    String name();
+
+    /** Whether the method needs a base model (task vectors are {@code model − base}). */
+    boolean needsBase();
+
+    /**
+     * The merged tensor for one slot. Must not modify the slot's tensors. Randomness (DARE's drops) is
+     * keyed by {@code seed} and the slot's name and model index, so a tensor's result never depends on
+     * which other tensors were merged, in which order, or where.
+     */
+    Tensor merge(TensorOps ops, TensorSlot slot, long seed);
+}
