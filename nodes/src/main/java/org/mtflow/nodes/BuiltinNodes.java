@@ -9,6 +9,7 @@ import org.mtflow.nodes.data.SplitNode;
 import org.mtflow.nodes.data.SubsampleNode;
 import org.mtflow.nodes.data.StandardizeNode;
 import org.mtflow.nodes.data.SyntheticNode;
+import org.mtflow.nodes.data.TaskNode;
 import org.mtflow.nodes.data.TasksNode;
 import org.mtflow.nodes.eval.DatasetStatsNode;
 import org.mtflow.nodes.eval.MetricsNode;
@@ -45,6 +46,7 @@ public final class BuiltinNodes {
                 new SplitNode(),
                 new SubsampleNode(),
                 new TasksNode(),
+                new TaskNode(),
                 new DatasetStatsNode(),
                 new MetricsNode(),
                 new NormalizedAccuracyNode(),

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -81,6 +82,50 @@ public record Dataset(String name, List<String> classes, Split train, Split val,
     /** The same dataset with other splits (tasks and classes kept). */
     public Dataset withSplits(Split train, Split val, Split test) {
         return new Dataset(name, classes, train, val, test, tasks);
+    }
+
+    /** The index of the task named {@code name}, or −1. */
+    public int taskIndex(String name) {
+        for (int t = 0; t < tasks.size(); t++) if (tasks.get(t).name().equals(name)) return t;
+        return -1;
+    }
+
+    /**
+     * Task {@code t} as a dataset of its own: the examples of its classes in order, labels relative
+     * to the task ({@code y − firstClass}), class names without the {@code task/} prefix data.tasks
+     * and data.synthetic give them, named after the task (so a model trained on it has a head of the
+     * task's name) and without tasks.
+     */
+    public Dataset task(int t) {
+        Task task = tasks.get(t);
+        List<String> names = new ArrayList<>();
+        for (String c : classes.subList(task.firstClass(), task.firstClass() + task.classes())) {
+            names.add(c.startsWith(task.name() + "/") ? c.substring(task.name().length() + 1) : c);
+        }
+        return new Dataset(task.name(), names, taskSplit(train, task), val == null ? null : taskSplit(val, task),
+                taskSplit(test, task), List.of());
+    }
+
+    /** Every task as a dataset of its own ({@link #task}), or this one when it lists no tasks. */
+    public List<Dataset> taskDatasets() {
+        if (tasks.isEmpty()) return List.of(this);
+        List<Dataset> out = new ArrayList<>();
+        for (int t = 0; t < tasks.size(); t++) out.add(task(t));
+        return out;
+    }
+
+    private static Split taskSplit(Split s, Task task) {
+        int f = s.x().dim(1), n = 0;
+        float[] y = s.y().data();
+        for (float v : y) if (task.holds(v)) n++;
+        float[] nx = new float[n * f], ny = new float[n];
+        int at = 0;
+        for (int i = 0; i < y.length; i++) {
+            if (!task.holds(y[i])) continue;
+            System.arraycopy(s.x().data(), i * f, nx, at * f, f);
+            ny[at++] = y[i] - task.firstClass();
+        }
+        return new Split(Tensor.of(nx, n, f), Tensor.of(ny, n));
     }
 
     public void write(OutputStream out) throws IOException {

@@ -18,9 +18,12 @@ import org.mtflow.nodes.model.Mlp;
 import org.mtflow.nodes.model.MlpSpec;
 
 /**
- * Trains one shared trunk and a head per task jointly, checkpointing every epoch like train.fit:
- * task t is dataset t of the {@code datasets} list (all with the same feature count), its head
- * named after the dataset (task&lt;t&gt; when names repeat or are missing). How the tasks' gradients combine is the {@code weighting}.
+ * Trains one shared trunk and a head per task jointly, checkpointing every epoch like train.fit.
+ * The tasks are the {@code datasets} in list order, a dataset that lists tasks (data.tasks,
+ * data.synthetic) standing for each of its tasks ({@link Dataset#taskDatasets}), all with the same
+ * feature count; a task's head is named after its dataset or task (task&lt;t&gt; for all when names
+ * repeat), so model.predict can score a tasks dataset head by head. How the tasks' gradients combine
+ * is the {@code weighting}.
  */
 public final class TrainMultitaskNode implements NodeType<TrainMultitaskNode.Params> {
 
@@ -70,7 +73,7 @@ public final class TrainMultitaskNode implements NodeType<TrainMultitaskNode.Par
 
     @Override
     public List<Port> inputs() {
-        return List.of(Port.many("datasets", "one dataset per task, all with the same features").of(Port.Kind.DATASET));
+        return List.of(Port.many("datasets", "the tasks: one dataset per task, or datasets with tasks (data.tasks), all with the same features").of(Port.Kind.DATASET));
     }
 
     @Override
@@ -82,7 +85,7 @@ public final class TrainMultitaskNode implements NodeType<TrainMultitaskNode.Par
     public void run(TaskContext<Params> ctx) throws Exception {
         Params p = ctx.params();
         List<Dataset> data = new ArrayList<>();
-        for (var file : ctx.inputs("datasets")) data.add(Dataset.read(file));
+        for (var file : ctx.inputs("datasets")) data.addAll(Dataset.read(file).taskDatasets());
         if (data.isEmpty()) throw NodeException.permanent("train.multitask needs at least one dataset in 'datasets'");
         int features = data.get(0).train().x().dim(1);
         for (int t = 1; t < data.size(); t++) {

@@ -94,6 +94,11 @@ class PredictNodeTest {
 
     /** Row r's logits in float64: ReLU trunk, then the only head. */
     private static double[] reference(Mlp model, Tensor x, int r) {
+        return reference(model, x, r, model.spec().heads().keySet().iterator().next());
+    }
+
+    /** Row r's logits in float64: ReLU trunk, then head {@code head}. */
+    static double[] reference(Mlp model, Tensor x, int r, String head) {
         var p = model.parameters();
         double[] a = new double[x.dim(1)];
         for (int i = 0; i < a.length; i++) a[i] = x.data()[r * a.length + i];
@@ -101,7 +106,6 @@ class PredictNodeTest {
             a = layer(a, p.get(Mlp.trunk(l, "weight")), p.get(Mlp.trunk(l, "bias")));
             for (int i = 0; i < a.length; i++) a[i] = Math.max(0, a[i]);
         }
-        String head = model.spec().heads().keySet().iterator().next();
         return layer(a, p.get(Mlp.head(head, "weight")), p.get(Mlp.head(head, "bias")));
     }
 
