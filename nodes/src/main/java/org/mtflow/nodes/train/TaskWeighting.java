@@ -11,7 +11,8 @@ import org.mtflow.nodes.model.Optimizer;
  * How multi-task training turns the tasks' gradients into one step: each task's minibatch gives a
  * loss and the gradients of the shared trunk and of its own head; a weighting combines them.
  */
-public sealed interface TaskWeighting permits EqualWeighting, UncertaintyWeighting, DwaWeighting, GradNormWeighting, PcGradWeighting {
+public sealed interface TaskWeighting permits EqualWeighting, UncertaintyWeighting, DwaWeighting, GradNormWeighting, PcGradWeighting,
+        CaGradWeighting {
 
     /** Called before each epoch with the mean training loss per task of every epoch finished so far. */
     default void beforeEpoch(List<double[]> epochLosses) {}
@@ -41,7 +42,7 @@ public sealed interface TaskWeighting permits EqualWeighting, UncertaintyWeighti
     double[] weights();
 
     /** The weighting a node's {@code weighting} param names. */
-    static TaskWeighting of(String token, int tasks, double alpha, double temperature, Optimizer.Kind optimizer,
+    static TaskWeighting of(String token, int tasks, double alpha, double temperature, double c, Optimizer.Kind optimizer,
                             float momentum, long seed) {
         return switch (token == null ? "equal" : token.toLowerCase(Locale.ROOT)) {
             case "equal" -> new EqualWeighting(tasks);
@@ -49,8 +50,9 @@ public sealed interface TaskWeighting permits EqualWeighting, UncertaintyWeighti
             case "dwa" -> new DwaWeighting(tasks, temperature);
             case "gradnorm" -> new GradNormWeighting(tasks, alpha);
             case "pcgrad" -> new PcGradWeighting(tasks, seed);
+            case "cagrad" -> new CaGradWeighting(tasks, c);
             default -> throw new IllegalArgumentException("unknown weighting '" + token
-                    + "': use equal, uncertainty, dwa, gradnorm or pcgrad");
+                    + "': use equal, uncertainty, dwa, gradnorm, pcgrad or cagrad");
         };
     }
 

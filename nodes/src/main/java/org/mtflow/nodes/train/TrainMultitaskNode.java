@@ -30,9 +30,10 @@ public final class TrainMultitaskNode implements NodeType<TrainMultitaskNode.Par
     public record Params(
             @Doc("hidden layer sizes of the shared trunk (at least one layer), default [128]") List<Integer> hidden,
             @Doc("relu or gelu, default relu") String activation,
-            @Doc("equal, uncertainty, dwa, gradnorm or pcgrad, default equal") String weighting,
+            @Doc("equal, uncertainty, dwa, gradnorm, pcgrad or cagrad, default equal") String weighting,
             @Doc("gradnorm's asymmetry alpha, default 1.5") Double alpha,
             @Doc("dwa's temperature, default 2") Double temperature,
+            @Doc("cagrad's c, the radius of the ball around the mean gradient relative to its norm, default 0.4") Double c,
             @Doc("sgd (with momentum) or adamw, default sgd") String optimizer,
             @Doc("base learning rate, default 0.05 for sgd, 0.001 for adamw") Double lr,
             @Doc("SGD momentum, default 0.9") Double momentum,
@@ -49,10 +50,11 @@ public final class TrainMultitaskNode implements NodeType<TrainMultitaskNode.Par
             if (weighting == null) weighting = "equal";
             if (alpha == null) alpha = 1.5;
             if (temperature == null) temperature = 2.0;
+            if (c == null) c = 0.4;
             Activation.of(activation);
             if (hidden.isEmpty()) throw new IllegalArgumentException("hidden must have at least one layer: the tasks share the trunk");
             for (Integer h : hidden) if (h == null || h < 1) throw new IllegalArgumentException("hidden sizes must be at least 1, got " + hidden);
-            TaskWeighting.of(weighting, 2, alpha, temperature, org.mtflow.nodes.model.Optimizer.Kind.SGD, 0f, 0); // checked at validation
+            TaskWeighting.of(weighting, 2, alpha, temperature, c, org.mtflow.nodes.model.Optimizer.Kind.SGD, 0f, 0); // checked at validation
             settings(optimizer, lr, momentum, weightDecay, batch, epochs, schedule, warmupEpochs, stepEpochs);
         }
 
@@ -101,11 +103,11 @@ public final class TrainMultitaskNode implements NodeType<TrainMultitaskNode.Par
         TrainSettings settings = p.settings();
         MlpSpec spec = new MlpSpec(features, p.hidden(), Activation.of(p.activation()), classes);
         Mlp init = Mlp.init(spec, ctx.ops(), seed, ctx.stream("init"));
-        TaskWeighting weighting = TaskWeighting.of(p.weighting(), data.size(), p.alpha(), p.temperature(), settings.optimizer(),
+        TaskWeighting weighting = TaskWeighting.of(p.weighting(), data.size(), p.alpha(), p.temperature(), p.c(), settings.optimizer(),
                 settings.momentum(), seed);
         MultitaskTrainer.Result r = new MultitaskTrainer(ctx.ops(), settings, seed).fit(init, heads,
                 data.stream().map(Dataset::train).toList(), weighting,
-                String.format(Locale.ROOT, "%s alpha=%s temperature=%s", p.weighting(), p.alpha(), p.temperature()),
+                String.format(Locale.ROOT, "%s alpha=%s temperature=%s c=%s", p.weighting(), p.alpha(), p.temperature(), p.c()),
                 ctx.checkpointDir(), e -> {
                     ctx.checkCancelled();
                     ctx.progress(e.epoch() / (double) e.epochs(), String.format(Locale.ROOT,

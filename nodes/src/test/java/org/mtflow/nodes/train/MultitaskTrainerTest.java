@@ -26,7 +26,7 @@ class MultitaskTrainerTest {
     private static final class Killed extends Exception {}
 
     @ParameterizedTest
-    @ValueSource(strings = {"equal", "uncertainty", "dwa", "gradnorm", "pcgrad"})
+    @ValueSource(strings = {"equal", "uncertainty", "dwa", "gradnorm", "pcgrad", "cagrad"})
     void aRunKilledAfterEpochThreeAndResumedEndsBitIdentical(String weighting) throws Exception {
         long seed = TestSeeds.next();
         SplittableRandom rnd = new SplittableRandom(seed);
@@ -54,6 +54,6 @@ class MultitaskTrainerTest {
     }
 
     private static TaskWeighting weighting(String token, long seed) {
-        return TaskWeighting.of(token, 2, 1.5, 2, Optimizer.Kind.ADAMW, 0.9f, seed);
+        return TaskWeighting.of(token, 2, 1.5, 2, 0.4, Optimizer.Kind.ADAMW, 0.9f, seed);
     }
 }

@@ -2,6 +2,7 @@ package org.mtflow.nodes.train;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -46,7 +47,7 @@ class TaskWeightingTest {
             }
             grads.add(List.of(Tensor.of(x, a), Tensor.of(y, b)));
         }
-        PcGradWeighting pc = (PcGradWeighting) TaskWeighting.of("pcgrad", tasks, 0, 1, Optimizer.Kind.SGD, 0f, seed);
+        PcGradWeighting pc = (PcGradWeighting) TaskWeighting.of("pcgrad", tasks, 0, 1, 0, Optimizer.Kind.SGD, 0f, seed);
         int[][] orders = pc.orders(tasks, 7);
         double[] want = new double[a + b];
         for (int i = 0; i < tasks; i++) {
@@ -103,7 +104,7 @@ class TaskWeightingTest {
     @Test
     void uncertaintyStepsTheLogVariancesDownTheGradient() {
         try (JavaOps ops = new JavaOps(1)) {
-            UncertaintyWeighting u = (UncertaintyWeighting) TaskWeighting.of("uncertainty", 2, 0, 1, Optimizer.Kind.SGD, 0f, 1);
+            UncertaintyWeighting u = (UncertaintyWeighting) TaskWeighting.of("uncertainty", 2, 0, 1, 0, Optimizer.Kind.SGD, 0f, 1);
             Map<String, Tensor> out = new java.util.LinkedHashMap<>();
             u.combine(ops, new double[] {3, 0.5}, List.of(Map.of("p", Tensor.of(new float[] {1}, 1)),
                     Map.of("p", Tensor.of(new float[] {2}, 1))), List.of("p"), 0.1f, 0, out);
@@ -130,7 +131,7 @@ class TaskWeightingTest {
     @Test
     void pcgradProjectsOnlyTheSharedGradientsAndPassesTheHeadsThrough() {
         try (JavaOps ops = new JavaOps(1)) {
-            TaskWeighting pc = TaskWeighting.of("pcgrad", 2, 0, 1, Optimizer.Kind.SGD, 0f, 3);
+            TaskWeighting pc = TaskWeighting.of("pcgrad", 2, 0, 1, 0, Optimizer.Kind.SGD, 0f, 3);
             Tensor headA = Tensor.of(new float[] {5, -6}, 2), headB = Tensor.of(new float[] {-7}, 1);
             Map<String, Tensor> out = new java.util.LinkedHashMap<>();
             pc.combine(ops, new double[] {1, 1},
@@ -147,7 +148,7 @@ class TaskWeightingTest {
     @Test
     void gradnormWeighsThisStepWithTheCurrentWeightsThenUpdatesThem() {
         try (JavaOps ops = new JavaOps(1)) {
-            TaskWeighting gn = TaskWeighting.of("gradnorm", 2, 1, 1, Optimizer.Kind.SGD, 0f, 3);
+            TaskWeighting gn = TaskWeighting.of("gradnorm", 2, 1, 1, 0, Optimizer.Kind.SGD, 0f, 3);
             // the case of gradnormMovesWeightsTowardsTheTargetNormsAndKeepsTheirSum, with the first losses (1, 1) then (0.5, 1)
             List<Map<String, Tensor>> grads = List.of(Map.of("trunk.0.bias", Tensor.of(new float[] {9}, 1),
                             "trunk.0.weight", Tensor.of(new float[] {0, 2}, 2)),
@@ -163,5 +164,135 @@ class TaskWeightingTest {
             assertArrayEquals(GradNormWeighting.update(w, new double[] {2, 1}, new double[] {0.5, 1}, new double[] {1, 1}, 1, 0.1f),
                     gn.weights(), 1e-12);
         }
+    }
+
+    @Test
+    void cagradOnHandComputedCases() {
+        try (JavaOps ops = new JavaOps(1)) {
+            // g1 = (1, 0), g2 = (0, 1), c = 0.5: by symmetry w = (½, ½), g_w = g_0 = (½, ½), λ = c·‖g_0‖/‖g_w‖ = 0.5;
+            // T·d = 2·(g_0 + 0.5·g_0)/(1 + 0.25) = (1.2, 1.2)
+            assertArrayEquals(new float[] {1.2f, 1.2f}, cagrad(ops, 0.5, vec(1, 0), vec(0, 1)), 1e-6f);
+            // g1 = (1, 0), g2 = (0, 2), c = 0.5: F(a) = 2 − 1.5a + 0.5·√1.25·√(a² + 4(1−a)²) falls all the way to a = 1
+            // (F'(1) = −1.5 + 0.5·√1.25 < 0), so w = (1, 0), g_w = g1, λ = 0.5·√1.25;
+            // T·d = 2·((0.5, 1) + λ·(1, 0))/1.25 = ((1 + 2λ)/1.25, 1.6)
+            double lambda = 0.5 * Math.sqrt(1.25);
+            assertArrayEquals(new float[] {(float) ((1 + 2 * lambda) / 1.25), 1.6f}, cagrad(ops, 0.5, vec(1, 0), vec(0, 2)), 1e-6f);
+            // c = 0: the equal weighting's sum
+            assertArrayEquals(new float[] {-1f, 3f}, cagrad(ops, 0, vec(1, 0), vec(-2, 3)), 0f);
+        }
+    }
+
+    /** The combined trunk gradient of cagrad with {@code c} on one shared tensor per task. */
+    private static float[] cagrad(JavaOps ops, double c, List<Tensor> g1, List<Tensor> g2) {
+        TaskWeighting cg = TaskWeighting.of("cagrad", 2, 0, 1, c, Optimizer.Kind.SGD, 0f, 3);
+        Map<String, Tensor> out = new java.util.LinkedHashMap<>();
+        cg.combine(ops, new double[] {1, 1}, List.of(Map.of("trunk.0.weight", g1.get(0)), Map.of("trunk.0.weight", g2.get(0))),
+                List.of("trunk.0.weight"), 0.1f, 0, out);
+        return out.get("trunk.0.weight").data();
+    }
+
+    @Test
+    void cagradMatchesAFloat64ReferenceOnRandomTwoTaskGradientsAndPassesTheHeadsThrough() {
+        long seed = TestSeeds.next();
+        SplittableRandom rnd = new SplittableRandom(seed);
+        for (int round = 0; round < 20; round++) {
+            int a = 1 + rnd.nextInt(4), b = 1 + rnd.nextInt(4);
+            double c = rnd.nextDouble(0.05, 0.95);
+            double[][] flat = new double[2][a + b];
+            List<Map<String, Tensor>> grads = new ArrayList<>();
+            for (int t = 0; t < 2; t++) {
+                float[] x = new float[a], y = new float[b];
+                for (int i = 0; i < a + b; i++) {
+                    float v = (float) rnd.nextDouble(-1, 1);
+                    flat[t][i] = v;
+                    if (i < a) x[i] = v; else y[i - a] = v;
+                }
+                grads.add(Map.of("trunk.0.weight", Tensor.of(x, a), "trunk.0.bias", Tensor.of(y, b),
+                        "head." + t + ".weight", Tensor.of(new float[] {(float) rnd.nextDouble()}, 1)));
+            }
+            // Reference: w = (p, 1 − p), F(p) = g_wᵀg_0 + c‖g_0‖‖g_w‖ is convex in p; golden-section search on [0, 1].
+            int n = a + b;
+            double[] g0 = new double[n];
+            for (int k = 0; k < n; k++) g0[k] = (flat[0][k] + flat[1][k]) / 2;
+            double g0n = Math.sqrt(dot(g0, g0));
+            java.util.function.DoubleFunction<double[]> gw = p -> {
+                double[] v = new double[n];
+                for (int k = 0; k < n; k++) v[k] = p * flat[0][k] + (1 - p) * flat[1][k];
+                return v;
+            };
+            java.util.function.DoubleUnaryOperator f = p -> dot(gw.apply(p), g0) + c * g0n * Math.sqrt(dot(gw.apply(p), gw.apply(p)));
+            double lo = 0, hi = 1, phi = (Math.sqrt(5) - 1) / 2;
+            for (int it = 0; it < 200; it++) {
+                double m1 = hi - phi * (hi - lo), m2 = lo + phi * (hi - lo);
+                if (f.applyAsDouble(m1) <= f.applyAsDouble(m2)) hi = m2; else lo = m1;
+            }
+            double[] w = gw.apply((lo + hi) / 2);
+            double lambda = c * g0n / Math.sqrt(dot(w, w));
+            String msg = "seed " + seed + ", round " + round + ", c " + c;
+            try (JavaOps ops = new JavaOps(1)) {
+                TaskWeighting cg = TaskWeighting.of("cagrad", 2, 0, 1, c, Optimizer.Kind.SGD, 0f, seed);
+                Map<String, Tensor> out = new java.util.LinkedHashMap<>();
+                cg.combine(ops, new double[] {1, 1}, grads, List.of("trunk.0.weight", "trunk.0.bias"), 0.1f, round, out);
+                for (int k = 0; k < n; k++) {
+                    double want = 2 * (g0[k] + lambda * w[k]) / (1 + c * c);
+                    float got = k < a ? out.get("trunk.0.weight").data()[k] : out.get("trunk.0.bias").data()[k - a];
+                    assertEquals(want, got, 1e-5 * (1 + Math.abs(want)), msg + ", element " + k);
+                }
+                for (int t = 0; t < 2; t++) {
+                    assertArrayEquals(grads.get(t).get("head." + t + ".weight").data(), out.get("head." + t + ".weight").data(), 0f, msg);
+                }
+                assertEquals(4, out.size(), msg);
+            }
+        }
+    }
+
+    @Test
+    void cagradsWeightsMeetTheOptimalityConditionsOnTheSimplexForMoreTasks() {
+        long seed = TestSeeds.next();
+        SplittableRandom rnd = new SplittableRandom(seed);
+        for (int round = 0; round < 20; round++) {
+            int tasks = 3 + rnd.nextInt(4), n = tasks + rnd.nextInt(6);
+            double c = rnd.nextDouble(0.05, 0.95);
+            double[][] g = new double[tasks][n];
+            for (double[] row : g) for (int k = 0; k < n; k++) row[k] = rnd.nextDouble(-1, 1);
+            double[][] gram = new double[tasks][tasks];
+            for (int i = 0; i < tasks; i++) for (int j = 0; j < tasks; j++) gram[i][j] = dot(g[i], g[j]);
+            double[] coef = CaGradWeighting.coefficients(gram, c);
+            // coef_i = T·(1/T + λw_i)/(1 + c²): recover λw, then w (Σw = 1) and λ
+            double[] lw = new double[tasks];
+            double sum = 0;
+            for (int i = 0; i < tasks; i++) {
+                lw[i] = coef[i] * (1 + c * c) / tasks - 1.0 / tasks;
+                sum += lw[i];
+            }
+            String msg = "seed " + seed + ", round " + round + ", " + tasks + " tasks, c " + c;
+            double[] w = new double[tasks], g0 = new double[n], gw = new double[n];
+            for (int i = 0; i < tasks; i++) {
+                w[i] = lw[i] / sum;
+                assertTrue(w[i] >= -1e-9, msg + ": w" + i + " = " + w[i]);
+                for (int k = 0; k < n; k++) {
+                    g0[k] += g[i][k] / tasks;
+                    gw[k] += w[i] * g[i][k];
+                }
+            }
+            assertEquals(c * Math.sqrt(dot(g0, g0)) / Math.sqrt(dot(gw, gw)), sum, 1e-9 * (1 + sum), msg + ": λ");
+            // KKT on the simplex: ∂F/∂w_i = g_iᵀg_0 + c‖g_0‖·g_iᵀg_w/‖g_w‖ is the same on the support and no smaller off it
+            double[] dF = new double[tasks];
+            double onSupport = Double.NaN;
+            for (int i = 0; i < tasks; i++) {
+                dF[i] = dot(g[i], g0) + c * Math.sqrt(dot(g0, g0)) * dot(g[i], gw) / Math.sqrt(dot(gw, gw));
+                if (w[i] > 1e-6) onSupport = dF[i];
+            }
+            for (int i = 0; i < tasks; i++) {
+                if (w[i] > 1e-6) assertEquals(onSupport, dF[i], 1e-6, msg + ": ∂F/∂w" + i + ", w " + java.util.Arrays.toString(w));
+                else assertTrue(dF[i] >= onSupport - 1e-6, msg + ": ∂F/∂w" + i + " = " + dF[i] + " < " + onSupport);
+            }
+        }
+    }
+
+    private static double dot(double[] x, double[] y) {
+        double s = 0;
+        for (int k = 0; k < x.length; k++) s += x[k] * y[k];
+        return s;
     }
 }

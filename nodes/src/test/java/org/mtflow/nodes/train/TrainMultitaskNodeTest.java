@@ -31,7 +31,7 @@ class TrainMultitaskNodeTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"equal", "uncertainty", "dwa", "gradnorm", "pcgrad"})
+    @ValueSource(strings = {"equal", "uncertainty", "dwa", "gradnorm", "pcgrad", "cagrad"})
     void learnsBothTasksDeterministically(String weighting) throws Exception {
         long seed = TestSeeds.next();
         NodeRuns.Run run = train(seed, weighting);
@@ -50,7 +50,8 @@ class TrainMultitaskNodeTest {
                 weightSum += m.path("weight." + head).asDouble();
             }
         }
-        if (!weighting.equals("uncertainty")) assertEquals(2, weightSum, 1e-9, m.toString());
+        // uncertainty learns free weights; cagrad's coefficients sum to T·(1 + λ)/(1 + c²)
+        if (!weighting.equals("uncertainty") && !weighting.equals("cagrad")) assertEquals(2, weightSum, 1e-9, m.toString());
 
         NodeRuns.Run again = train(seed, weighting);
         assertEquals(run.hash("m", "model"), again.hash("m", "model"), "same seed, same model bits: " + weighting + ", seed " + seed);
