@@ -1,5 +1,6 @@
 package org.mtflow.nodes.model;
 
+import java.util.Arrays;
 import java.util.List;
 import org.mtflow.engine.node.Doc;
 import org.mtflow.engine.node.NodeException;
@@ -112,7 +113,7 @@ public final class PredictNode implements NodeType<PredictNode.Params> {
     static Predictions taskPredictions(TensorOps ops, Mlp model, Dataset dataset, Dataset.Split split) {
         int rows = split.size(), cols = split.x().dim(1), classes = dataset.classes().size();
         float[] y = split.y().data(), out = new float[rows * classes];
-        java.util.Arrays.fill(out, OTHER_TASK);
+        Arrays.fill(out, OTHER_TASK);
         int[] task = new int[rows];
         List<Dataset.Task> tasks = dataset.tasks();
         for (int t = 0; t < tasks.size(); t++) {
