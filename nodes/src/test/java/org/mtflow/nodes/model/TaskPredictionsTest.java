@@ -138,4 +138,32 @@ class TaskPredictionsTest {
             assertTrue(m.tasks().get("task" + t).loss() > 0, msg);
         }
     }
+
+    /** The per-task step of a merging study: fine-tune a multi-task base on each task, score each fine-tune on its task. */
+    @Test
+    void fineTunesOfAMultitaskBaseOnEachTaskAreScoredOnThatTask() throws Exception {
+        Setup s = setup();
+        Workflows.Task w = s.synthetic("finetune-per-task")
+                .task("base", "train.multitask").inputs("datasets", "s.dataset").with("hidden", List.of(12)).with("epochs", 2).with("batch", 16);
+        for (int t = 0; t < s.tasks(); t++) {
+            w = w.task("t" + t, "data.task").input("dataset", "s.dataset").with("index", t)
+                    .task("ft" + t, "train.finetune").input("base", "base.model").input("dataset", "t" + t + ".dataset")
+                    .with("epochs", 2).with("batch", 16)
+                    .task("p" + t, "model.predict").input("model", "ft" + t + ".model").input("dataset", "t" + t + ".dataset")
+                    .task("m" + t, "eval.metrics").input("predictions", "p" + t + ".predictions").input("dataset", "t" + t + ".dataset");
+        }
+        NodeRuns.Run run = runs.run(w.build());
+        String msg = "seed " + s.seed() + ", " + s.tasks() + " tasks of " + s.classes();
+        assertTrue(run.outcome().ok(), () -> msg + ": " + run.report());
+        Mlp base = Mlp.read(run.artifact("base", "model"));
+        for (int t = 0; t < s.tasks(); t++) {
+            Mlp ft = Mlp.read(run.artifact("ft" + t, "model"));
+            assertEquals(Map.of("task" + t, s.classes()), ft.spec().heads(), msg);
+            assertEquals(base.spec().hidden(), ft.spec().hidden(), msg);
+            JsonNode m = run.metrics("m" + t);
+            assertEquals(Dataset.read(run.artifact("t" + t, "dataset")).test().size(), m.path("examples").asInt(), msg);
+            assertEquals(run.metrics("ft" + t).path("test-accuracy").asDouble(), m.path("task-accuracy").path("task" + t).asDouble(-1),
+                    "eval.metrics scores the fine-tune of task " + t + " as train.finetune reported: " + msg);
+        }
+    }
 }
