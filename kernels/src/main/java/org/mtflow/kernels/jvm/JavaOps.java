@@ -73,7 +73,8 @@ public final class JavaOps implements TensorOps {
     public void matmul(Tensor a, boolean transposeA, Tensor b, boolean transposeB, Tensor out) {
         Shapes.requireMatmul(a, transposeA, b, transposeB, out);
         int m = out.dim(0), n = out.dim(1), k = a.dim(transposeA ? 0 : 1);
-        JavaMatmul.matmul(par, a.data(), transposeA, b.data(), transposeB, out.data(), m, k, n);
+        if (vectors) VectorMatmul.matmul(par, a.data(), transposeA, b.data(), transposeB, out.data(), m, k, n);
+        else JavaMatmul.matmul(par, a.data(), transposeA, b.data(), transposeB, out.data(), m, k, n);
     }
 
     @Override
