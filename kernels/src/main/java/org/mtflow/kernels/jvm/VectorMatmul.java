@@ -42,7 +42,7 @@ final class VectorMatmul {
         boolean fork = (long) m * n * k >= MIN_PARALLEL_FMAS;
         int panels = (n + NR - 1) / NR;
         // bPack[(panel * k + p) * NR + jj] = op(B)[p][panel * NR + jj], zero past n.
-        float[] bPack = new float[panels * k * NR];
+        float[] bPack = packScratch(panels * k * NR);
         par.forEach(panels, fork && (long) k * n >= Parallel.MIN_PARALLEL_ELEMENTS, panel -> packB(b, tb, k, n, panel, bPack));
         // Tasks are fixed tiles of C (from the problem size only): many small ones balance two busy
         // cores better than one per thread, and which thread takes a tile never changes its bits.
@@ -59,8 +59,31 @@ final class VectorMatmul {
         });
     }
 
+    /** Most floats of packed B kept per calling thread between calls (16 MiB). */
+    private static final int KEPT_PACK = 1 << 22;
+    private static final ThreadLocal<float[]> PACK = new ThreadLocal<>();
+
+    /**
+     * A buffer for packed B, kept per calling thread up to {@link #KEPT_PACK} floats: a fresh one per
+     * call (1.6 MB for an MLP's 784×512 weights) is a G1 humongous allocation, and those cost more
+     * than the product (measured: 128×784×512 at 45 GFLOP/s with them, on one thread).
+     * Every element a product reads is written by its packB first, zero padding included.
+     */
+    private static float[] packScratch(int size) {
+        if (size > KEPT_PACK) return new float[size];
+        float[] kept = PACK.get();
+        if (kept == null || kept.length < size) {
+            kept = new float[size];
+            PACK.set(kept);
+        }
+        return kept;
+    }
+
     private static void packB(float[] b, boolean tb, int k, int n, int panel, float[] out) {
         int j0 = panel * NR, w = Math.min(NR, n - j0), base = panel * k * NR;
+        if (w < NR) {
+            for (int p = 0; p < k; p++) java.util.Arrays.fill(out, base + p * NR + w, base + p * NR + NR, 0f);
+        }
         if (!tb) {
             for (int p = 0; p < k; p++) System.arraycopy(b, p * n + j0, out, base + p * NR, w);
         } else {
