@@ -27,8 +27,8 @@ final class VectorMatmul {
     static final int MB = 48;
     /** Micro-panels (of NR columns) per task (4× as many for big products). */
     static final int PANELS_PER_TASK = 4;
-    /** Below this many multiply-adds the product runs on the calling thread. */
-    private static final long MIN_PARALLEL_FMAS = 1L << 18;
+    /** Below this many multiply-adds (~20 µs of work) the product runs on the calling thread. */
+    private static final long MIN_PARALLEL_FMAS = 1L << 21;
 
     private VectorMatmul() {}
 
