@@ -28,7 +28,10 @@ import org.mtflow.nodes.model.Optimizer;
  * Each figure is the median of {@code --reps} timed runs of {@code --steps} steps, after
  * {@code --warmup} steps (JIT, kernel compilation).
  *
- * <pre>bench/run.sh TrainBench [--steps N] [--warmup N] [--reps R] [--device jvm|opencl...] [--no-torch]</pre>
+ * <p>{@code --profile} also prints the time per step of each op and shape (timed through a proxy, so
+ * the step rate it prints includes the proxy's cost).
+ *
+ * <pre>bench/run.sh TrainBench [--steps N] [--warmup N] [--reps R] [--device jvm|opencl...] [--no-torch] [--profile]</pre>
  */
 public final class TrainBench {
     private TrainBench() {}
@@ -37,11 +40,11 @@ public final class TrainBench {
     static final List<Integer> HIDDEN = List.of(512, 256);
     static final float LR = 0.05f, MOMENTUM = 0.9f;
 
-    record Options(int steps, int warmup, int reps, String device, boolean torch) {
+    record Options(int steps, int warmup, int reps, String device, boolean torch, boolean profile) {
         static Options parse(String... args) {
             int steps = 200, warmup = 30, reps = 3;
             String device = null;
-            boolean torch = true;
+            boolean torch = true, profile = false;
             for (int i = 0; i < args.length; i++) {
                 switch (args[i]) {
                     case "--steps" -> steps = Integer.parseInt(args[++i]);
@@ -49,12 +52,13 @@ public final class TrainBench {
                     case "--reps" -> reps = Integer.parseInt(args[++i]);
                     case "--device" -> device = args[++i];
                     case "--no-torch" -> torch = false;
+                    case "--profile" -> profile = true;
                     default -> throw new IllegalArgumentException("unknown option " + args[i]
-                            + "; usage: TrainBench [--steps N] [--warmup N] [--reps R] [--device ID] [--no-torch]");
+                            + "; usage: TrainBench [--steps N] [--warmup N] [--reps R] [--device ID] [--no-torch] [--profile]");
                 }
             }
             if (steps < 1 || warmup < 0 || reps < 1) throw new IllegalArgumentException("--steps and --reps must be at least 1, --warmup at least 0");
-            return new Options(steps, warmup, reps, device, torch);
+            return new Options(steps, warmup, reps, device, torch, profile);
         }
     }
 
@@ -73,10 +77,12 @@ public final class TrainBench {
                 System.out.printf(Locale.ROOT, "%-28s backend failed to start: %s%n", d.id(), e);
                 continue;
             }
-            double sps = mtflow(ops, o);
+            OpProfile profile = o.profile ? new OpProfile() : null;
+            double sps = mtflow(profile == null ? ops : profile.wrap(ops), o);
             String label = d.id() + " (" + d.kind() + ")";
             figures.put(label, sps);
             System.out.printf(Locale.ROOT, "%-44s %,10.0f samples/s%n", label, sps);
+            if (profile != null) profile.print(o.reps * o.steps);
         }
         if (!openCl || Devices.probeOpenCl().problem() != null) {
             System.out.println("# no OpenCL backend" + (openCl ? ": " + Devices.probeOpenCl().problem() : " (--device jvm)"));
@@ -85,7 +91,7 @@ public final class TrainBench {
         if (o.torch) {
             String python = pythonWithTorch();
             if (python == null) {
-                System.out.println("# PyTorch missing: no python3 here imports torch; install it (Debian: apt-get install -y python3-torch, "
+                System.out.println("# PyTorch missing: no python3 here imports torch; install it (Debian: apt-get install -y python3-torch libopenblas0-pthread, "
                         + "or pip install torch) and rerun for the reference figures");
             } else {
                 for (int threads : new int[] {1, 2}) {
@@ -122,6 +128,7 @@ public final class TrainBench {
             sgd.step(ops, model.parameters(), grads, LR);
         };
         for (int i = 0; i < o.warmup; i++) one.run();
+        if (ops instanceof java.lang.reflect.Proxy && java.lang.reflect.Proxy.getInvocationHandler(ops) instanceof OpProfile p) p.reset();
         double[] rates = new double[o.reps];
         for (int r = 0; r < o.reps; r++) {
             long t0 = System.nanoTime();
@@ -132,9 +139,12 @@ public final class TrainBench {
         return rates[o.reps / 2];
     }
 
-    /** The first of python3, /usr/bin/python3 that imports torch (a pyenv python3 may not see Debian's package). */
+    /**
+     * The first of /usr/bin/python3, python3 that imports torch: Debian's package is seen by the
+     * system python only (a pyenv shim named python3 on the PATH may come first and lack it).
+     */
     static String pythonWithTorch() throws InterruptedException {
-        for (String python : List.of("python3", "/usr/bin/python3")) {
+        for (String python : List.of("/usr/bin/python3", "python3")) {
             try {
                 Process p = new ProcessBuilder(python, "-c", "import torch").redirectErrorStream(true).start();
                 p.getInputStream().readAllBytes();
@@ -166,8 +176,9 @@ public final class TrainBench {
             "    t = time.perf_counter()",
             "    for _ in range(steps): step()",
             "    rates.append(steps * 128 / (time.perf_counter() - t))",
-            "import re; b = re.search(r'BLAS_INFO=([^,]*)', torch.__config__.show())",
-            "print('blas', b.group(1) if b else '?')",
+            // BLAS_INFO says only "generic" for Debian's build: name the library this process mapped
+            "libs = sorted({l.split()[-1] for l in open('/proc/self/maps') if 'blas' in l.split()[-1]})",
+            "print('blas', ' '.join(libs) or '?')",
             "print(sorted(rates)[reps // 2])");
 
     static double torch(String python, int threads, Options o) throws IOException, InterruptedException {
@@ -179,11 +190,14 @@ public final class TrainBench {
             throw new IOException("the PyTorch reference failed (" + python + "): " + out);
         }
         String[] lines = out.split("\n");
-        String blas = lines.length > 1 ? lines[lines.length - 2].trim() : "";
-        if (blas.equals("blas generic") && threads == 1) {
-            // Debian's torch calls the system libblas: the netlib reference one unless an optimized one is installed
-            System.out.println("# PyTorch's BLAS is the system libblas (BLAS_INFO=generic): with the reference BLAS its figures are far"
-                    + " below a pip (MKL) build's; apt-get install libopenblas0-pthread gives a fairer one");
+        String blas = lines.length > 1 ? lines[lines.length - 2].trim().replaceFirst("^blas ", "") : "?";
+        if (threads == 1) {
+            System.out.println("# PyTorch " + python + ", BLAS: " + blas);
+            if (!blas.contains("openblas") && !blas.contains("mkl")) {
+                // Debian's torch calls the system libblas: the netlib reference one unless an optimized one is installed
+                System.out.println("# PyTorch runs on the reference BLAS: its figures are far below an optimized one's;"
+                        + " apt-get install -y libopenblas0-pthread gives a fairer reference");
+            }
         }
         return Double.parseDouble(lines[lines.length - 1].trim());
     }

@@ -11,7 +11,8 @@ import org.mtflow.kernels.random.Philox;
  * The plain-Java backend: the reference for every other backend and the path for machines
  * without OpenCL. Work is split into fixed blocks whose boundaries do not depend on the thread
  * count, so results are identical on any number of threads; small work runs on the calling thread.
- * The op families live in package-private classes: {@link JavaMatmul}, {@link JavaLinear},
+ * The op families live in package-private classes: {@link JavaMatmul} ({@link VectorMatmul} when
+ * the JVM has jdk.incubator.vector), {@link JavaLinear},
  * {@link JavaElementwise}, {@link JavaReduce}, {@link JavaOptim}, {@link JavaMerge},
  * {@link JavaTopk}. Run the JVM with {@code -XX:LoopUnrollLimit=250}, or C2 leaves the matmul and
  * several elementwise loops scalar.
@@ -73,7 +74,8 @@ public final class JavaOps implements TensorOps {
     public void matmul(Tensor a, boolean transposeA, Tensor b, boolean transposeB, Tensor out) {
         Shapes.requireMatmul(a, transposeA, b, transposeB, out);
         int m = out.dim(0), n = out.dim(1), k = a.dim(transposeA ? 0 : 1);
-        JavaMatmul.matmul(par, a.data(), transposeA, b.data(), transposeB, out.data(), m, k, n);
+        if (vectors) VectorMatmul.matmul(par, a.data(), transposeA, b.data(), transposeB, out.data(), m, k, n);
+        else JavaMatmul.matmul(par, a.data(), transposeA, b.data(), transposeB, out.data(), m, k, n);
     }
 
     @Override

@@ -104,6 +104,34 @@ class JavaOpsTest {
         }
     }
 
+    /**
+     * The Vector API matmul (register tiles, packed panels) gives the plain loops' bits: both chain
+     * each element's FMAs in increasing k from 0. Shapes around both tilings (6-row strips, panels of
+     * 2 vectors and of 512 columns, k-blocks of 255 and 256) and the MLP's, into outputs holding garbage.
+     */
+    @Test
+    void vectorMatmulGivesTheScalarBits() {
+        SplittableRandom rng = new SplittableRandom(SEED);
+        int[][] shapes = {{1, 1, 1}, {6, 256, 32}, {7, 257, 33}, {5, 511, 31}, {13, 255, 65}, {128, 784, 512},
+            {784, 128, 512}, {512, 128, 256}, {128, 256, 10}, {256, 128, 10}, {97, 600, 530}, {200, 3, 1030},
+            {1030, 300, 1031}};
+        for (int[] s : shapes) {
+            int m = s[0], k = s[1], n = s[2];
+            for (int v = 0; v < 4; v++) {
+                boolean ta = (v & 1) != 0, tb = (v & 2) != 0;
+                Tensor a = ta ? Reference.random(rng, k, m) : Reference.random(rng, m, k);
+                Tensor b = tb ? Reference.random(rng, n, k) : Reference.random(rng, k, n);
+                Tensor vector = Reference.random(rng, m, n), scalar = Tensor.zeros(m, n);
+                for (JavaOps ops : new JavaOps[] {ONE, TWO, THREE}) {
+                    ops.matmul(a, ta, b, tb, vector);
+                    SCALAR.matmul(a, ta, b, tb, scalar);
+                    assertEquals(bits(scalar), bits(vector), "matmul " + m + "x" + k + "x" + n + " Aᵀ=" + ta + " Bᵀ=" + tb
+                            + " on " + ops.threads() + " threads (seed " + SEED + ")");
+                }
+            }
+        }
+    }
+
     /** Fixed blocks: the same bits on 1, 2 and 3 threads, for the ops that reduce or split work. */
     @Test
     void resultsDoNotDependOnTheThreadCount() {
