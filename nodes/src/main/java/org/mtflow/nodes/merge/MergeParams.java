@@ -42,14 +42,14 @@ public final class MergeParams {
         List<Map<String, Object>> pm = new ArrayList<>();
         if (perModel != null) {
             if (perModel.size() > models) {
-                throw new IllegalArgumentException("modelParameters has " + perModel.size() + " entries but the merge has "
+                throw new IllegalArgumentException("model-parameters has " + perModel.size() + " entries but the merge has "
                         + models + " models; give one map per model, in the order of input 'models'");
             }
             for (Map<String, Object> m : perModel) pm.add(m == null ? Map.of() : new LinkedHashMap<>(m));
         }
         while (pm.size() < models) pm.add(Map.of());
         check(method, g, "parameters");
-        for (int i = 0; i < pm.size(); i++) check(method, pm.get(i), "modelParameters[" + i + "]");
+        for (int i = 0; i < pm.size(); i++) check(method, pm.get(i), "model-parameters[" + i + "]");
         return new MergeParams(g, pm, layers);
     }
 

@@ -76,7 +76,7 @@ class MergeParamsTest {
         var e = assertThrows(IllegalArgumentException.class, () -> MergeParams.of(TIES, Map.of("t", 0.5), List.of(), 1, new Layers(1)));
         assertTrue(e.getMessage().contains("no parameter 't'") && e.getMessage().contains("density"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> MergeParams.of(TIES, Map.of(), List.of(Map.of(), Map.of()), 1, new Layers(1)));
-        assertTrue(e.getMessage().contains("modelParameters has 2 entries"), e.getMessage());
+        assertTrue(e.getMessage().contains("model-parameters has 2 entries"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class,
                 () -> MergeParams.of(TIES, Map.of("density", List.of(Map.of("filter", "x"))), List.of(), 1, new Layers(1)));
         assertTrue(e.getMessage().contains("parameters.density"), e.getMessage());
