@@ -40,12 +40,12 @@ final class Elementwise {
     }
 
     /**
-     * {@code 1 / d}, or 1 where |d| < 1e-8 (mergekit's guard for a divisor with no contributions).
-     * In Java: TensorOps has no elementwise division; this is the one element loop of the merges.
+     * {@code 1 / d}, or 1 where d is 0 or |d| < tiny (mergekit's guard for a divisor with no
+     * contributions). In Java: TensorOps has no elementwise division.
      */
-    static Tensor safeReciprocal(Tensor d) {
+    static Tensor safeReciprocal(Tensor d, float tiny) {
         float[] in = d.data(), out = new float[in.length];
-        for (int i = 0; i < in.length; i++) out[i] = Math.abs(in[i]) < 1e-8f ? 1f : 1f / in[i];
+        for (int i = 0; i < in.length; i++) out[i] = in[i] == 0 || Math.abs(in[i]) < tiny ? 1f : 1f / in[i];
         return Tensor.of(out, d.shape());
     }
 }

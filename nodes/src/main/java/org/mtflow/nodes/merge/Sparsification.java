@@ -13,12 +13,15 @@ import org.mtflow.kernels.random.Philox;
  *   <li>{@link #RANDOM} (DARE): keep each entry with probability d (Philox draws keyed by seed, tensor
  *       name and model index); with rescale, divide the kept ones by d.</li>
  *   <li>{@link #MAGNITUDE_OUTLIERS} (Model Breadcrumbs): drop the top ⌊γ·n⌋ magnitudes (outliers) and
- *       keep the next ⌊d·n⌋, dropping the smallest; when γ·n + d·n exceed n, keep the ⌊d·n⌋ smallest-rank ones
- *       after the outliers (mergekit's rule); rescale as MAGNITUDE.</li>
+ *       keep the next ⌊d·n⌋, dropping the smallest; when ⌊γ·n⌋ + ⌊d·n⌋ exceed n, fewer outliers are dropped
+ *       (mergekit's rule); rescale as MAGNITUDE.</li>
  *   <li>{@link #DELLA} (DELLA's MagPrune): in each row (the last dimension; a 1-D tensor is one row)
  *       rank entries by |τ| from 1 (smallest) to n, keep entry i with probability
  *       p_i = d − ε + 2ε·(rank_i − 1)/(n − 1); with rescale, divide the kept ones by p_i.</li>
  * </ul>
+ * The rescale of RANDOM and DELLA is the papers' 1/keep-probability by default; with
+ * {@code rescale_norm: l1} it is mergekit's instead: the kept entries multiplied by Σ|τ| / Σ|kept|
+ * (which MAGNITUDE and MAGNITUDE_OUTLIERS always use, their papers having no rescale).
  */
 enum Sparsification {
     NONE, MAGNITUDE, RANDOM, MAGNITUDE_OUTLIERS, DELLA;
@@ -31,6 +34,13 @@ enum Sparsification {
         if (density >= 1) return tau;
         if (!(density >= 0)) throw new IllegalArgumentException(slot.name() + ": density of model " + i + " is " + density + "; want 0 ≤ density ≤ 1");
         long n = tau.size();
+        String norm = p.option("rescale_norm", "inverse");
+        if (!norm.equals("inverse") && !norm.equals("l1")) {
+            throw new IllegalArgumentException(slot.name() + ": rescale_norm is '" + norm + "'; want inverse (the papers' 1/keep-probability) or l1 (mergekit's)");
+        }
+        if (rescale && norm.equals("l1") && (this == RANDOM || this == DELLA)) {
+            return rescaleSum(ops, tau, apply(ops, tau, slot, i, seed, false), true);
+        }
         return switch (this) {
             case MAGNITUDE -> rescaleSum(ops, tau, Elementwise.keepAtLeast(ops, tau, ops.topkThreshold(tau, (long) Math.floor(density * n))), rescale);
             case RANDOM -> random(ops, tau, (float) density, seed, stream("dare", slot.name(), i), rescale);
@@ -47,7 +57,7 @@ enum Sparsification {
     private static Tensor rescaleSum(TensorOps ops, Tensor tau, Tensor kept, boolean rescale) {
         if (!rescale) return kept;
         double before = ops.norm1(tau), after = ops.norm1(kept);
-        if (before >= 1e-8 && after >= 1e-8) ops.scale(kept, (float) (before / after), kept);
+        if (before >= 1e-7 && after >= 1e-7) ops.scale(kept, (float) (before / after), kept);
         return kept;
     }
 
@@ -83,8 +93,8 @@ enum Sparsification {
 
     private static Tensor della(TensorOps ops, Tensor tau, double density, double epsilon, long seed, long stream,
                                 boolean rescale, String name) {
-        if (!(epsilon > 0 && density - epsilon > 0 && density + epsilon <= 1)) {
-            throw new IllegalArgumentException(name + ": DELLA needs 0 < density − epsilon and density + epsilon ≤ 1, got density "
+        if (!(epsilon > 0 && density - epsilon > 0 && density + epsilon < 1)) {
+            throw new IllegalArgumentException(name + ": DELLA needs 0 < density − epsilon and density + epsilon < 1, got density "
                     + density + ", epsilon " + epsilon);
         }
         int cols = tau.rank() == 0 ? 1 : tau.cols(), rows = tau.size() / Math.max(cols, 1);

@@ -14,7 +14,7 @@ import org.mtflow.kernels.TensorOps.SignElection;
  * elected sign s per element — {@code consensus: sum} (default) s = sign(Σᵢ xᵢ), or {@code count}
  * s = sign(Σᵢ sign(xᵢ)), with 0 counted as + (mergekit's ≥ 0 rule) — keeps the xᵢ whose sign is s, and
  * the update is Σᵢ [sign xᵢ = s]·xᵢ, divided (when {@code normalize}) by Σᵢ [sign xᵢ = s]·wᵢ (1 where
- * that is below 1e-8). Finally θ = θ₀ + λ·update.
+ * that is 0). Finally θ = θ₀ + λ·update.
  *
  * <p>The sign vote is over weighted task vectors and the mean's divisor is weighted (mergekit); with
  * all weights 1 (the default) these are the TIES paper's vote and disjoint mean exactly.
@@ -38,7 +38,7 @@ final class TaskVectorMerge {
     /** The parameters of this pipeline: the common ones, density/rescale with sparsification, consensus with a vote. */
     Set<String> parameters(String... extra) {
         var all = new java.util.TreeSet<>(PARAMETERS);
-        if (sparsification != Sparsification.NONE) all.addAll(List.of("density", "rescale"));
+        if (sparsification != Sparsification.NONE) all.addAll(List.of("density", "rescale", "rescale_norm"));
         if (consensus) all.add("consensus");
         all.addAll(List.of(extra));
         return Set.copyOf(all);
@@ -76,7 +76,7 @@ final class TaskVectorMerge {
                     ops.relu(agree, agree);
                     ops.axpy((float) p.model(i, "weight", 1.0), agree, divisor);
                 }
-                ops.mul(update, Elementwise.safeReciprocal(divisor), update);
+                ops.mul(update, Elementwise.safeReciprocal(divisor, 0f), update);
             }
         } else {
             for (Tensor x : xs) ops.add(update, x, update);

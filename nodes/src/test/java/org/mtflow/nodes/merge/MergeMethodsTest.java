@@ -263,6 +263,27 @@ class MergeMethodsTest {
         }
     }
 
+    /** rescale_norm: l1 (mergekit's rescale): the kept entries of each τ scaled to τ's L1 norm. */
+    @Test
+    void dareAndDellaRescaleToTheL1NormOnRequest() {
+        long seed = TestSeeds.next();
+        Case c = randomCase(seed, 2, 40, 30);
+        double density = 0.3 + 0.4 * new SplittableRandom(seed).nextDouble();
+        for (MergeMethod m : List.of(new DareLinearMerge(), new DellaLinearMerge())) {
+            List<double[]> kept = new ArrayList<>();
+            for (int i = 0; i < 2; i++) {
+                double[] tau = c.tau(i);
+                double[] masked = m instanceof DareLinearMerge ? randomRef(tau, density, seed, i, false) : dellaRef(tau, 30, density, 0.1, seed, i, false);
+                double before = Arrays.stream(tau).map(Math::abs).sum(), after = Arrays.stream(masked).map(Math::abs).sum();
+                kept.add(Arrays.stream(masked).map(x -> x * before / after).toArray());
+            }
+            Map<String, Object> g = m instanceof DareLinearMerge ? Map.of("density", density, "rescale_norm", "l1")
+                    : Map.of("density", density, "rescale_norm", "l1", "epsilon", 0.1);
+            assertClose(combineRef(c.base64(), kept, new double[] {1, 1}, null, false, 1), m.merge(OPS, slot(m, c, g, List.of()), seed),
+                    seed, m.name() + " l1 rescale");
+        }
+    }
+
     @Test
     void sparsificationMasksAreTheReferencesBitForBit() {
         long seed = TestSeeds.next();
