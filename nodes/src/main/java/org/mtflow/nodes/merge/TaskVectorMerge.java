@@ -17,7 +17,9 @@ import org.mtflow.kernels.TensorOps.SignElection;
  * that is 0). Finally θ = θ₀ + λ·update.
  *
  * <p>The sign vote is over weighted task vectors and the mean's divisor is weighted (mergekit); with
- * all weights 1 (the default) these are the TIES paper's vote and disjoint mean exactly.
+ * all weights 1 (the default) these are the TIES paper's vote and disjoint mean exactly. PEFT's
+ * variant: {@code vote_weighted: false} votes on the unweighted τ̃ᵢ, {@code mean_weighted: false}
+ * divides by the number of agreeing models (for positive weights).
  */
 final class TaskVectorMerge {
     /** The parameters every task-vector method reads. */
@@ -39,7 +41,7 @@ final class TaskVectorMerge {
     Set<String> parameters(String... extra) {
         var all = new java.util.TreeSet<>(PARAMETERS);
         if (sparsification != Sparsification.NONE) all.addAll(List.of("density", "rescale", "rescale_norm"));
-        if (consensus) all.add("consensus");
+        if (consensus) all.addAll(List.of("consensus", "vote_weighted", "mean_weighted"));
         all.addAll(List.of(extra));
         return Set.copyOf(all);
     }
@@ -55,20 +57,24 @@ final class TaskVectorMerge {
         boolean normalize = p.flag("normalize", defaultNormalize);
         boolean rescale = p.flag("rescale", defaultRescale);
         Tensor[] xs = new Tensor[k];
+        for (int i = 0; i < k; i++) {
+            xs[i] = sparsification.apply(ops, Elementwise.delta(ops, slot.models().get(i), slot.base()), slot, i, seed, rescale);
+        }
+        // PEFT votes on the unweighted task vectors; mergekit (the default) on the weighted ones
+        boolean voteWeighted = p.flag("vote_weighted", true);
+        Tensor sign = consensus && !voteWeighted ? electedSign(ops, xs, election(slot)) : null;
         double weightSum = 0;
         for (int i = 0; i < k; i++) {
-            Tensor tau = Elementwise.delta(ops, slot.models().get(i), slot.base());
-            Tensor thin = sparsification.apply(ops, tau, slot, i, seed, rescale);
             float w = (float) p.model(i, "weight", 1.0);
             weightSum += w;
-            xs[i] = thin;
             if (w != 1f) ops.scale(xs[i], w, xs[i]);
         }
         Tensor update = Tensor.zerosLike(slot.base());
         if (consensus) {
-            Tensor sign = electedSign(ops, xs, election(slot));
-            ops.disjointMerge(xs, sign, false, update);
-            if (normalize) {
+            if (sign == null) sign = electedSign(ops, xs, election(slot));
+            boolean countMean = normalize && !p.flag("mean_weighted", true);
+            ops.disjointMerge(xs, sign, countMean, update);
+            if (normalize && !countMean) {
                 Tensor divisor = Tensor.zerosLike(update), agree = Tensor.zerosLike(update);
                 for (int i = 0; i < k; i++) {
                     ops.sign(xs[i], agree);

@@ -131,6 +131,12 @@ class MergeMethodsTest {
 
     /** Generalized task arithmetic in float64: weight, optional sign vote (≥ 0 is +), weighted divisor, λ. */
     static double[] combineRef(double[] base, List<double[]> kept, double[] w, String vote, boolean normalize, double lambda) {
+        return combineRef(base, kept, w, vote, true, true, normalize, lambda);
+    }
+
+    /** PEFT's variant: voteWeighted false votes on the unweighted τ̃, meanWeighted false divides by the agreeing count. */
+    static double[] combineRef(double[] base, List<double[]> kept, double[] w, String vote, boolean voteWeighted, boolean meanWeighted,
+                               boolean normalize, double lambda) {
         int n = base.length, k = kept.size();
         double[] out = new double[n];
         for (int j = 0; j < n; j++) {
@@ -141,9 +147,12 @@ class MergeMethodsTest {
                 for (int i = 0; i < k; i++) { upd += x[i]; div += w[i]; }
             } else {
                 double total = 0;
-                for (int i = 0; i < k; i++) total += vote.equals("sum") ? x[i] : Math.signum(x[i]);
+                for (int i = 0; i < k; i++) {
+                    double v = voteWeighted ? x[i] : kept.get(i)[j];
+                    total += vote.equals("sum") ? v : Math.signum(v);
+                }
                 double s = total >= 0 ? 1 : -1;
-                for (int i = 0; i < k; i++) if (Math.signum(x[i]) == s) { upd += x[i]; div += w[i]; }
+                for (int i = 0; i < k; i++) if (Math.signum(x[i]) == s) { upd += x[i]; div += meanWeighted ? w[i] : 1; }
             }
             if (normalize) upd /= Math.abs(div) < 1e-8 ? 1 : div;
             out[j] = base[j] + lambda * upd;
@@ -211,6 +220,9 @@ class MergeMethodsTest {
                 Tensor got = m.merge(OPS, slot(m, c, Map.of("lambda", lambda, "normalize", normalize, "consensus", vote), perModel(w, density)), seed);
                 List<double[]> kept = List.of(magnitudeRef(c.tau(0), density[0]), magnitudeRef(c.tau(1), density[1]), magnitudeRef(c.tau(2), density[2]));
                 assertClose(combineRef(c.base64(), kept, w, vote, normalize, lambda), got, seed, "ties " + vote + " normalize=" + normalize);
+                Tensor peft = m.merge(OPS, slot(m, c, Map.of("lambda", lambda, "normalize", normalize, "consensus", vote,
+                        "vote_weighted", false, "mean_weighted", false), perModel(w, density)), seed);
+                assertClose(combineRef(c.base64(), kept, w, vote, false, false, normalize, lambda), peft, seed, "ties (PEFT's) " + vote + " normalize=" + normalize);
             }
         }
     }
@@ -234,6 +246,9 @@ class MergeMethodsTest {
         List<Map<String, Object>> w = List.of(Map.of("weight", 1), Map.of("weight", 2), Map.of("weight", 0.5));
         check(m, c, Map.of("lambda", 2), w, new float[] {10 + 2 * 5 / 3f, 10 + 2, 10 + 6, 10 - 1});
         check(m, c, Map.of("lambda", 2, "normalize", false), w, new float[] {10 + 10, 10 + 5, 10 + 6, 10 - 2});
+        // PEFT's: the vote on unweighted τ (signs [−, +, +, +]), the weighted agreeing sum over the count of agreeing models
+        check(m, c, Map.of("lambda", 2, "vote_weighted", false, "mean_weighted", false), w, new float[] {10 - 4, 10 + 2.5f, 10 + 6, 10 + 0.625f});
+        check(m, c, Map.of("lambda", 2, "mean_weighted", false), w, new float[] {10 + 5, 10 + 2.5f, 10 + 6, 10 - 2});
     }
 
     private static void check(MergeMethod m, Case c, Map<String, Object> global, List<Map<String, Object>> perModel, float[] want) {
