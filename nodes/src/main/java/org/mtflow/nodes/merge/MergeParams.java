@@ -24,11 +24,21 @@ public final class MergeParams {
     private final Map<String, Object> global;
     private final List<Map<String, Object>> perModel;
     private final Layers layers;
+    /** Per-model values computed from the whole model before the merge (TIES's global top-k threshold). */
+    private final Map<String, double[]> computed;
 
-    private MergeParams(Map<String, Object> global, List<Map<String, Object>> perModel, Layers layers) {
+    private MergeParams(Map<String, Object> global, List<Map<String, Object>> perModel, Layers layers, Map<String, double[]> computed) {
         this.global = global;
         this.perModel = perModel;
         this.layers = layers;
+        this.computed = computed;
+    }
+
+    /** These parameters plus a computed per-model value, which wins over anything written. */
+    MergeParams withComputed(String key, double[] values) {
+        Map<String, double[]> c = new LinkedHashMap<>(computed);
+        c.put(key, values.clone());
+        return new MergeParams(global, perModel, layers, c);
     }
 
     /**
@@ -50,7 +60,7 @@ public final class MergeParams {
         while (pm.size() < models) pm.add(Map.of());
         check(method, g, "parameters");
         for (int i = 0; i < pm.size(); i++) check(method, pm.get(i), "model-parameters[" + i + "]");
-        return new MergeParams(g, pm, layers);
+        return new MergeParams(g, pm, layers, Map.of());
     }
 
     private static void check(MergeMethod method, Map<String, Object> values, String where) {
@@ -89,6 +99,8 @@ public final class MergeParams {
         return new TensorParams() {
             @Override
             public double model(int i, String key, double fallback) {
+                double[] c = computed.get(key);
+                if (c != null) return c[i];
                 Object v = resolve(perModel.get(i).get(key), name, depth);
                 if (v == null) v = resolve(global.get(key), name, depth);
                 return number(v, key, fallback);

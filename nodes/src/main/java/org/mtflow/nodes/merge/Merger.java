@@ -43,6 +43,9 @@ public final class Merger {
             if (ref == null) ref = ms.get(0);
             for (Checkpoint c : open) check(ref, c);
             MergeParams params = MergeParams.of(method, parameters, modelParameters, models.size(), Layers.of(ref.entries().keySet()));
+            if (method.parameters().contains("topk") && parameters != null && "global".equals(parameters.get("topk"))) {
+                params = params.withComputed(Sparsification.GLOBAL_THRESHOLD, globalThresholds(ref, ms, params));
+            }
             for (var e : ref.entries().values()) {
                 String name = e.name();
                 Tensor b = method.needsBase() ? ref.read(name) : null;
@@ -55,6 +58,30 @@ public final class Merger {
         } finally {
             for (Checkpoint c : open) c.close();
         }
+    }
+
+    /** Each model's whole-model top-k threshold; density must be one value per model across tensors. */
+    private static double[] globalThresholds(Checkpoint ref, List<Checkpoint> ms, MergeParams params) throws IOException {
+        List<String> names = List.copyOf(ref.entries().keySet());
+        long total = 0;
+        long[] k = new long[ms.size()];
+        double[] density = new double[ms.size()];
+        for (int n = 0; n < names.size(); n++) {
+            TensorParams p = params.forTensor(names.get(n));
+            for (int i = 0; i < ms.size(); i++) {
+                double d = p.model(i, "density", 1.0);
+                if (n == 0) density[i] = d;
+                else if (d != density[i]) throw new IllegalArgumentException("topk: global takes one density per model, but model " + i
+                        + "'s is " + density[i] + " for '" + names.get(0) + "' and " + d + " for '" + names.get(n) + "'; drop the filters/gradients or use topk: tensor");
+            }
+            total += ref.entries().get(names.get(n)).elements();
+        }
+        for (int i = 0; i < ms.size(); i++) k[i] = (long) Math.floor(Math.min(1, density[i]) * total);
+        return GlobalThresholds.compute(new GlobalThresholds.Source() {
+            public List<String> names() { return names; }
+            public Tensor base(String name) throws IOException { return ref.read(name); }
+            public Tensor model(int i, String name) throws IOException { return ms.get(i).read(name); }
+        }, ms.size(), k);
     }
 
     private static void check(Checkpoint ref, Checkpoint c) {

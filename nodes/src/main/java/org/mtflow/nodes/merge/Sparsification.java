@@ -9,6 +9,7 @@ import org.mtflow.kernels.random.Philox;
  * methods), per tensor, with the model's {@code density} d (d ≥ 1 keeps τ as is):
  * <ul>
  *   <li>{@link #MAGNITUDE} (TIES): keep the k = ⌊d·n⌋ entries of largest |τ| (ties with the k-th kept too);
+ *       with {@code topk: global}, the k = ⌊d·N⌋ largest over the whole model (N its element count);
  *       with rescale, multiply by Σ|τ| / Σ|kept| (mergekit's rescale_sum).</li>
  *   <li>{@link #RANDOM} (DARE): keep each entry with probability d (Philox draws keyed by seed, tensor
  *       name and model index); with rescale, divide the kept ones by d.</li>
@@ -42,13 +43,29 @@ enum Sparsification {
             return rescaleSum(ops, tau, apply(ops, tau, slot, i, seed, false), true);
         }
         return switch (this) {
-            case MAGNITUDE -> rescaleSum(ops, tau, Elementwise.keepAtLeast(ops, tau, ops.topkThreshold(tau, (long) Math.floor(density * n))), rescale);
+            case MAGNITUDE -> rescaleSum(ops, tau, Elementwise.keepAtLeast(ops, tau, magnitudeThreshold(ops, tau, slot, i, density)), rescale);
             case RANDOM -> random(ops, tau, (float) density, seed, stream("dare", slot.name(), i), rescale);
             case MAGNITUDE_OUTLIERS -> rescaleSum(ops, tau, outliers(ops, tau, density, p.model(i, "gamma", 0.01), slot.name()), rescale);
             case DELLA -> della(ops, tau, density, p.model(i, "epsilon", 0.15), seed, stream("della", slot.name(), i), rescale, slot.name());
             case NONE -> tau;
         };
     }
+
+    /**
+     * {@code topk: tensor} (default): the k-th largest |τ| of this tensor, k = ⌊density·n⌋;
+     * {@code topk: global}: the model-wide threshold the {@link Merger} computed beforehand.
+     */
+    private static float magnitudeThreshold(TensorOps ops, Tensor tau, TensorSlot slot, int i, double density) {
+        String scope = slot.params().option("topk", "tensor");
+        if (scope.equals("tensor")) return ops.topkThreshold(tau, (long) Math.floor(density * tau.size()));
+        if (!scope.equals("global")) throw new IllegalArgumentException(slot.name() + ": topk is '" + scope + "'; want tensor or global");
+        double t = slot.params().model(i, GLOBAL_THRESHOLD, Double.NaN);
+        if (Double.isNaN(t)) throw new IllegalArgumentException(slot.name() + ": topk: global needs the whole model's threshold; merge whole checkpoints (Merger)");
+        return (float) t;
+    }
+
+    /** The computed per-model parameter holding topk: global's threshold. */
+    static final String GLOBAL_THRESHOLD = "topk_threshold";
 
     static long stream(String method, String tensor, int model) {
         return Philox.stream("merge", method, tensor, Integer.toString(model));

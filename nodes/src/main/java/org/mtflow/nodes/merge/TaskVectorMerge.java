@@ -41,6 +41,7 @@ final class TaskVectorMerge {
     Set<String> parameters(String... extra) {
         var all = new java.util.TreeSet<>(PARAMETERS);
         if (sparsification != Sparsification.NONE) all.addAll(List.of("density", "rescale", "rescale_norm"));
+        if (sparsification == Sparsification.MAGNITUDE) all.add("topk");
         if (consensus) all.addAll(List.of("consensus", "vote_weighted", "mean_weighted"));
         all.addAll(List.of(extra));
         return Set.copyOf(all);
