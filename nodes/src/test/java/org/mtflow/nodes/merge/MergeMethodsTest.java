@@ -378,6 +378,24 @@ class MergeMethodsTest {
         }
         MergeMethod m = new ModelStockMerge();
         assertClose(want, m.merge(OPS, slot(m, c, Map.of(), List.of()), seed), seed, "model-stock");
+
+        // filter_wise: each row its own mean cosine and ratio
+        int cols = 21;
+        for (int r = 0; r < 19; r++) {
+            double[][] row = new double[3][cols];
+            for (int i = 0; i < 3; i++) System.arraycopy(tau[i], r * cols, row[i], 0, cols);
+            double cr = 0;
+            for (int i = 0; i < 3; i++) for (int j = i + 1; j < 3; j++) cr += dot(row[i], row[j]) / Math.sqrt(dot(row[i], row[i]) * dot(row[j], row[j]));
+            cr /= 3;
+            double tr = 3 * cr / (1 + 2 * cr);
+            for (int col = 0; col < cols; col++) {
+                int j = r * cols + col;
+                double avg = 0;
+                for (Tensor mm : c.models()) avg += mm.data()[j] / 3.0;
+                want[j] = tr * avg + (1 - tr) * base[j];
+            }
+        }
+        assertClose(want, m.merge(OPS, slot(m, c, Map.of("filter_wise", true), List.of()), seed), seed, "model-stock filter_wise");
     }
 
     static double dot(double[] a, double[] b) {
