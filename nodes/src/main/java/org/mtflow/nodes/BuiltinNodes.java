@@ -31,7 +31,7 @@ public final class BuiltinNodes {
     private BuiltinNodes() {}
 
     public static List<NodeType<?>> all() {
-        return List.of(
+        List<NodeType<?>> all = new java.util.ArrayList<>(List.of(
                 new NoopNode(),
                 new RandomNode(),
                 new SumNode(),
@@ -53,7 +53,9 @@ public final class BuiltinNodes {
                 new TrainFitNode(),
                 new TrainFinetuneNode(),
                 new TrainMultitaskNode(),
-                new PredictNode());
+                new PredictNode()));
+        org.mtflow.nodes.merge.MergeMethods.all().forEach(m -> all.add(new org.mtflow.nodes.merge.MergeNode(m)));
+        return List.copyOf(all);
     }
 
     public static NodeCatalog catalog() {

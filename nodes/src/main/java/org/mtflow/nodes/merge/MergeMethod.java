@@ -18,6 +18,12 @@ public interface MergeMethod {
     boolean needsBase();
 
     /**
+     * The parameter names the method reads (mergekit's names), per-model and method-wide alike: a
+     * merge that sets any other name is rejected before it runs, naming the ones this method knows.
+     */
+    java.util.Set<String> parameters();
+
+    /**
      * The merged tensor for one slot. Must not modify the slot's tensors. Randomness (DARE's drops) is
      * keyed by {@code seed} and the slot's name and model index, so a tensor's result never depends on
      * which other tensors were merged, in which order, or where.

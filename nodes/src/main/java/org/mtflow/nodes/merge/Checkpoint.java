@@ -1,0 +1,48 @@
+package org.mtflow.nodes.merge;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.mtflow.kernels.Tensor;
+import org.mtflow.kernels.format.Safetensors;
+import org.mtflow.kernels.format.ShardedSafetensors;
+
+/**
+ * A checkpoint opened for reading one tensor at a time: a safetensors file, or a sharded one (a
+ * directory holding {@code model.safetensors.index.json}, or that index file).
+ */
+interface Checkpoint extends AutoCloseable {
+    Path path();
+
+    Map<String, Safetensors.Entry> entries();
+
+    Map<String, String> metadata();
+
+    /** The named tensor as float32. */
+    Tensor read(String name) throws IOException;
+
+    @Override
+    void close() throws IOException;
+
+    static Checkpoint open(Path path) throws IOException {
+        if (Files.isDirectory(path) || path.getFileName().toString().endsWith(".index.json")) {
+            ShardedSafetensors s = ShardedSafetensors.open(path);
+            return new Checkpoint() {
+                public Path path() { return path; }
+                public Map<String, Safetensors.Entry> entries() { return s.entries(); }
+                public Map<String, String> metadata() { return s.metadata(); }
+                public Tensor read(String name) throws IOException { return s.read(name); }
+                public void close() throws IOException { s.close(); }
+            };
+        }
+        Safetensors.Reader r = Safetensors.open(path);
+        return new Checkpoint() {
+            public Path path() { return path; }
+            public Map<String, Safetensors.Entry> entries() { return r.entries(); }
+            public Map<String, String> metadata() { return r.metadata(); }
+            public Tensor read(String name) throws IOException { return r.read(name); }
+            public void close() throws IOException { r.close(); }
+        };
+    }
+}

@@ -1,0 +1,104 @@
+package org.mtflow.nodes.merge;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.mtflow.kernels.Tensor;
+import org.mtflow.kernels.TensorOps;
+import org.mtflow.kernels.format.Safetensors;
+
+/**
+ * Runs a merge method over whole checkpoints, one tensor at a time: every input must hold the same
+ * tensor names with the same shapes and dtypes (checked for all tensors before any is read); for each
+ * name, one tensor is read from each input, merged, and handed to the writer in the reference's dtype
+ * (the base's, or the first model's). The output keeps the reference's metadata, so a merged Mlp is an Mlp.
+ */
+public final class Merger {
+    private Merger() {}
+
+    /** Receives each merged tensor, in the reference's tensor order. */
+    public interface Sink {
+        void put(String name, Tensor merged, Safetensors.Entry like) throws IOException;
+    }
+
+    /** Merges; returns the reference's metadata. Mismatched inputs throw IllegalArgumentException naming tensor and file. */
+    public static Map<String, String> merge(TensorOps ops, MergeMethod method, Path base, List<Path> models,
+                                            Map<String, Object> parameters, List<Map<String, Object>> modelParameters,
+                                            long seed, Sink sink) throws IOException {
+        if (models.isEmpty()) throw new IllegalArgumentException("merge." + method.name() + " needs at least one model in input 'models'");
+        if (method.needsBase() && base == null) throw new IllegalArgumentException("merge." + method.name() + " needs input 'base' (task vectors are model − base)");
+        List<Checkpoint> open = new ArrayList<>();
+        try {
+            Checkpoint ref = null;
+            if (base != null && method.needsBase()) open.add(ref = Checkpoint.open(base));
+            List<Checkpoint> ms = new ArrayList<>();
+            for (Path m : models) {
+                Checkpoint c = Checkpoint.open(m);
+                open.add(c);
+                ms.add(c);
+            }
+            if (ref == null) ref = ms.get(0);
+            for (Checkpoint c : open) check(ref, c);
+            MergeParams params = MergeParams.of(method, parameters, modelParameters, models.size(), Layers.of(ref.entries().keySet()));
+            if (method.parameters().contains("topk") && parameters != null && "global".equals(parameters.get("topk"))) {
+                params = params.withComputed(Sparsification.GLOBAL_THRESHOLD, globalThresholds(ref, ms, params));
+            }
+            for (var e : ref.entries().values()) {
+                String name = e.name();
+                Tensor b = method.needsBase() ? ref.read(name) : null;
+                List<Tensor> ts = new ArrayList<>(ms.size());
+                for (Checkpoint c : ms) ts.add(c.read(name));
+                Tensor merged = method.merge(ops, new TensorSlot(name, b, ts, params.forTensor(name)), seed);
+                sink.put(name, merged, e);
+            }
+            return ref.metadata();
+        } finally {
+            for (Checkpoint c : open) c.close();
+        }
+    }
+
+    /** Each model's whole-model top-k threshold; density must be one value per model across tensors. */
+    private static double[] globalThresholds(Checkpoint ref, List<Checkpoint> ms, MergeParams params) throws IOException {
+        List<String> names = List.copyOf(ref.entries().keySet());
+        long total = 0;
+        long[] k = new long[ms.size()];
+        double[] density = new double[ms.size()];
+        for (int n = 0; n < names.size(); n++) {
+            TensorParams p = params.forTensor(names.get(n));
+            for (int i = 0; i < ms.size(); i++) {
+                double d = p.model(i, "density", 1.0);
+                if (n == 0) density[i] = d;
+                else if (d != density[i]) throw new IllegalArgumentException("topk: global takes one density per model, but model " + i
+                        + "'s is " + density[i] + " for '" + names.get(0) + "' and " + d + " for '" + names.get(n) + "'; drop the filters/gradients or use topk: tensor");
+            }
+            total += ref.entries().get(names.get(n)).elements();
+        }
+        for (int i = 0; i < ms.size(); i++) k[i] = (long) Math.floor(Math.min(1, density[i]) * total);
+        return GlobalThresholds.compute(new GlobalThresholds.Source() {
+            public List<String> names() { return names; }
+            public Tensor base(String name) throws IOException { return ref.read(name); }
+            public Tensor model(int i, String name) throws IOException { return ms.get(i).read(name); }
+        }, ms.size(), k);
+    }
+
+    private static void check(Checkpoint ref, Checkpoint c) {
+        if (c == ref) return;
+        for (var e : ref.entries().values()) {
+            Safetensors.Entry o = c.entries().get(e.name());
+            if (o == null) throw new IllegalArgumentException("tensor '" + e.name() + "' of " + ref.path() + " is missing from " + c.path()
+                    + "; merged models must share every tensor name");
+            if (!Arrays.equals(o.shape(), e.shape())) throw new IllegalArgumentException("tensor '" + e.name() + "' is "
+                    + Arrays.toString(o.shape()) + " in " + c.path() + " but " + Arrays.toString(e.shape()) + " in " + ref.path()
+                    + "; merged models must have the same architecture");
+            if (o.dtype() != e.dtype()) throw new IllegalArgumentException("tensor '" + e.name() + "' is " + o.dtype() + " in " + c.path()
+                    + " but " + e.dtype() + " in " + ref.path() + "; convert the checkpoints to one dtype before merging");
+        }
+        for (String name : c.entries().keySet()) {
+            if (!ref.entries().containsKey(name)) throw new IllegalArgumentException("tensor '" + name + "' of " + c.path()
+                    + " is missing from " + ref.path() + "; merged models must share every tensor name");
+        }
+    }
+}

@@ -1,0 +1,142 @@
+package org.mtflow.nodes.merge;
+
+import org.mtflow.kernels.Tensor;
+import org.mtflow.kernels.TensorOps;
+import org.mtflow.kernels.random.Philox;
+
+/**
+ * How a task vector τ is thinned before task vectors are combined (mergekit's sparsification
+ * methods), per tensor, with the model's {@code density} d (d ≥ 1 keeps τ as is):
+ * <ul>
+ *   <li>{@link #MAGNITUDE} (TIES): keep the k = ⌊d·n⌋ entries of largest |τ| (ties with the k-th kept too);
+ *       with {@code topk: global}, the k = ⌊d·N⌋ largest over the whole model (N its element count);
+ *       with rescale, multiply by Σ|τ| / Σ|kept| (mergekit's rescale_sum).</li>
+ *   <li>{@link #RANDOM} (DARE): keep each entry with probability d (Philox draws keyed by seed, tensor
+ *       name and model index); with rescale, divide the kept ones by d.</li>
+ *   <li>{@link #MAGNITUDE_OUTLIERS} (Model Breadcrumbs): drop the top ⌊γ·n⌋ magnitudes (outliers) and
+ *       keep the next ⌊d·n⌋, dropping the smallest; when ⌊γ·n⌋ + ⌊d·n⌋ exceed n, fewer outliers are dropped
+ *       (mergekit's rule); rescale as MAGNITUDE.</li>
+ *   <li>{@link #DELLA} (DELLA's MagPrune): in each row (the last dimension; a 1-D tensor is one row)
+ *       rank entries by |τ| from 1 (smallest) to n, keep entry i with probability
+ *       p_i = d − ε + 2ε·(rank_i − 1)/(n − 1); with rescale, divide the kept ones by p_i.</li>
+ * </ul>
+ * The rescale of RANDOM and DELLA is the papers' 1/keep-probability by default; with
+ * {@code rescale_norm: l1} it is mergekit's instead: the kept entries multiplied by Σ|τ| / Σ|kept|
+ * (which MAGNITUDE and MAGNITUDE_OUTLIERS always use, their papers having no rescale).
+ */
+enum Sparsification {
+    NONE, MAGNITUDE, RANDOM, MAGNITUDE_OUTLIERS, DELLA;
+
+    /** τ thinned for model i of the slot (a new tensor, or τ itself when nothing is dropped). */
+    Tensor apply(TensorOps ops, Tensor tau, TensorSlot slot, int i, long seed, boolean rescale) {
+        if (this == NONE) return tau;
+        TensorParams p = slot.params();
+        double density = p.model(i, "density", 1.0);
+        if (density >= 1) return tau;
+        if (!(density >= 0)) throw new IllegalArgumentException(slot.name() + ": density of model " + i + " is " + density + "; want 0 ≤ density ≤ 1");
+        long n = tau.size();
+        String norm = p.option("rescale_norm", "inverse");
+        if (!norm.equals("inverse") && !norm.equals("l1")) {
+            throw new IllegalArgumentException(slot.name() + ": rescale_norm is '" + norm + "'; want inverse (the papers' 1/keep-probability) or l1 (mergekit's)");
+        }
+        if (rescale && norm.equals("l1") && (this == RANDOM || this == DELLA)) {
+            return rescaleSum(ops, tau, apply(ops, tau, slot, i, seed, false), true);
+        }
+        return switch (this) {
+            case MAGNITUDE -> rescaleSum(ops, tau, Elementwise.keepAtLeast(ops, tau, magnitudeThreshold(ops, tau, slot, i, density)), rescale);
+            case RANDOM -> random(ops, tau, (float) density, seed, stream("dare", slot.name(), i), rescale);
+            case MAGNITUDE_OUTLIERS -> rescaleSum(ops, tau, outliers(ops, tau, density, p.model(i, "gamma", 0.01), slot.name()), rescale);
+            case DELLA -> della(ops, tau, density, p.model(i, "epsilon", 0.15), seed, stream("della", slot.name(), i), rescale, slot.name());
+            case NONE -> tau;
+        };
+    }
+
+    /**
+     * {@code topk: tensor} (default): the k-th largest |τ| of this tensor, k = ⌊density·n⌋;
+     * {@code topk: global}: the model-wide threshold the {@link Merger} computed beforehand.
+     */
+    private static float magnitudeThreshold(TensorOps ops, Tensor tau, TensorSlot slot, int i, double density) {
+        String scope = slot.params().option("topk", "tensor");
+        if (scope.equals("tensor")) return ops.topkThreshold(tau, (long) Math.floor(density * tau.size()));
+        if (!scope.equals("global")) throw new IllegalArgumentException(slot.name() + ": topk is '" + scope + "'; want tensor or global");
+        double t = slot.params().model(i, GLOBAL_THRESHOLD, Double.NaN);
+        if (Double.isNaN(t)) throw new IllegalArgumentException(slot.name() + ": topk: global needs the whole model's threshold; merge whole checkpoints (Merger)");
+        return (float) t;
+    }
+
+    /** The computed per-model parameter holding topk: global's threshold. */
+    static final String GLOBAL_THRESHOLD = "topk_threshold";
+
+    static long stream(String method, String tensor, int model) {
+        return Philox.stream("merge", method, tensor, Integer.toString(model));
+    }
+
+    private static Tensor rescaleSum(TensorOps ops, Tensor tau, Tensor kept, boolean rescale) {
+        if (!rescale) return kept;
+        double before = ops.norm1(tau), after = ops.norm1(kept);
+        if (before >= 1e-7 && after >= 1e-7) ops.scale(kept, (float) (before / after), kept);
+        return kept;
+    }
+
+    private static Tensor random(TensorOps ops, Tensor tau, float density, long seed, long stream, boolean rescale) {
+        Tensor out = Tensor.zerosLike(tau);
+        if (rescale) {
+            ops.dropAndRescale(tau, 1f - density, seed, stream, out);
+        } else {
+            // the same keep decisions, unscaled: the mask is sign(dropAndRescale(1))
+            ops.fill(out, 1f);
+            ops.dropAndRescale(out, 1f - density, seed, stream, out);
+            ops.sign(out, out);
+            ops.mul(tau, out, out);
+        }
+        return out;
+    }
+
+    private static Tensor outliers(TensorOps ops, Tensor tau, double density, double gamma, String name) {
+        if (!(gamma >= 0 && gamma <= 1)) throw new IllegalArgumentException(name + ": gamma is " + gamma + "; want 0 ≤ gamma ≤ 1");
+        long n = tau.size();
+        long keep = (long) Math.floor(density * n);
+        long top = (long) Math.floor(gamma * n);
+        if (n - keep - top < 0) top = n - keep;
+        float hi = ops.topkThreshold(tau, top);          // the outliers: |τ| ≥ hi
+        float lo = ops.topkThreshold(tau, top + keep);   // outliers and kept: |τ| ≥ lo
+        Tensor mask = Tensor.zerosLike(tau), drop = Tensor.zerosLike(tau);
+        ops.maskAtLeast(tau, lo, mask);
+        ops.maskAtLeast(tau, hi, drop);
+        ops.sub(mask, drop, mask);
+        ops.mul(tau, mask, mask);
+        return mask;
+    }
+
+    private static Tensor della(TensorOps ops, Tensor tau, double density, double epsilon, long seed, long stream,
+                                boolean rescale, String name) {
+        if (!(epsilon > 0 && density - epsilon > 0 && density + epsilon < 1)) {
+            throw new IllegalArgumentException(name + ": DELLA needs 0 < density − epsilon and density + epsilon < 1, got density "
+                    + density + ", epsilon " + epsilon);
+        }
+        int cols = tau.rank() == 0 ? 1 : tau.cols(), rows = tau.size() / Math.max(cols, 1);
+        // keep probabilities from per-row magnitude ranks: a sort, so plain Java (no rank kernel)
+        float[] prob = new float[tau.size()], inverse = new float[tau.size()];
+        float[] x = tau.data();
+        float low = (float) (density - epsilon), span = (float) (2 * epsilon);
+        Integer[] order = new Integer[cols];
+        for (int r = 0; r < rows; r++) {
+            int base = r * cols;
+            for (int c = 0; c < cols; c++) order[c] = c;
+            java.util.Arrays.sort(order, (a, b) -> Float.compare(Math.abs(x[base + a]), Math.abs(x[base + b])));
+            for (int rank = 0; rank < cols; rank++) {
+                float norm = cols == 1 ? 0f : rank / (float) (cols - 1);
+                float pi = low + norm * span;
+                prob[base + order[rank]] = pi;
+                inverse[base + order[rank]] = 1f / pi;
+            }
+        }
+        Tensor p = Tensor.of(prob, tau.shape());
+        Tensor u = Tensor.zerosLike(tau);
+        ops.uniform(seed, stream, 0f, 1f, u);
+        Tensor keep = Elementwise.greater(ops, p, u); // keep ⇔ u < p
+        ops.mul(tau, keep, keep);
+        if (rescale) ops.mul(keep, Tensor.of(inverse, tau.shape()), keep);
+        return keep;
+    }
+}

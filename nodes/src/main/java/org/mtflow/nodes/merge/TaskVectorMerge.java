@@ -1,0 +1,116 @@
+package org.mtflow.nodes.merge;
+
+import java.util.List;
+import java.util.Set;
+import org.mtflow.kernels.Tensor;
+import org.mtflow.kernels.TensorOps;
+import org.mtflow.kernels.TensorOps.SignElection;
+
+/**
+ * The task-vector pipeline that task arithmetic, TIES, DARE, Breadcrumbs and DELLA share (mergekit's
+ * generalized task arithmetic): for each model i, τᵢ = θᵢ − θ₀ thinned by the method's
+ * {@link Sparsification} with its {@code density}, then weighted, xᵢ = wᵢ·τ̃ᵢ. Without sign consensus
+ * the merged update is Σᵢ xᵢ, divided (when {@code normalize}) by Σᵢ wᵢ. With sign consensus an
+ * elected sign s per element — {@code consensus: sum} (default) s = sign(Σᵢ xᵢ), or {@code count}
+ * s = sign(Σᵢ sign(xᵢ)), with 0 counted as + (mergekit's ≥ 0 rule) — keeps the xᵢ whose sign is s, and
+ * the update is Σᵢ [sign xᵢ = s]·xᵢ, divided (when {@code normalize}) by Σᵢ [sign xᵢ = s]·wᵢ (1 where
+ * that is 0). Finally θ = θ₀ + λ·update.
+ *
+ * <p>The sign vote is over weighted task vectors and the mean's divisor is weighted (mergekit); with
+ * all weights 1 (the default) these are the TIES paper's vote and disjoint mean exactly. PEFT's
+ * variant: {@code vote_weighted: false} votes on the unweighted τ̃ᵢ, {@code mean_weighted: false}
+ * divides by the number of agreeing models (for positive weights).
+ */
+final class TaskVectorMerge {
+    /** The parameters every task-vector method reads. */
+    static final Set<String> PARAMETERS = Set.of("weight", "lambda", "normalize");
+
+    private final Sparsification sparsification;
+    private final boolean consensus;
+    private final boolean defaultNormalize;
+    private final boolean defaultRescale;
+
+    TaskVectorMerge(Sparsification sparsification, boolean consensus, boolean defaultNormalize, boolean defaultRescale) {
+        this.sparsification = sparsification;
+        this.consensus = consensus;
+        this.defaultNormalize = defaultNormalize;
+        this.defaultRescale = defaultRescale;
+    }
+
+    /** The parameters of this pipeline: the common ones, density/rescale with sparsification, consensus with a vote. */
+    Set<String> parameters(String... extra) {
+        var all = new java.util.TreeSet<>(PARAMETERS);
+        if (sparsification != Sparsification.NONE) all.addAll(List.of("density", "rescale", "rescale_norm"));
+        if (sparsification == Sparsification.MAGNITUDE) all.add("topk");
+        if (consensus) all.addAll(List.of("consensus", "vote_weighted", "mean_weighted"));
+        all.addAll(List.of(extra));
+        return Set.copyOf(all);
+    }
+
+    Tensor merge(TensorOps ops, TensorSlot slot, long seed) {
+        return ops.add(slot.base(), update(ops, slot, seed));
+    }
+
+    /** λ·(combined update), without the base added. */
+    Tensor update(TensorOps ops, TensorSlot slot, long seed) {
+        TensorParams p = slot.params();
+        int k = slot.models().size();
+        boolean normalize = p.flag("normalize", defaultNormalize);
+        boolean rescale = p.flag("rescale", defaultRescale);
+        Tensor[] xs = new Tensor[k];
+        for (int i = 0; i < k; i++) {
+            xs[i] = sparsification.apply(ops, Elementwise.delta(ops, slot.models().get(i), slot.base()), slot, i, seed, rescale);
+        }
+        // PEFT votes on the unweighted task vectors; mergekit (the default) on the weighted ones
+        boolean voteWeighted = p.flag("vote_weighted", true);
+        Tensor sign = consensus && !voteWeighted ? electedSign(ops, xs, election(slot)) : null;
+        double weightSum = 0;
+        for (int i = 0; i < k; i++) {
+            float w = (float) p.model(i, "weight", 1.0);
+            weightSum += w;
+            if (w != 1f) ops.scale(xs[i], w, xs[i]);
+        }
+        Tensor update = Tensor.zerosLike(slot.base());
+        if (consensus) {
+            if (sign == null) sign = electedSign(ops, xs, election(slot));
+            boolean countMean = normalize && !p.flag("mean_weighted", true);
+            ops.disjointMerge(xs, sign, countMean, update);
+            if (normalize && !countMean) {
+                Tensor divisor = Tensor.zerosLike(update), agree = Tensor.zerosLike(update);
+                for (int i = 0; i < k; i++) {
+                    ops.sign(xs[i], agree);
+                    ops.mul(agree, sign, agree);
+                    ops.relu(agree, agree);
+                    ops.axpy((float) p.model(i, "weight", 1.0), agree, divisor);
+                }
+                ops.mul(update, Elementwise.safeReciprocal(divisor, 0f), update);
+            }
+        } else {
+            for (Tensor x : xs) ops.add(update, x, update);
+            if (normalize && Math.abs(weightSum) >= 1e-8) ops.scale(update, (float) (1.0 / weightSum), update);
+        }
+        double lambda = p.global("lambda", 1.0);
+        if (lambda != 1) ops.scale(update, (float) lambda, update);
+        return update;
+    }
+
+    static SignElection election(TensorSlot slot) {
+        String mode = slot.params().option("consensus", "sum");
+        return switch (mode) {
+            case "sum" -> SignElection.SUM;
+            case "count" -> SignElection.COUNT;
+            default -> throw new IllegalArgumentException(slot.name() + ": consensus is '" + mode + "'; want sum or count");
+        };
+    }
+
+    /** The elected sign with 0 counted as +1: s + 1 − |s|. */
+    static Tensor electedSign(TensorOps ops, Tensor[] xs, SignElection mode) {
+        Tensor s = Tensor.zerosLike(xs[0]), abs = Tensor.zerosLike(xs[0]);
+        ops.electSign(xs, mode, s);
+        ops.abs(s, abs);
+        ops.sub(s, abs, abs);
+        ops.fill(s, 1f);
+        ops.add(abs, s, s);
+        return s;
+    }
+}
