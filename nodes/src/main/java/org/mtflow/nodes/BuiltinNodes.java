@@ -13,6 +13,9 @@ import org.mtflow.nodes.data.TasksNode;
 import org.mtflow.nodes.eval.DatasetStatsNode;
 import org.mtflow.nodes.eval.MetricsNode;
 import org.mtflow.nodes.eval.NormalizedAccuracyNode;
+import org.mtflow.nodes.merge.aware.AdaMergingNode;
+import org.mtflow.nodes.merge.aware.FisherMergeNode;
+import org.mtflow.nodes.merge.aware.RegMeanMergeNode;
 import org.mtflow.nodes.model.PredictNode;
 import org.mtflow.nodes.train.TrainFinetuneNode;
 import org.mtflow.nodes.train.TrainFitNode;
@@ -51,7 +54,10 @@ public final class BuiltinNodes {
                 new TrainFitNode(),
                 new TrainFinetuneNode(),
                 new TrainMultitaskNode(),
-                new PredictNode());
+                new PredictNode(),
+                new FisherMergeNode(),
+                new RegMeanMergeNode(),
+                new AdaMergingNode());
     }
 
     public static NodeCatalog catalog() {

@@ -82,6 +82,24 @@ public final class Mlp {
     /** The weights by name, in a fixed order (trunk first, then heads); the optimizer updates them in place. */
     public Map<String, Tensor> parameters() { return java.util.Collections.unmodifiableMap(params); }
 
+    /**
+     * A model of {@code spec} with the given weights (used, not copied): one tensor per name of
+     * {@link #shapes}, of that shape. How merges build their output.
+     */
+    public static Mlp of(MlpSpec spec, Map<String, Tensor> weights) {
+        Map<String, Tensor> p = new LinkedHashMap<>();
+        for (var e : shapes(spec).entrySet()) {
+            Tensor t = weights.get(e.getKey());
+            if (t == null) throw new IllegalArgumentException("no tensor '" + e.getKey() + "' for the architecture " + spec.toJson());
+            if (!java.util.Arrays.equals(t.shape(), e.getValue())) {
+                throw new IllegalArgumentException("tensor '" + e.getKey() + "' is " + t + ", the architecture wants " + java.util.Arrays.toString(e.getValue()));
+            }
+            p.put(e.getKey(), t);
+        }
+        if (weights.size() != p.size()) throw new IllegalArgumentException("tensors " + weights.keySet() + " are not those of the architecture " + spec.toJson());
+        return new Mlp(spec, p);
+    }
+
     /** A deep copy. */
     public Mlp copy() {
         Map<String, Tensor> p = new LinkedHashMap<>();
@@ -166,6 +184,29 @@ public final class Mlp {
         double loss = ops.softmaxCrossEntropy(pass.logits, labels, g);
         backward(ops, pass, head, g, grads);
         return loss;
+    }
+
+    /** A loss over a batch's logits: returns its value and writes d loss / d logits into {@code grad}. */
+    @FunctionalInterface
+    public interface LogitLoss {
+        double apply(Tensor logits, Tensor grad);
+    }
+
+    /**
+     * Like {@link #lossAndGradients(TensorOps, Tensor, int[], String, Map)} for any loss over the
+     * logits of head {@code head} (an unsupervised one, say).
+     */
+    public double lossAndGradients(TensorOps ops, Tensor x, String head, LogitLoss loss, Map<String, Tensor> grads) {
+        Pass pass = forward(ops, x, head);
+        Tensor g = Tensor.zerosLike(pass.logits);
+        double value = loss.apply(pass.logits, g);
+        backward(ops, pass, head, g, grads);
+        return value;
+    }
+
+    /** The input of every trunk layer, then the heads' input (the trunk's output), for the rows of x. */
+    public List<Tensor> layerInputs(TensorOps ops, Tensor x, String head) {
+        return forward(ops, x, head).inputs;
     }
 
     /** Backpropagates {@code gradLogits} (d loss / d logits) through the pass. */
