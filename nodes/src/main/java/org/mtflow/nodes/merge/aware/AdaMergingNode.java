@@ -21,7 +21,9 @@ import org.mtflow.nodes.model.Mlp;
  * {@code Σᵢ mean over xᵢ of H(softmax(headᵢ(trunk_θ(λ)(x))))}, the Shannon entropy of each task's
  * predictions on N unlabeled examples of its test split (the paper's test-time setting; only x is
  * read). λ starts at {@code init} (0.3, the paper's) and takes {@code steps} full-batch Adam steps;
- * {@code ∂L/∂λᵢₚ = ⟨∂L/∂θₚ, τᵢₚ⟩}. Heads are not merged: each task is predicted by its own model's
+ * {@code ∂L/∂λᵢₚ = ⟨∂L/∂θₚ, τᵢₚ⟩}. The authors' code keeps λ in [0, 1]; here each step is projected
+ * onto [0, 1] ({@code clamp: false} leaves λ free): entropy alone can buy confidence on one task by
+ * driving another's λ negative. Heads are not merged: each task is predicted by its own model's
  * head (see {@link MergeTasks}).
  */
 public final class AdaMergingNode implements NodeType<AdaMergingNode.Params> {
@@ -32,6 +34,7 @@ public final class AdaMergingNode implements NodeType<AdaMergingNode.Params> {
             @Doc("Adam learning rate, default 0.001 (the paper's)") Double lr,
             @Doc("every coefficient's starting value, default 0.3") Double init,
             @Doc("unlabeled test examples per task (a seeded sample), default 256") Integer examples,
+            @Doc("keep every coefficient in [0, 1] after each step, default true") Boolean clamp,
             @Doc("overrides the run seed for the example sample") Long seed) {
         public Params {
             if (mode == null) mode = "layer-wise";
@@ -39,6 +42,7 @@ public final class AdaMergingNode implements NodeType<AdaMergingNode.Params> {
             if (lr == null) lr = 0.001;
             if (init == null) init = 0.3;
             if (examples == null) examples = 256;
+            if (clamp == null) clamp = true;
             if (!mode.equals("task-wise") && !mode.equals("layer-wise")) {
                 throw new IllegalArgumentException("mode must be task-wise or layer-wise, got '" + mode + "'");
             }
@@ -64,7 +68,7 @@ public final class AdaMergingNode implements NodeType<AdaMergingNode.Params> {
             xs.add(MergeTasks.sample(in.tasks().get(t).test().x(), p.examples(), seed, ctx.stream("examples/" + t)));
         }
         Objective obj = new Objective(ctx.ops(), in, xs, p.mode().equals("layer-wise"));
-        Objective.Fit fit = obj.fit(p.steps(), p.lr().floatValue(), p.init().floatValue(), (step, entropy) -> {
+        Objective.Fit fit = obj.fit(p.steps(), p.lr().floatValue(), p.init().floatValue(), p.clamp(), (step, entropy) -> {
             ctx.checkCancelled();
             ctx.progress(step / (double) p.steps(), String.format(Locale.ROOT, "step %d/%d: entropy %.4f", step, p.steps(), entropy));
         });
@@ -199,13 +203,14 @@ public final class AdaMergingNode implements NodeType<AdaMergingNode.Params> {
         /** The coefficients after the steps, and the entropy before each step and after the last. */
         record Fit(float[] lambda, double[] entropies) {}
 
-        Fit fit(int steps, float lr, float init, StepListener listener) throws Exception {
+        Fit fit(int steps, float lr, float init, boolean clamp, StepListener listener) throws Exception {
             Tensor lambda = Tensor.zeros(size()), g = Tensor.zeros(size()), m = Tensor.zeros(size()), v = Tensor.zeros(size());
             ops.fill(lambda, init);
             double[] entropies = new double[steps + 1];
             for (int s = 0; s < steps; s++) {
                 entropies[s] = entropy(lambda.data(), g.data());
                 ops.adamW(lambda, g, m, v, lr, 0.9f, 0.999f, 1e-8f, 0f, s + 1);
+                if (clamp) ops.clamp(lambda, 0f, 1f, lambda);
                 if (listener != null) listener.stepDone(s + 1, entropies[s]);
             }
             entropies[steps] = entropy(lambda.data(), null);

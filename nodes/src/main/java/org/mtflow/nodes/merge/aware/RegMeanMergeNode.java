@@ -142,8 +142,10 @@ public final class RegMeanMergeNode implements NodeType<RegMeanMergeNode.Params>
         for (int j = 0; j < m; j++) {
             double d = a[j * m + j];
             for (int k = 0; k < j; k++) d -= a[j * m + k] * a[j * m + k];
-            if (!(d > 1e-12 * Math.abs(a[j * m + j]) && d > 0)) {
-                throw new ArithmeticException("the summed Gram matrix is singular at input feature row " + j
+            // a pivot within float32 rounding of 0 (relative to its diagonal): the Gram matrices, summed in
+            // float32, do not pin this row down. With α < 1 the pivots stay above (1 − α)·diagonal.
+            if (!(d > 1e-6 * a[j * m + j])) {
+                throw new ArithmeticException("the summed Gram matrix is singular (to float32 precision) at input feature row " + j
                         + " (pivot " + d + "): lower alpha (say 0.5) to shrink the off-diagonals more, or give more examples");
             }
             double l = Math.sqrt(d);
