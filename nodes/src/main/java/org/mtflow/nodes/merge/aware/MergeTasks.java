@@ -86,6 +86,18 @@ record MergeTasks(Mlp base, List<Task> tasks) {
             else if (s.heads().size() == 1) heads.add(s.heads().keySet().iterator().next());
             else throw NodeException.permanent("model " + t + " has heads " + s.heads().keySet() + " and none named " + names.get(t)
                         + ", its task: give each model its task's head");
+            int classes = s.heads().get(heads.get(t));
+            String[] splitNames = {"train", "test"};
+            for (int k = 0; k < 2; k++) {
+                Dataset.Split split = splits.get(t)[k];
+                if (split.size() == 0) throw NodeException.permanent("the " + splitNames[k] + " split of task " + t + " (" + names.get(t) + ") is empty");
+                for (float y : split.y().data()) {
+                    if (y < 0 || y >= classes || y != Math.rint(y)) {
+                        throw NodeException.permanent("task " + t + " (" + names.get(t) + ") has label " + y + " in its " + splitNames[k]
+                                + " split, but model " + t + "'s head " + heads.get(t) + " has " + classes + " classes: pair each model with its own task's data");
+                    }
+                }
+            }
         }
         boolean clash = new LinkedHashSet<>(heads).size() != heads.size();
         List<Task> tasks = new ArrayList<>();

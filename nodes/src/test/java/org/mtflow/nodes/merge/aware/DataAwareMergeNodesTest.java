@@ -68,6 +68,27 @@ class DataAwareMergeNodesTest {
     }
 
     @Test
+    void mismatchedInputsAreRejectedNamingTheModelOrTask() throws Exception {
+        try (JavaOps ops = new JavaOps(1)) {
+            Mlp base = Mlp.init(new MlpSpec(2, List.of(3), Activation.RELU, Map.of("x", 2)), ops, 1, 0);
+            Mlp wider = Mlp.init(new MlpSpec(2, List.of(4), Activation.RELU, Map.of("x", 2)), ops, 1, 0);
+            Tensor x = Tensor.of(new float[] {1, 2, 3, 4}, 2, 2);
+            Dataset ok = new Dataset("x", List.of("a", "b"), new Dataset.Split(x, Tensor.of(new float[] {0, 1}, 2)),
+                    new Dataset.Split(x, Tensor.of(new float[] {1, 0}, 2)));
+            Dataset three = new Dataset("x", List.of("a", "b", "c"), new Dataset.Split(x, Tensor.of(new float[] {0, 2}, 2)),
+                    new Dataset.Split(x, Tensor.of(new float[] {1, 0}, 2)));
+            assertMessage(() -> MergeTasks.of(base, List.of(base, base), List.of(ok)), "2 models but 1 datasets");
+            assertMessage(() -> MergeTasks.of(base, List.of(base, wider), List.of(ok, ok)), "model 1 has trunk [2, 4]");
+            assertMessage(() -> MergeTasks.of(base, List.of(base, base), List.of(ok, three)), "task 1 (x) has label 2.0 in its train split");
+        }
+    }
+
+    private static void assertMessage(org.junit.jupiter.api.function.Executable e, String part) {
+        Exception ex = org.junit.jupiter.api.Assertions.assertThrows(Exception.class, e);
+        assertTrue(ex.getMessage().contains(part), ex.getMessage());
+    }
+
+    @Test
     void oneDatasetWithATaskPerModelPairsTaskTWithModelT() throws Exception {
         Mlp base;
         try (JavaOps ops = new JavaOps(1)) {
