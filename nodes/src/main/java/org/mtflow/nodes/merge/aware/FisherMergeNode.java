@@ -75,32 +75,30 @@ public final class FisherMergeNode implements NodeType<FisherMergeNode.Params> {
     /**
      * The diagonal Fisher of every trunk tensor of {@code model}: the mean over the rows of x of the
      * squared gradient of −log p(y | x) through head {@code head}, y the given label or, with
-     * {@code labels} null, the model's argmax.
+     * {@code labels} null, the model's argmax. All rows in one batched pass ({@link Mlp#squaredGradientSums}).
      */
     static Map<String, Tensor> fisher(TensorOps ops, Mlp model, String head, Tensor x, int[] labels) {
-        int n = x.dim(0), cols = x.dim(1);
+        int n = x.dim(0);
         int[] y = labels;
         if (y == null) {
             y = new int[n];
             ops.argmaxRows(model.logits(ops, x, head), y);
         }
-        Map<String, Tensor> sum = new LinkedHashMap<>();
-        model.parameters().forEach((k, t) -> { if (k.startsWith("trunk.")) sum.put(k, Tensor.zerosLike(t)); });
-        Map<String, Tensor> grads = new HashMap<>();
-        for (int i = 0; i < n; i++) {
-            // one row at a time: the Fisher squares each example's gradient, not the batch mean's
-            Tensor row = Tensor.of(java.util.Arrays.copyOfRange(x.data(), i * cols, (i + 1) * cols), 1, cols);
-            grads.clear();
-            model.lossAndGradients(ops, row, new int[] {y[i]}, head, grads);
-            sum.forEach((k, acc) -> {
-                Tensor g = grads.get(k);
-                Tensor sq = Tensor.zerosLike(g);
-                ops.mul(g, g, sq);
-                ops.add(acc, sq, acc);
-            });
-        }
-        sum.values().forEach(acc -> ops.scale(acc, 1f / n, acc));
-        return sum;
+        int[] target = y;
+        Map<String, Tensor> sums = new HashMap<>();
+        model.squaredGradientSums(ops, x, head, (logits, grad) -> {
+            // d(−log p_y)/dz per row: softmax cross-entropy's mean gradient times the row count
+            ops.softmaxCrossEntropy(logits, target, grad);
+            ops.scale(grad, n, grad);
+            return 0;
+        }, sums);
+        Map<String, Tensor> fisher = new LinkedHashMap<>();
+        model.parameters().keySet().stream().filter(k -> k.startsWith("trunk.")).forEach(k -> {
+            Tensor f = sums.get(k);
+            ops.scale(f, 1f / n, f);
+            fisher.put(k, f);
+        });
+        return fisher;
     }
 
     /** {@code Σᵢ (Fᵢ + ε) θᵢ / Σᵢ (Fᵢ + ε)} for each named tensor. */
