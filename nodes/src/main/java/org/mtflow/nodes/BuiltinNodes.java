@@ -1,5 +1,6 @@
 package org.mtflow.nodes;
 
+import java.util.ArrayList;
 import java.util.List;
 import org.mtflow.engine.node.NodeCatalog;
 import org.mtflow.engine.node.NodeType;
@@ -14,6 +15,11 @@ import org.mtflow.nodes.data.TasksNode;
 import org.mtflow.nodes.eval.DatasetStatsNode;
 import org.mtflow.nodes.eval.MetricsNode;
 import org.mtflow.nodes.eval.NormalizedAccuracyNode;
+import org.mtflow.nodes.merge.aware.AdaMergingNode;
+import org.mtflow.nodes.merge.aware.FisherMergeNode;
+import org.mtflow.nodes.merge.aware.RegMeanMergeNode;
+import org.mtflow.nodes.merge.MergeMethods;
+import org.mtflow.nodes.merge.MergeNode;
 import org.mtflow.nodes.model.PredictNode;
 import org.mtflow.nodes.train.TrainFinetuneNode;
 import org.mtflow.nodes.train.TrainFitNode;
@@ -26,12 +32,13 @@ import org.mtflow.nodes.util.RandomNode;
 import org.mtflow.nodes.util.SleepNode;
 import org.mtflow.nodes.util.SumNode;
 
-/** The registry of built-in node types: adding a node type is one class and one line here. */
+/** The registry of built-in node types: adding a node type is one class and one line here
+ * (a data-free merge method: one class and one line in {@link MergeMethods}). */
 public final class BuiltinNodes {
     private BuiltinNodes() {}
 
     public static List<NodeType<?>> all() {
-        List<NodeType<?>> all = new java.util.ArrayList<>(List.of(
+        List<NodeType<?>> all = new ArrayList<>(List.of(
                 new NoopNode(),
                 new RandomNode(),
                 new SumNode(),
@@ -53,8 +60,12 @@ public final class BuiltinNodes {
                 new TrainFitNode(),
                 new TrainFinetuneNode(),
                 new TrainMultitaskNode(),
-                new PredictNode()));
-        org.mtflow.nodes.merge.MergeMethods.all().forEach(m -> all.add(new org.mtflow.nodes.merge.MergeNode(m)));
+                new PredictNode(),
+                new FisherMergeNode(),
+                new RegMeanMergeNode(),
+                new AdaMergingNode()));
+        // the data-free methods: one node type per method of the registry
+        MergeMethods.all().forEach(m -> all.add(new MergeNode(m)));
         return List.copyOf(all);
     }
 

@@ -82,6 +82,24 @@ public final class Mlp {
     /** The weights by name, in a fixed order (trunk first, then heads); the optimizer updates them in place. */
     public Map<String, Tensor> parameters() { return java.util.Collections.unmodifiableMap(params); }
 
+    /**
+     * A model of {@code spec} with the given weights (used, not copied): one tensor per name of
+     * {@link #shapes}, of that shape. How merges build their output.
+     */
+    public static Mlp of(MlpSpec spec, Map<String, Tensor> weights) {
+        Map<String, Tensor> p = new LinkedHashMap<>();
+        for (var e : shapes(spec).entrySet()) {
+            Tensor t = weights.get(e.getKey());
+            if (t == null) throw new IllegalArgumentException("no tensor '" + e.getKey() + "' for the architecture " + spec.toJson());
+            if (!java.util.Arrays.equals(t.shape(), e.getValue())) {
+                throw new IllegalArgumentException("tensor '" + e.getKey() + "' is " + t + ", the architecture wants " + java.util.Arrays.toString(e.getValue()));
+            }
+            p.put(e.getKey(), t);
+        }
+        if (weights.size() != p.size()) throw new IllegalArgumentException("tensors " + weights.keySet() + " are not those of the architecture " + spec.toJson());
+        return new Mlp(spec, p);
+    }
+
     /** A deep copy. */
     public Mlp copy() {
         Map<String, Tensor> p = new LinkedHashMap<>();
@@ -164,16 +182,56 @@ public final class Mlp {
         }
         Tensor g = Tensor.zerosLike(pass.logits);
         double loss = ops.softmaxCrossEntropy(pass.logits, labels, g);
-        backward(ops, pass, head, g, grads);
+        backward(ops, pass, head, g, grads, false);
         return loss;
     }
 
-    /** Backpropagates {@code gradLogits} (d loss / d logits) through the pass. */
-    private void backward(TensorOps ops, Pass pass, String head, Tensor gradLogits, Map<String, Tensor> grads) {
+    /** A loss over a batch's logits: returns its value and writes d loss / d logits into {@code grad}. */
+    @FunctionalInterface
+    public interface LogitLoss {
+        double apply(Tensor logits, Tensor grad);
+    }
+
+    /**
+     * Like {@link #lossAndGradients(TensorOps, Tensor, int[], String, Map)} for any loss over the
+     * logits of head {@code head} (an unsupervised one, say).
+     */
+    public double lossAndGradients(TensorOps ops, Tensor x, String head, LogitLoss loss, Map<String, Tensor> grads) {
+        Pass pass = forward(ops, x, head);
+        Tensor g = Tensor.zerosLike(pass.logits);
+        double value = loss.apply(pass.logits, g);
+        backward(ops, pass, head, g, grads, false);
+        return value;
+    }
+
+    /**
+     * For each row n of x, the gradient gₙ of the loss of that row alone through head {@code head}
+     * ({@code perRow} writes d lossₙ / d logitsₙ into each row of its grad, not divided by the row
+     * count); puts {@code Σₙ gₙ²} (elementwise) of every trunk and head parameter into {@code sums}.
+     * In one batched pass: a layer's gradient for row n is the outer product of its input aₙ and its
+     * output gradient δₙ, so {@code Σₙ (aₙ δₙᵀ)² = (A∘A)ᵀ (Δ∘Δ)}. What a diagonal Fisher needs.
+     */
+    public double squaredGradientSums(TensorOps ops, Tensor x, String head, LogitLoss perRow, Map<String, Tensor> sums) {
+        Pass pass = forward(ops, x, head);
+        Tensor g = Tensor.zerosLike(pass.logits);
+        double value = perRow.apply(pass.logits, g);
+        backward(ops, pass, head, g, sums, true);
+        return value;
+    }
+
+    /** The input of every trunk layer, then the heads' input (the trunk's output), for the rows of x. */
+    public List<Tensor> layerInputs(TensorOps ops, Tensor x, String head) {
+        return forward(ops, x, head).inputs;
+    }
+
+    /**
+     * Backpropagates {@code gradLogits} (d loss / d logits) through the pass; {@code squared}: puts
+     * the sums over rows of the squared per-row gradients instead of the gradients.
+     */
+    private void backward(TensorOps ops, Pass pass, String head, Tensor gradLogits, Map<String, Tensor> grads, boolean squared) {
         int layers = spec.hidden().size();
         Tensor top = pass.inputs.get(layers);
-        grads.put(head(head, "weight"), weightGrad(ops, top, gradLogits));
-        grads.put(head(head, "bias"), biasGrad(ops, gradLogits));
+        putGrads(ops, grads, head(head, "weight"), head(head, "bias"), top, gradLogits, squared);
         if (layers == 0) return;
         Tensor ga = Tensor.zerosLike(top);
         ops.matmul(gradLogits, false, p(head(head, "weight")), true, ga);
@@ -182,13 +240,28 @@ public final class Mlp {
             Tensor gz = Tensor.zerosLike(z);
             spec.activation().backward(ops, z, ga, gz);
             Tensor in = pass.inputs.get(i);
-            grads.put(trunk(i, "weight"), weightGrad(ops, in, gz));
-            grads.put(trunk(i, "bias"), biasGrad(ops, gz));
+            putGrads(ops, grads, trunk(i, "weight"), trunk(i, "bias"), in, gz, squared);
             if (i > 0) {
                 ga = Tensor.zerosLike(in);
                 ops.matmul(gz, false, p(trunk(i, "weight")), true, ga);
             }
         }
+    }
+
+    private static void putGrads(TensorOps ops, Map<String, Tensor> grads, String weight, String bias, Tensor in, Tensor gradOut,
+                                 boolean squared) {
+        if (squared) {
+            in = square(ops, in);
+            gradOut = square(ops, gradOut);
+        }
+        grads.put(weight, weightGrad(ops, in, gradOut));
+        grads.put(bias, biasGrad(ops, gradOut));
+    }
+
+    private static Tensor square(TensorOps ops, Tensor t) {
+        Tensor sq = Tensor.zerosLike(t);
+        ops.mul(t, t, sq);
+        return sq;
     }
 
     private static Tensor weightGrad(TensorOps ops, Tensor in, Tensor gradOut) {
