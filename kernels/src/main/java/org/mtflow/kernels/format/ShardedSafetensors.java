@@ -219,6 +219,11 @@ public final class ShardedSafetensors implements AutoCloseable {
         return reader(name).read(name);
     }
 
+    /** Reads elements {@code [from, from + count)} of one tensor (see {@link Safetensors.Reader#readRange}). */
+    public Tensor readRange(String name, long from, int count) throws IOException {
+        return reader(name).readRange(name, from, count);
+    }
+
     private Safetensors.Reader reader(String name) throws FormatException {
         Safetensors.Reader r = shardOf.get(name);
         if (r == null) throw new FormatException(indexFile, "no tensor named '" + name + "' in the weight_map");
