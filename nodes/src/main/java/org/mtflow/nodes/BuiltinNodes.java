@@ -8,6 +8,7 @@ import org.mtflow.nodes.data.FashionMnistNode;
 import org.mtflow.nodes.data.SplitNode;
 import org.mtflow.nodes.data.SubsampleNode;
 import org.mtflow.nodes.data.StandardizeNode;
+import org.mtflow.nodes.data.SyntheticCheckpointNode;
 import org.mtflow.nodes.data.SyntheticNode;
 import org.mtflow.nodes.data.TasksNode;
 import org.mtflow.nodes.eval.DatasetStatsNode;
@@ -41,6 +42,7 @@ public final class BuiltinNodes {
                 new FashionMnistNode(),
                 new CsvNode(),
                 new SyntheticNode(),
+                new SyntheticCheckpointNode(),
                 new StandardizeNode(),
                 new SplitNode(),
                 new SubsampleNode(),

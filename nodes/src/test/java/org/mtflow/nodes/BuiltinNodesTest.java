@@ -23,7 +23,7 @@ class BuiltinNodesTest {
     void theCatalogHoldsEveryBuiltinNodeTypeByName() {
         NodeCatalog catalog = BuiltinNodes.catalog();
         List<String> expected = List.of("util.noop", "util.random", "util.sum", "util.sleep", "util.map", "util.flaky",
-                "util.matmul", "data.fashion-mnist", "data.csv", "data.synthetic", "data.standardize", "data.split",
+                "util.matmul", "data.fashion-mnist", "data.csv", "data.synthetic", "data.synthetic-checkpoint", "data.standardize", "data.split",
                 "data.subsample", "data.tasks", "eval.dataset-stats", "eval.metrics", "eval.normalized",
                 "train.fit", "train.finetune", "train.multitask", "model.predict");
         assertEquals(expected, List.copyOf(catalog.names()));

@@ -152,6 +152,7 @@ public final class StreamingSafetensorsWriter implements AutoCloseable {
         final byte[] header;
         final long size;
         boolean kept, complete;
+        String crc32c; // once complete
         int remaining; // tensors not yet written, guarded by this
         FileChannel channel;
 
@@ -275,7 +276,9 @@ public final class StreamingSafetensorsWriter implements AutoCloseable {
                 if (ch.read(head, head.position()) < 0) return false;
             }
             if (!Arrays.equals(head.array(), s.header)) return false;
-            return rec.path("crc32c").asText().equals(crc32c(ch, s.size));
+            String crc = crc32c(ch, s.size);
+            s.crc32c = crc;
+            return rec.path("crc32c").asText().equals(crc);
         }
     }
 
@@ -299,6 +302,21 @@ public final class StreamingSafetensorsWriter implements AutoCloseable {
             }
         }
         return names;
+    }
+
+    /** Each shard file's CRC32C (8 hex digits), by file name, once {@link #finish()} has run. */
+    public synchronized Map<String, String> checksums() {
+        if (!finished) throw new IllegalStateException("the checkpoint in " + directory + " is not finished");
+        Map<String, String> crc = new LinkedHashMap<>();
+        for (ShardState s : shards) crc.put(s.shard.fileName(), s.crc32c);
+        return crc;
+    }
+
+    /** The CRC32C of a whole file, as {@link #checksums()} writes it. */
+    public static String crc32c(Path file) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            return crc32c(ch, ch.size());
+        }
     }
 
     /** The declaration of a tensor. */
@@ -392,6 +410,7 @@ public final class StreamingSafetensorsWriter implements AutoCloseable {
         rec.put("size", shard.size).put("header_sha256", sha256(shard.header)).put("crc32c", crc);
         AtomicFiles.write(shard.record, Safetensors.JSON.writeValueAsBytes(rec));
         synchronized (this) {
+            shard.crc32c = crc;
             shard.complete = true;
         }
     }

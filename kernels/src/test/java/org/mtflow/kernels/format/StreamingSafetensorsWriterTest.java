@@ -219,6 +219,8 @@ class StreamingSafetensorsWriterTest {
             Collections.reverse(pending);
             for (String name : pending) assertTrue(w.write(name, m.tensors().get(name)));
             w.finish();
+            for (var c : w.checksums().entrySet()) assertEquals(StreamingSafetensorsWriter.crc32c(got.resolve(c.getKey())), c.getValue(), c.getKey());
+            assertEquals(listing(want).size() - 1, w.checksums().size());
         }
         for (String f : complete) assertEquals(inodes.get(f), inode(got.resolve(f)), f + " was kept, not rewritten");
         assertSameFiles(want, got);
