@@ -257,8 +257,12 @@ public final class Safetensors {
         switch (dtype) {
             case F32 -> buf.asFloatBuffer().put(d, from, n);
             case F64 -> { DoubleBuffer b = buf.asDoubleBuffer(); for (int k = 0; k < n; k++) b.put(d[from + k]); }
-            case F16 -> { ShortBuffer b = buf.asShortBuffer(); for (int k = 0; k < n; k++) b.put(HalfConversions.floatToHalf(d[from + k])); }
-            case BF16 -> { ShortBuffer b = buf.asShortBuffer(); for (int k = 0; k < n; k++) b.put(HalfConversions.floatToBf16(d[from + k])); }
+            case F16, BF16 -> { // convert into an array, then one bulk copy: per-element view puts are slow
+                short[] h = new short[n];
+                if (dtype == Dtype.F16) for (int k = 0; k < n; k++) h[k] = HalfConversions.floatToHalf(d[from + k]);
+                else for (int k = 0; k < n; k++) h[k] = HalfConversions.floatToBf16(d[from + k]);
+                buf.asShortBuffer().put(h, 0, n);
+            }
             default -> throw new IllegalArgumentException("cannot write " + dtype);
         }
         buf.position(n * size).flip();
@@ -519,8 +523,17 @@ public final class Safetensors {
             switch (e.dtype()) {
                 case F32 -> { FloatBuffer f = b.asFloatBuffer(); f.get(out, at, n); }
                 case F64 -> { DoubleBuffer d = b.asDoubleBuffer(); for (int i = 0; i < n; i++) out[at + i] = (float) d.get(i); }
-                case F16 -> { ShortBuffer s = b.asShortBuffer(); for (int i = 0; i < n; i++) out[at + i] = HalfConversions.halfToFloat(s.get(i)); }
-                case BF16 -> { ShortBuffer s = b.asShortBuffer(); for (int i = 0; i < n; i++) out[at + i] = HalfConversions.bf16ToFloat(s.get(i)); }
+                case F16, BF16 -> { // bulk copies into an array, then convert: per-element view gets are slow
+                    ShortBuffer s = b.asShortBuffer();
+                    short[] h = new short[Math.min(n, 1 << 16)];
+                    for (int i = 0; i < n; ) {
+                        int m = Math.min(h.length, n - i);
+                        s.get(h, 0, m);
+                        if (e.dtype() == Dtype.F16) for (int k = 0; k < m; k++) out[at + i + k] = HalfConversions.halfToFloat(h[k]);
+                        else for (int k = 0; k < m; k++) out[at + i + k] = HalfConversions.bf16ToFloat(h[k]);
+                        i += m;
+                    }
+                }
                 case F8_E4M3 -> { for (int i = 0; i < n; i++) out[at + i] = HalfConversions.e4m3ToFloat(b.get(i)); }
                 case F8_E5M2 -> { for (int i = 0; i < n; i++) out[at + i] = HalfConversions.e5m2ToFloat(b.get(i)); }
                 case F8_E8M0 -> { for (int i = 0; i < n; i++) out[at + i] = HalfConversions.e8m0ToFloat(b.get(i)); }
