@@ -137,7 +137,7 @@ public final class StreamingSafetensorsWriter implements AutoCloseable {
         final ShardState shard;
         final long fileOffset;
         long written; // elements, guarded by this
-        boolean done;
+        volatile boolean done; // read without the lock by pending(), so finish() never waits on a slot
 
         Slot(TensorSpec spec, ShardState shard, long fileOffset) {
             this.spec = spec;
@@ -294,12 +294,10 @@ public final class StreamingSafetensorsWriter implements AutoCloseable {
     public List<Path> keptShards() { return List.copyOf(kept); }
 
     /** The declared tensors still to write, in declared order (tensors of kept shards are not). */
-    public synchronized List<String> pending() {
+    public List<String> pending() {
         List<String> names = new ArrayList<>();
         for (Slot s : slots.values()) {
-            synchronized (s) {
-                if (!s.done) names.add(s.spec.name());
-            }
+            if (!s.done) names.add(s.spec.name());
         }
         return names;
     }

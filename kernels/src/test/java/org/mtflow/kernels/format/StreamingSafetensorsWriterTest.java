@@ -122,6 +122,24 @@ class StreamingSafetensorsWriterTest {
     }
 
     @Test
+    void tensorsWrittenFromSeveralThreadsAtOnceGiveTheSameBytes() throws Exception {
+        SplittableRandom rng = new SplittableRandom(SEED + 5);
+        Model m = Model.random(rng, 40);
+        Path want = dir.resolve("want"), got = dir.resolve("got");
+        m.writeInMemory(want, 1000);
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try (StreamingSafetensorsWriter w = m.declare(got, 1000).open()) {
+            List<java.util.concurrent.Future<Boolean>> writes = new ArrayList<>();
+            for (String name : m.tensors().keySet()) writes.add(pool.submit(() -> w.write(name, m.tensors().get(name))));
+            for (var f : writes) assertTrue(f.get());
+            w.finish();
+        } finally {
+            pool.shutdownNow();
+        }
+        assertSameFiles(want, got);
+    }
+
+    @Test
     void shardsArePlannedGreedilyInDeclaredOrderAndOneShardIsASingleFile() throws IOException {
         StreamingSafetensorsWriter.Builder b = StreamingSafetensorsWriter.to(dir.resolve("a")).maxShardBytes(100)
                 .declare("a", Dtype.F32, 10) // 40 bytes
