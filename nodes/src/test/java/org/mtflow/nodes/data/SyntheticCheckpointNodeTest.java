@@ -22,7 +22,8 @@ import org.mtflow.kernels.Tensor;
 import org.mtflow.kernels.format.Dtype;
 import org.mtflow.kernels.format.FormatException;
 import org.mtflow.kernels.format.HfModel;
-import org.mtflow.kernels.format.Safetensors;
+import org.mtflow.kernels.format.StreamingSafetensorsWriter;
+import org.mtflow.kernels.format.TensorSpec;
 import org.mtflow.kernels.jvm.JavaOps;
 import org.mtflow.kernels.random.Philox;
 import org.mtflow.nodes.HfModelArtifacts;
@@ -168,6 +169,45 @@ class SyntheticCheckpointNodeTest {
         // The whole-tensor helper is the same definition.
         Tensor embed = SyntheticLlama.tensor(ops, shape.tensors(Dtype.F32).get(0), new SyntheticLlama.Values(s1, base, noise));
         for (int i = 0; i < embed.size(); i += 997) assertEquals(expected("model.embed_tokens.weight", i, s1, base, noise), embed.data()[i]);
+    }
+
+    @Test
+    void aTaskRerunAfterACrashKeepsTheShardsAlreadyWrittenAndEndsWithTheSameBytes() throws Exception {
+        long seed = TestSeeds.next();
+        Object[] params = {"seed", seed, "layers", 2, "hidden", 16, "intermediate", 24, "vocab", 40, "heads", 2, "kv-heads", 1,
+                "dtype", "F32", "max-shard-bytes", 3000};
+        Path fresh = tmp.resolve("fresh"), crashed = tmp.resolve("crashed");
+        Object[] withFresh = java.util.Arrays.copyOf(params, params.length + 2);
+        withFresh[params.length] = "dir";
+        withFresh[params.length + 1] = fresh.toString();
+        generate(seed, withFresh);
+
+        // A killed first attempt: the first shard complete, the second half written.
+        SyntheticLlama.Shape shape = new SyntheticLlama.Shape(2, 16, 24, 40, 2, 1);
+        SyntheticLlama.Values values = new SyntheticLlama.Values(seed, null, 0);
+        JavaOps ops = new JavaOps(1);
+        StreamingSafetensorsWriter.Builder b = StreamingSafetensorsWriter.to(crashed).maxShardBytes(3000);
+        shape.tensors(Dtype.F32).forEach(b::declare);
+        String first;
+        try (StreamingSafetensorsWriter w = b.open()) {
+            first = w.plan().get(0).fileName();
+            for (TensorSpec t : w.plan().get(0).tensors()) w.write(t.name(), SyntheticLlama.tensor(ops, t, values));
+            TensorSpec next = w.plan().get(1).tensors().get(0);
+            Tensor part = SyntheticLlama.tensor(ops, next, values);
+            w.write(next.name(), 0, Tensor.of(java.util.Arrays.copyOf(part.data(), part.size() / 2), part.size() / 2));
+        }
+        Object inode = Files.readAttributes(crashed.resolve(first), java.nio.file.attribute.BasicFileAttributes.class).fileKey();
+
+        Object[] withCrashed = java.util.Arrays.copyOf(params, params.length + 2);
+        withCrashed[params.length] = "dir";
+        withCrashed[params.length + 1] = crashed.toString();
+        generate(seed, withCrashed);
+        assertEquals(inode, Files.readAttributes(crashed.resolve(first), java.nio.file.attribute.BasicFileAttributes.class).fileKey(),
+                first + " was kept, not rewritten (seed=" + seed + ")");
+        assertEquals(listing(fresh), listing(crashed));
+        for (String f : listing(fresh)) {
+            assertArrayEquals(Files.readAllBytes(fresh.resolve(f)), Files.readAllBytes(crashed.resolve(f)), f + " seed=" + seed);
+        }
     }
 
     @Test
