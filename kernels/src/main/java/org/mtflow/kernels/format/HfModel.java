@@ -114,6 +114,33 @@ public final class HfModel implements AutoCloseable {
         return single != null ? single.readRange(name, from, count) : sharded.readRange(name, from, count);
     }
 
+    /**
+     * Checks that every model holds the first one's tensors, no others, each with the same shape and
+     * dtype: what a tensor-by-tensor merge needs. The error names the tensor and both directories.
+     */
+    public static void requireSameTensors(List<HfModel> models) throws FormatException {
+        HfModel first = models.get(0);
+        for (HfModel m : models.subList(1, models.size())) {
+            for (Safetensors.Entry e : first.entries().values()) {
+                Safetensors.Entry o = m.entries().get(e.name());
+                String vs = " (" + first.directory + " vs " + m.directory + ")";
+                if (o == null) throw new FormatException(m.directory, "has no tensor '" + e.name() + "', which " + first.directory + " has");
+                if (!java.util.Arrays.equals(e.shape(), o.shape())) {
+                    throw new FormatException(m.directory, "tensor '" + e.name() + "' has shape " + java.util.Arrays.toString(o.shape())
+                            + ", not " + java.util.Arrays.toString(e.shape()) + vs);
+                }
+                if (e.dtype() != o.dtype()) {
+                    throw new FormatException(m.directory, "tensor '" + e.name() + "' is " + o.dtype() + ", not " + e.dtype() + vs);
+                }
+            }
+            for (String name : m.entries().keySet()) {
+                if (!first.entries().containsKey(name)) {
+                    throw new FormatException(m.directory, "has tensor '" + name + "', which " + first.directory + " has not");
+                }
+            }
+        }
+    }
+
     @Override
     public void close() throws IOException {
         if (single != null) single.close();

@@ -97,4 +97,42 @@ class HfModelTest {
         Files.write(d.resolve("model.safetensors"), new byte[3]); // the single file wins, and is checked
         assertTrue(error(d).startsWith(d.resolve("model.safetensors") + ": file of 3 bytes is too short"), error(d));
     }
+
+    private Path model(String name, Map<String, Tensor> tensors, Map<String, Dtype> dtypes) throws IOException {
+        Path d = Files.createDirectories(dir.resolve(name));
+        Files.writeString(d.resolve("config.json"), "{}");
+        Safetensors.Writer w = Safetensors.writer();
+        tensors.forEach((k, v) -> w.put(k, v, dtypes.getOrDefault(k, Dtype.F32)));
+        w.writeFile(d.resolve("model.safetensors"));
+        return d;
+    }
+
+    @Test
+    void modelsToMergeMustHoldTheSameTensorsShapesAndDtypes() throws IOException {
+        SplittableRandom rng = new SplittableRandom(SEED + 1);
+        Map<String, Tensor> t = tensors(rng);
+        String victim = "model.layers.3.mlp.up_proj.weight";
+        Path a = model("a", t, Map.of()), b = model("b", t, Map.of(victim, Dtype.F32));
+        Map<String, Tensor> reshaped = new LinkedHashMap<>(t);
+        int[] s = t.get(victim).shape();
+        reshaped.put(victim, Tensor.zeros(s[0] + 1, s[1]));
+        Map<String, Tensor> missing = new LinkedHashMap<>(t);
+        missing.remove(victim);
+        Map<String, Tensor> extra = new LinkedHashMap<>(t);
+        extra.put("lm_head.weight", Tensor.zeros(2));
+        Path shape = model("shape", reshaped, Map.of()), dtype = model("dtype", t, Map.of(victim, Dtype.BF16));
+        Path miss = model("missing", missing, Map.of()), more = model("extra", extra, Map.of());
+        try (HfModel ma = HfModel.open(a); HfModel mb = HfModel.open(b); HfModel mShape = HfModel.open(shape);
+                HfModel mDtype = HfModel.open(dtype); HfModel mMiss = HfModel.open(miss); HfModel mMore = HfModel.open(more)) {
+            HfModel.requireSameTensors(java.util.List.of(ma, mb, ma));
+            String e1 = assertThrows(FormatException.class, () -> HfModel.requireSameTensors(java.util.List.of(ma, mShape))).getMessage();
+            assertTrue(e1.startsWith(shape + ": tensor '" + victim + "' has shape [" + (s[0] + 1) + ", " + s[1] + "], not [" + s[0] + ", " + s[1] + "]"), e1);
+            String e2 = assertThrows(FormatException.class, () -> HfModel.requireSameTensors(java.util.List.of(ma, ma, mDtype))).getMessage();
+            assertTrue(e2.startsWith(dtype + ": tensor '" + victim + "' is BF16, not F32"), e2);
+            String e3 = assertThrows(FormatException.class, () -> HfModel.requireSameTensors(java.util.List.of(ma, mMiss))).getMessage();
+            assertTrue(e3.startsWith(miss + ": has no tensor '" + victim + "', which " + a + " has"), e3);
+            String e4 = assertThrows(FormatException.class, () -> HfModel.requireSameTensors(java.util.List.of(ma, mMore))).getMessage();
+            assertTrue(e4.startsWith(more + ": has tensor 'lm_head.weight', which " + a + " has not"), e4);
+        }
+    }
 }
