@@ -9,6 +9,7 @@ import org.mtflow.nodes.data.FashionMnistNode;
 import org.mtflow.nodes.data.SplitNode;
 import org.mtflow.nodes.data.SubsampleNode;
 import org.mtflow.nodes.data.StandardizeNode;
+import org.mtflow.nodes.data.SyntheticCheckpointNode;
 import org.mtflow.nodes.data.SyntheticNode;
 import org.mtflow.nodes.data.TaskNode;
 import org.mtflow.nodes.data.TasksNode;
@@ -49,6 +50,7 @@ public final class BuiltinNodes {
                 new FashionMnistNode(),
                 new CsvNode(),
                 new SyntheticNode(),
+                new SyntheticCheckpointNode(),
                 new StandardizeNode(),
                 new SplitNode(),
                 new SubsampleNode(),

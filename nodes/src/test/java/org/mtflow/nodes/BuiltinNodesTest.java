@@ -23,7 +23,8 @@ class BuiltinNodesTest {
     void theCatalogHoldsEveryBuiltinNodeTypeByName() {
         NodeCatalog catalog = BuiltinNodes.catalog();
         List<String> expected = List.of("util.noop", "util.random", "util.sum", "util.sleep", "util.map", "util.flaky",
-                "util.matmul", "data.fashion-mnist", "data.csv", "data.synthetic", "data.standardize", "data.split",
+                "util.matmul", "data.fashion-mnist", "data.csv", "data.synthetic", "data.synthetic-checkpoint",
+                "data.standardize", "data.split",
                 "data.subsample", "data.tasks", "data.task", "eval.dataset-stats", "eval.metrics", "eval.normalized",
                 "train.fit", "train.finetune", "train.multitask", "model.predict", "merge.fisher", "merge.regmean", "merge.adamerging",
                 "merge.average", "merge.task-arithmetic", "merge.ties", "merge.dare-linear", "merge.dare-ties", "merge.breadcrumbs",

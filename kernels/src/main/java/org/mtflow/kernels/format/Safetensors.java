@@ -198,47 +198,75 @@ public final class Safetensors {
     }
 
     static void writeTo(OutputStream out, List<Stored> tensors, Map<String, String> metadata) throws IOException {
-        List<Stored> ordered = new ArrayList<>(tensors);
-        ordered.sort(Comparator.comparingInt((Stored s) -> -s.dtype().bits())); // stable: put order within a size
+        List<Stored> ordered = fileOrder(tensors, s -> s.dtype().bits());
+        List<TensorSpec> specs = new ArrayList<>();
+        for (Stored s : ordered) specs.add(new TensorSpec(s.name(), s.dtype(), s.tensor().shape()));
+        out.write(header(specs, metadata));
+        ByteBuffer buf = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
+        for (Stored s : ordered) {
+            float[] d = s.tensor().data();
+            for (int i = 0; i < d.length; ) {
+                int n = encode(d, i, d.length - i, s.dtype(), buf);
+                out.write(buf.array(), 0, buf.limit());
+                i += n;
+            }
+        }
+    }
+
+    /** Tensors in file order: widest element first (so each is aligned to its element size), then as given. */
+    static <T> List<T> fileOrder(List<T> tensors, java.util.function.ToIntFunction<T> bits) {
+        List<T> ordered = new ArrayList<>(tensors);
+        ordered.sort(Comparator.comparingInt((T t) -> -bits.applyAsInt(t))); // stable: given order within a size
+        return ordered;
+    }
+
+    /**
+     * The bytes before the data section of a file holding {@code ordered} back to back in that order:
+     * the u64 header length and the JSON header, space-padded to 8 bytes; metadata keys sorted.
+     */
+    static byte[] header(List<TensorSpec> ordered, Map<String, String> metadata) throws IOException {
         ObjectNode header = JSON.createObjectNode();
         if (!metadata.isEmpty()) {
             ObjectNode meta = header.putObject("__metadata__");
             new TreeMap<>(metadata).forEach(meta::put);
         }
         long offset = 0;
-        for (Stored s : ordered) {
+        for (TensorSpec s : ordered) {
             ObjectNode t = header.putObject(s.name());
             t.put("dtype", s.dtype().name());
             ArrayNode shape = t.putArray("shape");
-            for (int d : s.tensor().shape()) shape.add(d);
+            for (int d : s.shape()) shape.add(d);
             t.putArray("data_offsets").add(offset).add(offset + s.bytes());
             offset += s.bytes();
         }
         byte[] json = JSON.writeValueAsBytes(header);
         int padded = (json.length + 7) & ~7; // keep the data 8-byte aligned, as the reference writer does
-        out.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded).array());
-        out.write(json);
-        for (int i = json.length; i < padded; i++) out.write(' ');
-        ByteBuffer buf = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
-        for (Stored s : ordered) encode(s.tensor().data(), s.dtype(), buf, out);
+        ByteBuffer b = ByteBuffer.allocate(8 + padded).order(ByteOrder.LITTLE_ENDIAN).putLong(padded).put(json);
+        while (b.hasRemaining()) b.put((byte) ' ');
+        return b.array();
     }
 
-    private static void encode(float[] d, Dtype dtype, ByteBuffer buf, OutputStream out) throws IOException {
+    /**
+     * Encodes up to {@code n} elements of {@code d} from {@code from} as {@code dtype} into {@code buf}
+     * (cleared first, flipped after: its bytes are [0, limit)); returns how many elements fit.
+     */
+    static int encode(float[] d, int from, int n, Dtype dtype, ByteBuffer buf) {
         int size = dtype.bits() / 8;
-        int i = 0;
-        while (i < d.length) {
-            int n = Math.min(buf.capacity() / size, d.length - i);
-            buf.clear();
-            switch (dtype) {
-                case F32 -> buf.asFloatBuffer().put(d, i, n);
-                case F64 -> { DoubleBuffer b = buf.asDoubleBuffer(); for (int k = 0; k < n; k++) b.put(d[i + k]); }
-                case F16 -> { ShortBuffer b = buf.asShortBuffer(); for (int k = 0; k < n; k++) b.put(HalfConversions.floatToHalf(d[i + k])); }
-                case BF16 -> { ShortBuffer b = buf.asShortBuffer(); for (int k = 0; k < n; k++) b.put(HalfConversions.floatToBf16(d[i + k])); }
-                default -> throw new IllegalArgumentException("cannot write " + dtype);
+        n = Math.min(buf.capacity() / size, n);
+        buf.clear();
+        switch (dtype) {
+            case F32 -> buf.asFloatBuffer().put(d, from, n);
+            case F64 -> { DoubleBuffer b = buf.asDoubleBuffer(); for (int k = 0; k < n; k++) b.put(d[from + k]); }
+            case F16, BF16 -> { // convert into an array, then one bulk copy: per-element view puts are slow
+                short[] h = new short[n];
+                if (dtype == Dtype.F16) for (int k = 0; k < n; k++) h[k] = HalfConversions.floatToHalf(d[from + k]);
+                else for (int k = 0; k < n; k++) h[k] = HalfConversions.floatToBf16(d[from + k]);
+                buf.asShortBuffer().put(h, 0, n);
             }
-            out.write(buf.array(), 0, n * size);
-            i += n;
+            default -> throw new IllegalArgumentException("cannot write " + dtype);
         }
+        buf.position(n * size).flip();
+        return n;
     }
 
     // ------------------------------------------------------------------ reading
@@ -448,20 +476,37 @@ public final class Safetensors {
         /** Reads one tensor and converts it to float32. Either the whole tensor or an exception. */
         public Tensor read(String name) throws IOException {
             Entry e = entry(name);
-            if (!e.dtype().readable()) {
-                throw problem("tensor '" + name + "' has dtype " + e.dtype() + ", which cannot be read as float32");
-            }
             if (e.elements() > MAX_ELEMENTS) {
                 throw problem("tensor '" + name + "' has " + e.elements() + " elements; one tensor holds at most "
-                        + MAX_ELEMENTS + " (the largest Java array)");
+                        + MAX_ELEMENTS + " (the largest Java array); read it in ranges with readRange");
+            }
+            return Tensor.of(decodeRange(e, 0, (int) e.elements()), e.shape());
+        }
+
+        /**
+         * Reads elements {@code [from, from + count)} of a tensor (row-major) as a 1-D float32 tensor: how
+         * a tensor too large for the heap, or for one Java array, is streamed in pieces.
+         */
+        public Tensor readRange(String name, long from, int count) throws IOException {
+            Entry e = entry(name);
+            if (from < 0 || count < 0 || from > e.elements() - count) {
+                throw problem("range [" + from + ", " + (from + count) + ") is outside tensor '" + name + "' of "
+                        + e.elements() + " elements");
+            }
+            return Tensor.of(decodeRange(e, from, count), count);
+        }
+
+        private float[] decodeRange(Entry e, long from, int count) throws IOException {
+            if (!e.dtype().readable()) {
+                throw problem("tensor '" + e.name() + "' has dtype " + e.dtype() + ", which cannot be read as float32");
             }
             if (channel.size() != fileSize) {
                 throw problem("the file changed size since it was opened (" + fileSize + " -> " + channel.size() + " bytes)");
             }
-            float[] data = new float[(int) e.elements()];
+            float[] data = new float[count];
             int size = e.dtype().bits() / 8;
             int perWindow = Math.max(1, windowBytes / size);
-            long pos = dataStart + e.begin();
+            long pos = dataStart + e.begin() + size * from;
             int done = 0;
             // Map in windows: the file (and its offsets) may be past 2 GiB, a mapping may not.
             while (done < data.length) {
@@ -471,15 +516,24 @@ public final class Safetensors {
                 decode(e, map, data, done, n);
                 done += n;
             }
-            return Tensor.of(data, e.shape());
+            return data;
         }
 
         private void decode(Entry e, ByteBuffer b, float[] out, int at, int n) throws FormatException {
             switch (e.dtype()) {
                 case F32 -> { FloatBuffer f = b.asFloatBuffer(); f.get(out, at, n); }
                 case F64 -> { DoubleBuffer d = b.asDoubleBuffer(); for (int i = 0; i < n; i++) out[at + i] = (float) d.get(i); }
-                case F16 -> { ShortBuffer s = b.asShortBuffer(); for (int i = 0; i < n; i++) out[at + i] = HalfConversions.halfToFloat(s.get(i)); }
-                case BF16 -> { ShortBuffer s = b.asShortBuffer(); for (int i = 0; i < n; i++) out[at + i] = HalfConversions.bf16ToFloat(s.get(i)); }
+                case F16, BF16 -> { // bulk copies into an array, then convert: per-element view gets are slow
+                    ShortBuffer s = b.asShortBuffer();
+                    short[] h = new short[Math.min(n, 1 << 16)];
+                    for (int i = 0; i < n; ) {
+                        int m = Math.min(h.length, n - i);
+                        s.get(h, 0, m);
+                        if (e.dtype() == Dtype.F16) for (int k = 0; k < m; k++) out[at + i + k] = HalfConversions.halfToFloat(h[k]);
+                        else for (int k = 0; k < m; k++) out[at + i + k] = HalfConversions.bf16ToFloat(h[k]);
+                        i += m;
+                    }
+                }
                 case F8_E4M3 -> { for (int i = 0; i < n; i++) out[at + i] = HalfConversions.e4m3ToFloat(b.get(i)); }
                 case F8_E5M2 -> { for (int i = 0; i < n; i++) out[at + i] = HalfConversions.e5m2ToFloat(b.get(i)); }
                 case F8_E8M0 -> { for (int i = 0; i < n; i++) out[at + i] = HalfConversions.e8m0ToFloat(b.get(i)); }

@@ -219,6 +219,11 @@ public final class ShardedSafetensors implements AutoCloseable {
         return reader(name).read(name);
     }
 
+    /** Reads elements {@code [from, from + count)} of one tensor (see {@link Safetensors.Reader#readRange}). */
+    public Tensor readRange(String name, long from, int count) throws IOException {
+        return reader(name).readRange(name, from, count);
+    }
+
     private Safetensors.Reader reader(String name) throws FormatException {
         Safetensors.Reader r = shardOf.get(name);
         if (r == null) throw new FormatException(indexFile, "no tensor named '" + name + "' in the weight_map");
@@ -336,13 +341,7 @@ public final class ShardedSafetensors implements AutoCloseable {
                     totalSize += s.bytes();
                 }
             }
-            ObjectNode index = Safetensors.JSON.createObjectNode();
-            ObjectNode meta = index.putObject("metadata");
-            meta.put("total_size", totalSize);
-            metadata.forEach((k, v) -> { if (!k.equals("total_size")) meta.put(k, v); });
-            ObjectNode wm = index.putObject("weight_map");
-            weightMap.forEach(wm::put);
-            byte[] indexBytes = Safetensors.JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(index);
+            byte[] indexBytes = indexBytes(totalSize, metadata, weightMap);
             Path indexTarget = directory.resolve(indexFileName());
 
             Map<Path, Path> temps = new LinkedHashMap<>(); // target -> temp, shards then index
@@ -352,10 +351,7 @@ public final class ShardedSafetensors implements AutoCloseable {
                     List<Safetensors.Stored> shard = shards.get(i);
                     temps.put(targets.get(i), AtomicFiles.writeTemp(targets.get(i), out -> Safetensors.writeTo(out, shard, shardMeta)));
                 }
-                temps.put(indexTarget, AtomicFiles.writeTemp(indexTarget, out -> {
-                    out.write(indexBytes);
-                    out.write('\n');
-                }));
+                temps.put(indexTarget, AtomicFiles.writeTemp(indexTarget, out -> out.write(indexBytes)));
                 for (Map.Entry<Path, Path> t : temps.entrySet()) {
                     AtomicFiles.commit(t.getValue(), t.getKey());
                     committed.add(t.getKey());
@@ -371,24 +367,47 @@ public final class ShardedSafetensors implements AutoCloseable {
         }
 
         private List<List<Safetensors.Stored>> plan() {
-            List<List<Safetensors.Stored>> shards = new ArrayList<>();
-            List<Safetensors.Stored> current = new ArrayList<>();
-            long bytes = 0;
-            for (Safetensors.Stored s : tensors.values()) {
-                if (!current.isEmpty() && bytes + s.bytes() > maxShardBytes) {
-                    shards.add(current);
-                    current = new ArrayList<>();
-                    bytes = 0;
-                }
-                current.add(s);
-                bytes += s.bytes();
-            }
-            if (!current.isEmpty() || shards.isEmpty()) shards.add(current);
-            if (shards.size() > MAX_SHARDS) {
-                throw new IllegalArgumentException(shards.size() + " shards needed at " + maxShardBytes
-                        + " bytes each; at most " + MAX_SHARDS + " fit the file naming");
-            }
-            return shards;
+            return group(new ArrayList<>(tensors.values()), Safetensors.Stored::bytes, maxShardBytes);
         }
+    }
+
+    /**
+     * Splits items, in order, into shards of at most {@code maxShardBytes} bytes each (a larger item gets a
+     * shard of its own); always at least one shard.
+     */
+    static <T> List<List<T>> group(List<T> items, java.util.function.ToLongFunction<T> bytesOf, long maxShardBytes) {
+        List<List<T>> shards = new ArrayList<>();
+        List<T> current = new ArrayList<>();
+        long bytes = 0;
+        for (T item : items) {
+            long b = bytesOf.applyAsLong(item);
+            if (!current.isEmpty() && bytes + b > maxShardBytes) {
+                shards.add(current);
+                current = new ArrayList<>();
+                bytes = 0;
+            }
+            current.add(item);
+            bytes += b;
+        }
+        shards.add(current);
+        if (shards.size() > MAX_SHARDS) {
+            throw new IllegalArgumentException(shards.size() + " shards needed at " + maxShardBytes
+                    + " bytes each; at most " + MAX_SHARDS + " fit the file naming");
+        }
+        return shards;
+    }
+
+    /** The index file's bytes: "metadata" (total_size first, then the given entries) and the sorted weight_map. */
+    static byte[] indexBytes(long totalSize, Map<String, String> metadata, Map<String, String> weightMap) throws IOException {
+        ObjectNode index = Safetensors.JSON.createObjectNode();
+        ObjectNode meta = index.putObject("metadata");
+        meta.put("total_size", totalSize);
+        metadata.forEach((k, v) -> { if (!k.equals("total_size")) meta.put(k, v); });
+        ObjectNode wm = index.putObject("weight_map");
+        new TreeMap<>(weightMap).forEach(wm::put);
+        byte[] json = Safetensors.JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(index);
+        byte[] withNewline = java.util.Arrays.copyOf(json, json.length + 1);
+        withNewline[json.length] = '\n';
+        return withNewline;
     }
 }
