@@ -33,3 +33,29 @@ mtflow_ensure_packages() {
   fi
   echo "mtflow: installed $missing" >&2
 }
+
+# scikit-learn's small CSV datasets (iris, wine, breast_cancer, digits) for the CSV loader's tests:
+# taken from Debian's python3-sklearn .deb (2 MB) without installing it and its SciPy stack, into
+# a cache directory; exports MTFLOW_SKLEARN_DATA. Where python3-sklearn is installed, uses its copy.
+mtflow_ensure_sklearn_data() {
+  local installed=/usr/lib/python3/dist-packages/sklearn/datasets/data
+  local cache="${XDG_CACHE_HOME:-$HOME/.cache}/mtflow/sklearn-data"
+  if [ -e "$installed/iris.csv" ]; then export MTFLOW_SKLEARN_DATA="$installed"; return 0; fi
+  if [ -e "$cache/iris.csv" ]; then export MTFLOW_SKLEARN_DATA="$cache"; return 0; fi
+  if [ -n "${MTFLOW_NO_INSTALL:-}" ] || ! command -v apt-get >/dev/null 2>&1; then
+    echo "mtflow: scikit-learn's CSV datasets not found; the CSV loader's real-data test will be skipped" >&2
+    return 0
+  fi
+  echo "mtflow: fetching scikit-learn's CSV datasets from Debian's python3-sklearn package into $cache" >&2
+  local tmp
+  tmp=$(mktemp -d) || return 0
+  if (cd "$tmp" && { apt-get download python3-sklearn >/dev/null 2>&1 \
+        || { apt-get update -qq >/dev/null 2>&1 && apt-get download python3-sklearn >/dev/null 2>&1; }; } \
+      && dpkg-deb -x python3-sklearn_*.deb root); then
+    mkdir -p "$cache" && cp "$tmp"/root/usr/lib/python3/dist-packages/sklearn/datasets/data/*.csv* "$cache"/ \
+      && export MTFLOW_SKLEARN_DATA="$cache"
+  else
+    echo "mtflow: could not download python3-sklearn; the CSV loader's real-data test will be skipped" >&2
+  fi
+  rm -rf "$tmp"
+}

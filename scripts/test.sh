@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Runs the whole test suite (unit, end-to-end) and prints the totals. Installs the system packages
-# the tests need (PoCL, Fashion-MNIST, PostgreSQL for the cluster journal) when they are missing,
+# the tests need (PoCL, Fashion-MNIST, scikit-learn's CSVs, PostgreSQL for the cluster journal) when they are missing,
 # starts PostgreSQL on loopback, and says so.
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck source=deps.sh
 source "$ROOT/scripts/deps.sh"
 mtflow_ensure_packages || exit 1
+mtflow_ensure_sklearn_data
 # shellcheck source=postgres.sh
 source "$ROOT/scripts/postgres.sh"
 mtflow_ensure_postgres || exit 1

@@ -254,10 +254,14 @@ class CsvNodeTest {
         assertError(load(missing, seed), "CSV file " + missing + " not found");
     }
 
-    /** scikit-learn's bundled CSVs (Debian python3-sklearn), when installed: each class keeps its count. */
+    /**
+     * scikit-learn's bundled CSVs (Debian python3-sklearn; scripts/test.sh extracts them and sets
+     * MTFLOW_SKLEARN_DATA): each class keeps its count.
+     */
     @Test
     void scikitLearnsBundledDatasetsWhenInstalled() throws Exception {
-        Path base = Path.of("/usr/lib/python3/dist-packages/sklearn/datasets/data");
+        String dir = System.getenv("MTFLOW_SKLEARN_DATA");
+        Path base = Path.of(dir != null ? dir : "/usr/lib/python3/dist-packages/sklearn/datasets/data");
         record Known(String file, int rows, int features, int classes, String header) {}
         List<Known> known = List.of(new Known("iris.csv", 150, 4, 3, "counts"), new Known("wine_data.csv", 178, 13, 3, "counts"),
                 new Known("breast_cancer.csv", 569, 30, 2, "counts"), new Known("digits.csv.gz", 1797, 64, 10, "none"));
