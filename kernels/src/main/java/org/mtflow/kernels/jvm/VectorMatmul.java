@@ -79,6 +79,23 @@ final class VectorMatmul {
         return kept;
     }
 
+    private static final ThreadLocal<float[]> TILE = new ThreadLocal<>();
+
+    /**
+     * A task's packed A strips plus its edge tile, kept per worker thread: a fresh 48–96 kB array per
+     * task (68 of them in an MLP's 784×128×512 weight gradient) cost more in allocation and zeroing
+     * than packing. Every element read is written first: packA zero-pads, and an edge tile is either
+     * loaded from C or started from zero by the kernel.
+     */
+    private static float[] tileScratch(int size) {
+        float[] kept = TILE.get();
+        if (kept == null || kept.length < size) {
+            kept = new float[size];
+            TILE.set(kept);
+        }
+        return kept;
+    }
+
     private static void packB(float[] b, boolean tb, int k, int n, int panel, float[] out) {
         int j0 = panel * NR, w = Math.min(NR, n - j0), base = panel * k * NR;
         if (w < NR) {
@@ -99,8 +116,8 @@ final class VectorMatmul {
     private static void tile(float[] a, boolean ta, float[] bPack, float[] c, int m, int k, int n, int i0, int i1,
                              int q0, int q1) {
         int strips = (i1 - i0 + MR - 1) / MR;
-        float[] aPack = new float[strips * KB * MR];
-        float[] edge = new float[MR * NR];
+        float[] aPack = tileScratch(strips * KB * MR + MR * NR);
+        int edgeOff = strips * KB * MR;
         for (int p0 = 0; p0 < k; p0 += KB) {
             int kb = Math.min(KB, k - p0);
             boolean first = p0 == 0;
@@ -118,10 +135,10 @@ final class VectorMatmul {
                     } else {
                         // A partial tile runs on a full one in scratch: padded rows of A and columns of B are zeros.
                         if (!first) {
-                            for (int r = 0; r < rows; r++) System.arraycopy(c, (i + r) * n + j0, edge, r * NR, w);
+                            for (int r = 0; r < rows; r++) System.arraycopy(c, (i + r) * n + j0, aPack, edgeOff + r * NR, w);
                         }
-                        kernel(aPack, aOff, bPack, bOff, kb, edge, 0, NR, first);
-                        for (int r = 0; r < rows; r++) System.arraycopy(edge, r * NR, c, (i + r) * n + j0, w);
+                        kernel(aPack, aOff, bPack, bOff, kb, aPack, edgeOff, NR, first);
+                        for (int r = 0; r < rows; r++) System.arraycopy(aPack, edgeOff + r * NR, c, (i + r) * n + j0, w);
                     }
                 }
             }
