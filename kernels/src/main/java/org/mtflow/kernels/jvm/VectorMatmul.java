@@ -8,7 +8,7 @@ import jdk.incubator.vector.VectorSpecies;
  * holds a 6 × 2-vector tile of C in 12 vector registers over a whole k-block, so each k-step is
  * 12 FMAs for 2 loads of B and 6 broadcasts of A, where {@link JavaMatmul}'s auto-vectorized loop
  * loads and stores C at every step. B is packed once per call into micro-panels of {@link #NR}
- * columns, contiguous along k; each task packs its 6-row strips of A k-major. Narrow products (an
+ * columns, contiguous along k, and A once into 6-row strips, k-major, that all tasks share. Narrow products (an
  * MLP's 256- and 10-column layers) run as fast per FMA as wide ones: no loop here depends on C2's
  * profile of trip counts. Only {@link JavaOps} calls this class, when the JVM has the module.
  *
