@@ -196,7 +196,7 @@ public final class AparapiOps implements TensorOps {
         // Small products: thinner tiles, so that every core gets work-items.
         while (tileRows > 4 && (long) ceilDiv(m, tileRows) * colTiles < 4L * computeUnits) tileRows /= 2;
         String shape = "opencl tiles " + tileRows + "x" + tileCols + " k-block " + CPU_MATMUL_K_BLOCK
-                + (transposeB ? ", B transposed into scratch" : "") + (transposeA ? ", A transposed into scratch" : "");
+                + (transposeB ? ", B transposed into scratch" : "");
         if (!onDevice("matmul " + variant, work, MATMUL_MIN, mk, shape)) {
             small.matmul(a, transposeA, b, transposeB, out);
             return;
@@ -204,22 +204,19 @@ public final class AparapiOps implements TensorOps {
         float[] bRowMajor = b.data();
         if (transposeB) {
             // B is [n,k]: make it [k,n] so the inner loop runs over contiguous columns.
-            bRowMajor = transposeScratch(mk, b.data(), n, k, 0);
-        }
-        float[] aRowMajor = a.data();
-        if (transposeA) {
-            // A is [k,m]: row-major [m,k] reads its four rows' scalars from four cache lines, not strides.
-            aRowMajor = transposeScratch(mk, a.data(), k, m, 1);
+            bRowMajor = transposeScratch(mk, b.data(), n, k);
         }
         mk.op = MatmulKernel.MATMUL;
-        mk.a = aRowMajor;
+        mk.a = a.data();
         mk.b = bRowMajor;
         mk.c = out.data();
         mk.m = m;
         mk.k = k;
         mk.n = n;
-        mk.aRow = k;
-        mk.aCol = 1;
+        // A is read as 16 scalars per 4 rows × 4 k-steps: stored as Aᵀ [k,m] they are 4 contiguous
+        // floats in each of 4 rows, as few cache lines as row-major, so Aᵀ needs no transposed copy.
+        mk.aRow = transposeA ? 1 : k;
+        mk.aCol = transposeA ? m : 1;
         mk.tileRows = tileRows;
         mk.tileCols = tileCols;
         mk.colTiles = colTiles;
@@ -228,14 +225,14 @@ public final class AparapiOps implements TensorOps {
         mk.release();
     }
 
-    /** Scratch arrays for transposed operands, kept between calls: a fresh array is a fresh OpenCL buffer. */
-    private final float[][] transposeScratch = new float[2][];
+    /** Scratch for a transposed B, kept between calls: a fresh array is a fresh OpenCL buffer. */
+    private float[] transposeScratch;
 
-    /** {@code src} [rows, cols] transposed into scratch slot {@code slot} as [cols, rows], on the device. */
-    private float[] transposeScratch(MatmulKernel mk, float[] src, int rows, int cols, int slot) {
+    /** {@code src} [rows, cols] transposed into scratch as [cols, rows], on the device. */
+    private float[] transposeScratch(MatmulKernel mk, float[] src, int rows, int cols) {
         int size = rows * cols;
-        if (transposeScratch[slot] == null || transposeScratch[slot].length != size) transposeScratch[slot] = new float[size];
-        float[] dst = transposeScratch[slot];
+        if (transposeScratch == null || transposeScratch.length != size) transposeScratch = new float[size];
+        float[] dst = transposeScratch;
         mk.op = MatmulKernel.TRANSPOSE;
         mk.a = src;
         mk.c = dst;

@@ -8,7 +8,7 @@ import jdk.incubator.vector.VectorSpecies;
  * holds a 6 × 2-vector tile of C in 12 vector registers over a whole k-block, so each k-step is
  * 12 FMAs for 2 loads of B and 6 broadcasts of A, where {@link JavaMatmul}'s auto-vectorized loop
  * loads and stores C at every step. B is packed once per call into micro-panels of {@link #NR}
- * columns, contiguous along k; each task packs its 6-row strips of A k-major. Narrow products (an
+ * columns, contiguous along k, and A once into 6-row strips, k-major, that all tasks share. Narrow products (an
  * MLP's 256- and 10-column layers) run as fast per FMA as wide ones: no loop here depends on C2's
  * profile of trip counts. Only {@link JavaOps} calls this class, when the JVM has the module.
  *
@@ -42,8 +42,14 @@ final class VectorMatmul {
         boolean fork = (long) m * n * k >= MIN_PARALLEL_FMAS;
         int panels = (n + NR - 1) / NR;
         // bPack[(panel * k + p) * NR + jj] = op(B)[p][panel * NR + jj], zero past n.
-        float[] bPack = packScratch(panels * k * NR);
+        float[] bPack = packScratch(PACK, panels * k * NR);
         par.forEach(panels, fork && (long) k * n >= Parallel.MIN_PARALLEL_ELEMENTS, panel -> packB(b, tb, k, n, panel, bPack));
+        // aPack[(strip * k + p) * MR + r] = op(A)[strip * MR + r][p], zero past m: packed once per call,
+        // not once per column group of tiles (4× for an MLP's 128-row products).
+        int strips = (m + MR - 1) / MR;
+        float[] aPack = packScratch(A_PACK, strips * k * MR);
+        par.forEach(strips, fork && (long) m * k >= Parallel.MIN_PARALLEL_ELEMENTS,
+                s -> packA(a, ta, m, k, s * MR, Math.min(MR, m - s * MR), 0, k, aPack, s * k * MR));
         // Tasks are fixed tiles of C (from the problem size only): many small ones balance two busy
         // cores better than one per thread, and which thread takes a tile never changes its bits.
         // Big products take 4× bigger tiles: fewer repacks of A, more reuse of each B block.
@@ -55,26 +61,28 @@ final class VectorMatmul {
             int rb = task / panelGroups, pg = task % panelGroups;
             int i0 = rb * mb, i1 = Math.min(m, i0 + mb);
             int q0 = pg * perTask, q1 = Math.min(panels, q0 + perTask);
-            tile(a, ta, bPack, c, m, k, n, i0, i1, q0, q1);
+            tile(aPack, bPack, c, k, n, i0, i1, q0, q1);
         });
     }
 
-    /** Most floats of packed B kept per calling thread between calls (16 MiB). */
+    /** Most floats of packed A or B kept per calling thread between calls (16 MiB each). */
     private static final int KEPT_PACK = 1 << 22;
-    private static final ThreadLocal<float[]> PACK = new ThreadLocal<>();
+    private static final ThreadLocal<float[]> PACK = new ThreadLocal<>(), A_PACK = new ThreadLocal<>(), EDGE = new ThreadLocal<>();
 
     /**
-     * A buffer for packed B, kept per calling thread up to {@link #KEPT_PACK} floats: a fresh one per
-     * call (1.6 MB for an MLP's 784×512 weights) is a G1 humongous allocation, and those cost more
-     * than the product (measured: 128×784×512 at 45 GFLOP/s with them, on one thread).
-     * Every element a product reads is written by its packB first, zero padding included.
+     * A buffer for packed B (or A, or a task's edge tile), kept per thread up to {@link #KEPT_PACK}
+     * floats: a fresh one per call (1.6 MB for an MLP's 784×512 weights) is a G1 humongous
+     * allocation, and fresh per-task arrays cost more in allocation and zeroing than the packing
+     * (measured: 128×784×512 at 45 GFLOP/s with them, on one thread; the 784×128×512 weight
+     * gradient 70 → 90). Every element a product reads is written first: packA and packB zero-pad,
+     * and an edge tile is either loaded from C or started from zero by the kernel.
      */
-    private static float[] packScratch(int size) {
+    private static float[] packScratch(ThreadLocal<float[]> slot, int size) {
         if (size > KEPT_PACK) return new float[size];
-        float[] kept = PACK.get();
+        float[] kept = slot.get();
         if (kept == null || kept.length < size) {
             kept = new float[size];
-            PACK.set(kept);
+            slot.set(kept);
         }
         return kept;
     }
@@ -95,24 +103,19 @@ final class VectorMatmul {
         }
     }
 
-    /** Rows [i0, i1) × micro-panels [q0, q1) of C. */
-    private static void tile(float[] a, boolean ta, float[] bPack, float[] c, int m, int k, int n, int i0, int i1,
-                             int q0, int q1) {
-        int strips = (i1 - i0 + MR - 1) / MR;
-        float[] aPack = new float[strips * KB * MR];
-        float[] edge = new float[MR * NR];
+    /** Rows [i0, i1) × micro-panels [q0, q1) of C; i0 is a multiple of {@link #MR}. */
+    private static void tile(float[] aPack, float[] bPack, float[] c, int k, int n, int i0, int i1, int q0, int q1) {
+        int strips = (i1 - i0 + MR - 1) / MR, s0 = i0 / MR;
+        float[] edge = packScratch(EDGE, MR * NR);
         for (int p0 = 0; p0 < k; p0 += KB) {
             int kb = Math.min(KB, k - p0);
             boolean first = p0 == 0;
-            for (int s = 0; s < strips; s++) {
-                packA(a, ta, m, k, i0 + s * MR, Math.min(MR, i1 - i0 - s * MR), p0, kb, aPack, s * KB * MR);
-            }
             for (int q = q0; q < q1; q++) {
                 int j0 = q * NR, w = Math.min(NR, n - j0);
                 int bOff = (q * k + p0) * NR;
                 for (int s = 0; s < strips; s++) {
                     int i = i0 + s * MR, rows = Math.min(MR, i1 - i);
-                    int aOff = s * KB * MR;
+                    int aOff = ((s0 + s) * k + p0) * MR;
                     if (rows == MR && w == NR) {
                         kernel(aPack, aOff, bPack, bOff, kb, c, i * n + j0, n, first);
                     } else {
