@@ -3,9 +3,9 @@ package org.mtflow.nodes.model;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import org.mtflow.engine.node.Doc;
 import org.mtflow.engine.node.NodeException;
 import org.mtflow.engine.node.NodeType;
@@ -54,7 +54,7 @@ public final class HfModelNode implements NodeType<HfModelNode.Params> {
     @Override
     public void run(TaskContext<Params> ctx) throws Exception {
         Path dir = Path.of(ctx.params().path()).toAbsolutePath().normalize();
-        Map<String, String> crc32c = new LinkedHashMap<>();
+        Map<String, String> crc32c = new TreeMap<>(); // by name: the same directory gives the same manifest bytes
         long bytes = 0;
         int tensors;
         try (HfModel model = HfModel.open(dir)) {
