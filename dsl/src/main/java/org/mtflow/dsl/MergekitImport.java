@@ -413,6 +413,11 @@ public final class MergekitImport {
             return out;
         }
         if (rest.size() >= 2 && rest.get(0).equals("with") && rest.get(1).equals("dtype")) return List.of("out_dtype");
+        if (rest.size() >= 2 && rest.get(0).equals("inputs") && rest.get(1).equals("base")) return List.of("base_model");
+        if (rest.size() >= 3 && rest.get(0).equals("inputs") && rest.get(1).equals("models") && rest.get(2) instanceof Integer j
+                && j < mergedIndexes.size()) {
+            return List.of("models", mergedIndexes.get(j), "model");
+        }
         return List.of("merge_method");
     }
 }
