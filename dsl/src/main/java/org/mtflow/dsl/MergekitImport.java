@@ -108,7 +108,7 @@ public final class MergekitImport {
         Built b = build(yaml, fileName, output, dir);
         Findings findings = new Findings();
         for (Problem p : GraphValidator.validate(b.translation.spec(), catalog, devices)) {
-            int[] at = YamlNode.locate(b.root, configPath(p.path(), b.mergedIndexes));
+            int[] at = YamlNode.locate(b.root, configPath(p.path(), b.mergedIndexes, b.root.entry("out_dtype").isPresent()));
             findings.error(at[0], at[1], p.text());
         }
         if (!findings.diagnostics.isEmpty()) throw new SpecException(findings.formatted(fileName));
@@ -396,7 +396,7 @@ public final class MergekitImport {
     }
 
     /** A validator path in the workflow → the place in the config that produced it. */
-    static List<Object> configPath(List<Object> path, List<Integer> mergedIndexes) {
+    static List<Object> configPath(List<Object> path, List<Integer> mergedIndexes, boolean hasOutDtype) {
         if (path.size() < 2 || !"tasks".equals(path.get(0)) || !(path.get(1) instanceof String task)) return List.of("merge_method");
         if (task.equals(BASE_TASK)) return List.of("base_model");
         if (task.startsWith("model-")) return List.of("models", Integer.parseInt(task.substring(6)), "model");
@@ -412,7 +412,7 @@ public final class MergekitImport {
             out.addAll(rest.subList(3, rest.size()));
             return out;
         }
-        if (rest.size() >= 2 && rest.get(0).equals("with") && rest.get(1).equals("dtype")) return List.of("out_dtype");
+        if (rest.size() >= 2 && rest.get(0).equals("with") && rest.get(1).equals("dtype")) return List.of(hasOutDtype ? "out_dtype" : "dtype");
         if (rest.size() >= 2 && rest.get(0).equals("inputs") && rest.get(1).equals("base")) return List.of("base_model");
         if (rest.size() >= 3 && rest.get(0).equals("inputs") && rest.get(1).equals("models") && rest.get(2) instanceof Integer j
                 && j < mergedIndexes.size()) {
