@@ -300,7 +300,7 @@ public final class MergekitImport {
         for (int i = 0; i < c.models().size(); i++) {
             MergekitConfig.InputModel m = c.models().get(i);
             YamlNode.Mapping node = (YamlNode.Mapping) modelNodes.items().get(i);
-            if (needsBase && m.model().equals(base)) {
+            if (needsBase && base != null && sameDirectory(m.model(), base, dir)) {
                 // mergekit leaves the base out of the task vectors (its own would be zero)
                 if (!m.parameters().isEmpty()) {
                     YamlNode.Entry e = node.entry("parameters").orElseThrow();
@@ -351,6 +351,16 @@ public final class MergekitImport {
         tasks.add(new TaskSpec(MERGE_TASK, "merge." + MergekitConfig.METHODS.get(method), with, inputs, RetryPolicy.NONE, null,
                 Resources.DEFAULT, false));
         return new WorkflowSpec(workflowName(fileName), 0, NODES.objectNode(), tasks);
+    }
+
+    /** Whether two model paths name one directory ({@code base} and {@code ./base/} do). */
+    private static boolean sameDirectory(String a, String b, Path dir) {
+        if (a.equals(b)) return true;
+        try {
+            return dir.resolve(a).toAbsolutePath().normalize().equals(dir.resolve(b).toAbsolutePath().normalize());
+        } catch (InvalidPathException e) {
+            return false;
+        }
     }
 
     private static TaskSpec modelTask(String id, Path dir) {

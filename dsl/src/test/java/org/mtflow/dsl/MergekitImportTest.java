@@ -154,7 +154,7 @@ class MergekitImportTest {
     void theBaseModelsOwnParametersAreIgnoredWithANote() throws Exception {
         model("base");
         model("a");
-        MergekitImport.Translation t = translate("merge_method: ties\nbase_model: base\nmodels:\n  - model: base\n    parameters: {weight: 0.5}\n"
+        MergekitImport.Translation t = translate("merge_method: ties\nbase_model: base\nmodels:\n  - model: ./base/\n    parameters: {weight: 0.5}\n"
                 + "  - model: a\n    parameters: {weight: 0.7}\n");
         assertEquals(JSON.readTree("[{\"weight\": 0.7}]"), t.spec().task("merge").orElseThrow().with().get("model-parameters"));
         assertEquals(List.of("merge.yml:5:5: note: the base model's parameters are ignored (it is not one of the models merged onto it,"

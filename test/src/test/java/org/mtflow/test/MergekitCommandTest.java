@@ -210,8 +210,9 @@ class MergekitCommandTest {
         runAndCompare(rc.seed(), cfg.toString(), c, expected);
     }
 
+    /** Needs the merge nodes to take model.hf's manifests and write an output directory. */
     @Test
-    void validateRunAndExportReportMergekitConfigs() throws Exception {
+    void validateAndExportAcceptAGoodConfig() throws Exception {
         long seed = System.nanoTime();
         Checkpoints c = checkpoints(new SplittableRandom(seed), 2);
         Path ok = tmp.resolve("ok.yml");
@@ -221,14 +222,25 @@ class MergekitCommandTest {
         assertEquals(0, v.exit(), v.toString());
         assertTrue(v.err().contains(ok + ":6:28: note: int8_mask is dropped"), v.toString());
 
-        Cli.Result noOutput = Cli.run("run", ok.toString(), "--home", tmp.resolve("home").toString());
-        assertEquals(2, noOutput.exit(), noOutput.toString());
-        assertTrue(noOutput.err().contains("is a mergekit config: give --output DIR"), noOutput.toString());
-
-        Cli.Result export = Cli.run("export", ok.toString());
+        Cli.Result export = Cli.run("export", ok.toString(), "--output", tmp.resolve("out").toString());
         assertEquals(0, export.exit(), export.toString());
         assertTrue(export.out().contains("type: merge.ties"), export.toString());
         assertTrue(export.out().contains("type: model.hf"), export.toString());
+        assertTrue(export.out().contains("output: \"" + tmp.resolve("out") + "\""), export.toString());
+    }
+
+    @Test
+    void badConfigsAndMisplacedOptionsAreRejectedBeforeAnythingRuns() throws Exception {
+        long seed = System.nanoTime();
+        Checkpoints c = checkpoints(new SplittableRandom(seed), 1);
+        Path ok = tmp.resolve("ok.yml");
+        Files.writeString(ok, "merge_method: ties\nbase_model: " + c.base() + "\nmodels:\n  - model: " + c.models().get(0) + "\n");
+        Cli.Result noOutput = Cli.run("run", ok.toString(), "--home", tmp.resolve("home").toString());
+        assertEquals(2, noOutput.exit(), noOutput.toString());
+        assertTrue(noOutput.err().contains(ok + " is a mergekit config: give --output DIR"), noOutput.toString());
+        Cli.Result param = Cli.run("validate", ok.toString(), "--param", "x=1");
+        assertEquals(2, param.exit(), param.toString());
+        assertTrue(param.err().contains("--param does not apply to " + ok), param.toString());
 
         Path bad = tmp.resolve("bad.yml");
         Files.writeString(bad, "merge_method: ties\nbase_model: " + c.base() + "\nmodels:\n  - model: " + c.models().get(0)
