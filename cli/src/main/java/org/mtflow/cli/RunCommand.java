@@ -8,6 +8,7 @@ import java.util.concurrent.Callable;
 import org.mtflow.devices.Device;
 import org.mtflow.devices.Devices;
 import org.mtflow.dsl.LoadedWorkflow;
+import org.mtflow.dsl.MergekitImport;
 import org.mtflow.engine.run.RunIds;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -22,8 +23,13 @@ import picocli.CommandLine.Parameters;
         exitCodeList = {"0:every task succeeded", "1:the run failed", "2:the input is invalid"})
 final class RunCommand implements Callable<Integer> {
 
-    @Parameters(paramLabel = "FILE", description = "the workflow (YAML)")
+    @Parameters(paramLabel = "FILE", description = "the workflow (YAML), or a mergekit config (a YAML file with merge_method: "
+            + "mergekit-yaml's config.yml), which needs --output")
     Path file;
+
+    @Option(names = "--output", paramLabel = "DIR", description = "for a mergekit config: the directory the merged model is written to "
+            + "(config.json and safetensors, like mergekit-yaml config.yml DIR); rejected for a workflow, whose outputs go to the store")
+    Path output;
 
     @Option(names = "--run-id", paramLabel = "ID", description = "name of the run directory (default: NAME-TIMESTAMP)")
     String runId;
@@ -50,9 +56,26 @@ final class RunCommand implements Callable<Integer> {
             return Main.INVALID;
         }
         if (!engine.valid()) return Main.INVALID;
-        if (cluster != null) return runOnCluster();
+        boolean mergekit = MergekitImport.isConfig(file);
+        if (mergekit && output == null) {
+            System.err.println("error: " + file + " is a mergekit config: give --output DIR, the directory to write the merged model to"
+                    + " (as in mergekit-yaml " + file + " DIR)");
+            return Main.INVALID;
+        }
+        if (cluster != null) {
+            if (output != null && !mergekit) {
+                System.err.println("error: --output applies to mergekit configs (files with merge_method) only: remove it");
+                return Main.INVALID;
+            }
+            if (mergekit) {
+                System.err.println("error: --cluster takes workflow files, and " + file + " is a mergekit config: run it here, or"
+                        + " write it as a workflow with mtflow export " + file + " --output DIR > merge.yaml and submit that");
+                return Main.INVALID;
+            }
+            return runOnCluster();
+        }
         List<Device> devices = Devices.discover(!engine.jvmOnly);
-        Optional<LoadedWorkflow> loaded = WorkflowFiles.load(file, params, devices.stream().map(Device::info).toList());
+        Optional<LoadedWorkflow> loaded = WorkflowFiles.load(file, params, output, devices.stream().map(Device::info).toList());
         if (loaded.isEmpty()) return Main.INVALID;
         LoadedWorkflow w = loaded.get();
         String id = runId != null ? runId : RunIds.fresh(w.spec().name());

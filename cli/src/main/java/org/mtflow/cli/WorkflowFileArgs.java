@@ -19,8 +19,12 @@ final class WorkflowFileArgs {
     @Option(names = "--param", paramLabel = "NAME=VALUE", description = "override a param (repeatable)")
     List<String> params = new ArrayList<>();
 
+    @Option(names = "--output", paramLabel = "DIR", description = "for a mergekit config (a file with merge_method): the directory "
+            + "the merged model is written to (rejected for a workflow)")
+    Path output;
+
     /** As {@link WorkflowFiles#load}: empty after the problems were printed. */
     Optional<LoadedWorkflow> load(Collection<DeviceInfo> devices) {
-        return WorkflowFiles.load(file, params, devices);
+        return WorkflowFiles.load(file, params, output, devices);
     }
 }

@@ -104,12 +104,7 @@ public final class WorkflowLoader {
     public static LoadedWorkflow load(String yaml, String fileName, Map<String, String> paramOverrides,
                                       NodeCatalog catalog, Collection<DeviceInfo> devices) throws SpecException {
         Findings findings = new Findings();
-        YamlReader.Result read;
-        try {
-            read = YamlReader.read(yaml);
-        } catch (YamlReader.SyntaxError e) {
-            throw new SpecException(List.of(e.diagnostic.format(fileName)));
-        }
+        YamlReader.Result read = YamlReader.read(yaml, fileName);
         findings.diagnostics.addAll(read.errors());
         for (YamlNode alias : read.aliases()) findings.quietAfterFirst(alias.line(), alias.column());
         if (read.root() == null) {

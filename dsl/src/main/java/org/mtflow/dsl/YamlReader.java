@@ -54,6 +54,15 @@ final class YamlReader {
         this.parser = parser;
     }
 
+    /** As {@link #read}, a syntax error thrown as the file's one problem. */
+    static Result read(String text, String fileName) throws org.mtflow.engine.spec.SpecException {
+        try {
+            return read(text);
+        } catch (SyntaxError e) {
+            throw new org.mtflow.engine.spec.SpecException(List.of(e.diagnostic.format(fileName)));
+        }
+    }
+
     static Result read(String text) throws SyntaxError {
         try (YAMLParser p = FACTORY.createParser(text)) {
             YamlReader r = new YamlReader(p);

@@ -21,6 +21,7 @@ import org.mtflow.nodes.merge.aware.FisherMergeNode;
 import org.mtflow.nodes.merge.aware.RegMeanMergeNode;
 import org.mtflow.nodes.merge.MergeMethods;
 import org.mtflow.nodes.merge.MergeNode;
+import org.mtflow.nodes.model.HfModelNode;
 import org.mtflow.nodes.model.PredictNode;
 import org.mtflow.nodes.train.TrainFinetuneNode;
 import org.mtflow.nodes.train.TrainFitNode;
@@ -63,6 +64,7 @@ public final class BuiltinNodes {
                 new TrainFinetuneNode(),
                 new TrainMultitaskNode(),
                 new PredictNode(),
+                new HfModelNode(),
                 new FisherMergeNode(),
                 new RegMeanMergeNode(),
                 new AdaMergingNode()));
