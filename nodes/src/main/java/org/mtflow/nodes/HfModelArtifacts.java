@@ -46,6 +46,15 @@ public final class HfModelArtifacts {
         return JSON.writeValueAsBytes(m);
     }
 
+    /** Whether an artifact file is a manifest (JSON) rather than a safetensors file (8-byte header length first). */
+    public static boolean isManifest(Path file) throws IOException {
+        try (java.io.InputStream in = Files.newInputStream(file)) {
+            int b;
+            while ((b = in.read()) == ' ' || b == '\n' || b == '\r' || b == '\t') { }
+            return b == '{';
+        }
+    }
+
     /** The directory a manifest names, once its files are checked to be there with their recorded sizes. */
     public static Path directory(Path manifest) throws IOException {
         return check(manifest, false);

@@ -91,6 +91,11 @@ public final class HfModel implements AutoCloseable {
         return single != null ? single.entries() : sharded.entries();
     }
 
+    /** The weights' {@code __metadata__} (the single file's, or the index's). */
+    public Map<String, String> metadata() {
+        return single != null ? single.metadata() : sharded.metadata();
+    }
+
     /** The safetensors files holding the weights. */
     public List<Path> weightFiles() {
         return single != null ? List.of(single.file()) : sharded.shards();

@@ -73,7 +73,7 @@ public final class SyntheticCheckpointNode implements NodeType<SyntheticCheckpoi
     @Override
     public List<Port> outputs() {
         return List.of(Port.one("model", "the model directory's manifest (" + HfModelArtifacts.FORMAT
-                + "): config.json + model.safetensors or shards and index").of(Port.Kind.JSON));
+                + "): config.json + model.safetensors or shards and index").of(Port.Kind.MODEL));
     }
 
     @Override

@@ -5,12 +5,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import org.mtflow.kernels.Tensor;
+import org.mtflow.kernels.format.HfModel;
 import org.mtflow.kernels.format.Safetensors;
 import org.mtflow.kernels.format.ShardedSafetensors;
+import org.mtflow.nodes.HfModelArtifacts;
 
 /**
- * A checkpoint opened for reading one tensor at a time: a safetensors file, or a sharded one (a
- * directory holding {@code model.safetensors.index.json}, or that index file).
+ * A checkpoint opened for reading one tensor at a time: a safetensors file, a sharded one (a
+ * directory holding {@code model.safetensors.index.json}, or that index file), or a Hugging Face
+ * model directory named by a manifest ({@link HfModelArtifacts}, from model.hf or
+ * data.synthetic-checkpoint).
  */
 interface Checkpoint extends AutoCloseable {
     Path path();
@@ -19,6 +23,9 @@ interface Checkpoint extends AutoCloseable {
 
     Map<String, String> metadata();
 
+    /** The model directory's config.json, or null for a bare safetensors checkpoint. */
+    default Path configFile() { return null; }
+
     /** The named tensor as float32. */
     Tensor read(String name) throws IOException;
 
@@ -26,6 +33,17 @@ interface Checkpoint extends AutoCloseable {
     void close() throws IOException;
 
     static Checkpoint open(Path path) throws IOException {
+        if (HfModelArtifacts.isManifest(path)) {
+            HfModel m = HfModelArtifacts.open(path);
+            return new Checkpoint() {
+                public Path path() { return m.directory(); }
+                public Map<String, Safetensors.Entry> entries() { return m.entries(); }
+                public Map<String, String> metadata() { return m.metadata(); }
+                public Path configFile() { return m.configFile(); }
+                public Tensor read(String name) throws IOException { return m.read(name); }
+                public void close() throws IOException { m.close(); }
+            };
+        }
         if (Files.isDirectory(path) || path.getFileName().toString().endsWith(".index.json")) {
             ShardedSafetensors s = ShardedSafetensors.open(path);
             return new Checkpoint() {

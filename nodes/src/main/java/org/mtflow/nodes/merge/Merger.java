@@ -21,6 +21,12 @@ public final class Merger {
 
     /** Receives each merged tensor, in the reference's tensor order. */
     public interface Sink {
+        /**
+         * Called once, before the first tensor: every tensor to come, the reference's metadata, and its
+         * config.json (null for a bare safetensors checkpoint).
+         */
+        default void start(java.util.Collection<Safetensors.Entry> entries, Map<String, String> metadata, Path configFile) throws IOException {}
+
         void put(String name, Tensor merged, Safetensors.Entry like) throws IOException;
     }
 
@@ -46,6 +52,7 @@ public final class Merger {
             if (method.parameters().contains("topk") && parameters != null && "global".equals(parameters.get("topk"))) {
                 params = params.withComputed(Sparsification.GLOBAL_THRESHOLD, globalThresholds(ref, ms, params));
             }
+            sink.start(ref.entries().values(), ref.metadata(), ref.configFile());
             for (var e : ref.entries().values()) {
                 String name = e.name();
                 Tensor b = method.needsBase() ? ref.read(name) : null;

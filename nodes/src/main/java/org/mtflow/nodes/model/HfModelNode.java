@@ -48,7 +48,7 @@ public final class HfModelNode implements NodeType<HfModelNode.Params> {
 
     @Override
     public List<Port> outputs() {
-        return List.of(Port.one("model", "the model directory's manifest (" + HfModelArtifacts.FORMAT + ")").of(Port.Kind.JSON));
+        return List.of(Port.one("model", "the model directory's manifest (" + HfModelArtifacts.FORMAT + ")").of(Port.Kind.MODEL));
     }
 
     @Override
