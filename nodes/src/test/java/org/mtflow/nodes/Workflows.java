@@ -52,6 +52,11 @@ public final class Workflows {
             return this;
         }
 
+        public Task withAll(java.util.Map<String, ?> params) {
+            params.forEach(spec::with);
+            return this;
+        }
+
         public Task input(String name, String ref) {
             spec.input(name, ref);
             return this;

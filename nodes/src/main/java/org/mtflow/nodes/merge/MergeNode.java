@@ -45,12 +45,14 @@ public final class MergeNode implements NodeType<MergeNode.Params> {
             @Doc("write the merged model as a Hugging Face model directory here (sharded safetensors + index, config.json copied "
                     + "from the reference model; a retried task keeps the shards already written) instead of one artifact file")
             String output,
-            @Doc("the merged tensors' dtype: F32, F16 or BF16; default each tensor's dtype in the reference model") String dtype) {
+            @Doc("the merged tensors' dtype: F32, F16 or BF16; default each tensor's dtype in the reference model") String dtype,
+            @Doc("with output: the most tensor bytes per shard file, default 5000000000 (Hugging Face's 5GB)") Long maxShardBytes) {
         public Params {
             if (dtype != null && !List.of("F32", "F16", "BF16").contains(dtype)) {
                 throw new IllegalArgumentException("dtype must be F32, F16 or BF16, got '" + dtype + "'");
             }
             if (output != null && output.isBlank()) throw new IllegalArgumentException("output must name a directory");
+            if (maxShardBytes != null && maxShardBytes < 1) throw new IllegalArgumentException("max-shard-bytes must be at least 1");
         }
 
         Dtype dtypeOr(Dtype like) {
@@ -107,6 +109,7 @@ public final class MergeNode implements NodeType<MergeNode.Params> {
                 @Override
                 public void start(Collection<Safetensors.Entry> entries, Map<String, String> metadata, Path configFile) throws IOException {
                     StreamingSafetensorsWriter.Builder b = StreamingSafetensorsWriter.to(dir).metadata(metadata);
+                    if (p.maxShardBytes() != null) b.maxShardBytes(p.maxShardBytes());
                     for (Safetensors.Entry e : entries) b.declare(e.name(), p.dtypeOr(e.dtype()), e.shape());
                     writer[0] = b.open();
                     config[0] = configFile;

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,8 +14,10 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import org.mtflow.kernels.HalfFloats;
 import org.mtflow.kernels.Tensor;
 import org.mtflow.kernels.format.Dtype;
+import org.mtflow.kernels.format.HfModel;
 import org.mtflow.kernels.format.Safetensors;
 import org.mtflow.nodes.NodeRuns;
 import org.mtflow.nodes.TestSeeds;
@@ -90,6 +93,57 @@ class MergeNodeTest {
         assertEquals(1, run.attempts("x"), "a bad parameter is not retried");
         assertTrue(run.task("x").toString().contains("merge.ties has no parameter 't'"), () -> run.task("x").toString());
         assertTrue(run.task("y").toString().contains("exactly one model"), () -> run.task("y").toString());
+    }
+
+    @Test
+    void aMergeIntoADirectoryStreamsShardsEqualToTheSingleFileMerge() throws Exception {
+        long seed = TestSeeds.next();
+        Map<String, Object> tiny = Map.of("layers", 2, "hidden", 16, "intermediate", 24, "vocab", 40, "heads", 4, "kv-heads", 2,
+                "dtype", "BF16", "max-shard-bytes", 4000);
+        var w = Workflows.named("merge-dir", seed)
+                .task("base", "data.synthetic-checkpoint").with("dir", dir.resolve("base").toString()).with("seed", seed).withAll(tiny);
+        String[] inputs = new String[3];
+        for (int i = 0; i < 3; i++) {
+            w = w.task("m" + i, "data.synthetic-checkpoint").with("dir", dir.resolve("m" + i).toString()).with("base", seed)
+                    .with("seed", seed + 1 + i).with("noise", 0.01).withAll(tiny);
+            inputs[i] = "m" + i + ".model";
+        }
+        Map<String, Object> ties = Map.of("density", 0.3, "lambda", 0.9);
+        var spec = w.task("file", "merge.ties").input("base", "base.model").inputs("models", inputs).with("parameters", ties)
+                .task("tree", "merge.ties").input("base", "base.model").inputs("models", inputs).with("parameters", ties)
+                .with("output", dir.resolve("merged").toString()).with("max-shard-bytes", 4000)
+                .task("wide", "merge.ties").input("base", "base.model").inputs("models", inputs).with("parameters", ties)
+                .with("output", dir.resolve("merged32").toString()).with("dtype", "F32");
+        NodeRuns.Run run = runs.run(spec.build());
+        assertTrue(run.outcome().ok(), () -> "seed " + seed + ": " + run.report());
+
+        Path merged = dir.resolve("merged");
+        assertTrue(Files.isRegularFile(merged.resolve("model.safetensors.index.json")), "sharded: " + merged);
+        assertEquals(Files.readString(dir.resolve("base/config.json")), Files.readString(merged.resolve("config.json")));
+        try (Safetensors.Reader one = Safetensors.open(run.artifact("file", "model"));
+             HfModel tree = HfModel.open(merged); HfModel wide = HfModel.open(dir.resolve("merged32"))) {
+            assertEquals(one.entries().keySet(), tree.entries().keySet());
+            for (var e : one.entries().values()) {
+                assertEquals(Dtype.BF16, tree.entry(e.name()).dtype(), e.name());
+                assertEquals(Dtype.F32, wide.entry(e.name()).dtype(), e.name());
+                float[] want = one.read(e.name()).data(), got = tree.read(e.name()).data(), got32 = wide.read(e.name()).data();
+                for (int i = 0; i < want.length; i++) {
+                    String at = "seed " + seed + ": " + e.name() + "[" + i + "]";
+                    assertEquals(Float.floatToIntBits(want[i]), Float.floatToIntBits(got[i]), at);
+                    // F32 keeps the merge unrounded: rounded to BF16 it is the BF16 output
+                    assertEquals(Float.floatToIntBits(want[i]), Float.floatToIntBits(HalfFloats.bf16ToFloat(HalfFloats.floatToBf16(got32[i]))), at);
+                }
+            }
+        }
+
+        var into = Workflows.named("merge-into-input", seed)
+                .task("base", "data.synthetic-checkpoint").with("dir", dir.resolve("base").toString()).with("seed", seed).withAll(tiny)
+                .task("m", "merge.task-arithmetic").input("base", "base.model").inputs("models", "base.model")
+                .with("output", dir.resolve("base").toString());
+        NodeRuns.Run bad = runs.run(into.build());
+        assertEquals(1, bad.attempts("m"), "not retried");
+        assertTrue(bad.task("m").toString().contains("is one of the input models' directories"), () -> bad.task("m").toString());
+        assertTrue(Files.isRegularFile(dir.resolve("base/config.json")), "the input directory is left alone");
     }
 
     private Path write(String file, Map<String, Tensor> tensors, Dtype dtype) throws Exception {
