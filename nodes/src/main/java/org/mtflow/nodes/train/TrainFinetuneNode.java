@@ -29,7 +29,10 @@ public final class TrainFinetuneNode implements NodeType<TrainFinetuneNode.Param
             @Doc("the step schedule's period in epochs, default max(1, epochs / 3)") Integer stepEpochs,
             @Doc("fraction of the training split held out for early stopping, default 0.1 with patience, else 0") Double validation,
             @Doc("stop after this many epochs without a better validation loss, default 0 (never)") Integer patience,
-            @Doc("overrides the run seed for the head's init, split and shuffles") Long seed) implements TrainingParams {
+            @Doc("overrides the run seed for the head's init, split and shuffles") Long seed,
+            @Doc("keep the base's other heads, unchanged, in the output (default false): fine-tunes of one multi-task base "
+                    + "then share every tensor name, as the data-free merges need; the base must have the task's head") Boolean keepHeads)
+            implements TrainingParams {
         public Params {
             TrainSettings.from(optimizer, lr, momentum, weightDecay, batch, epochs, schedule, warmupEpochs, stepEpochs,
                     validation, patience); // checked when the workflow is validated
@@ -62,8 +65,17 @@ public final class TrainFinetuneNode implements NodeType<TrainFinetuneNode.Param
         String head = TrainFitNode.headName(data);
         int classes = TrainFitNode.classCount(data);
         long seed = ctx.params().seed() != null ? ctx.params().seed() : ctx.seed();
-        Mlp start = base.withHeads(Map.of(head, classes), ctx.ops(), seed, ctx.stream("init"));
         Integer baseClasses = base.spec().heads().get(head);
+        if (Boolean.TRUE.equals(ctx.params().keepHeads())) {
+            if (baseClasses == null || baseClasses != classes) {
+                throw NodeException.permanent("keep-heads needs the base to have a head '" + head + "' of " + classes + " classes; it has "
+                        + base.spec().heads() + ": train the base on this task too (train.multitask), or drop keep-heads");
+            }
+            ctx.metric("head", "from the base, other heads kept");
+            TrainFitNode.fit(ctx, ctx.params().settings(), base, head, data, seed); // heads without gradients stay as they are
+            return;
+        }
+        Mlp start = base.withHeads(Map.of(head, classes), ctx.ops(), seed, ctx.stream("init"));
         if (baseClasses != null && baseClasses == classes) start = base.keepingHead(head);
         ctx.metric("head", baseClasses != null && baseClasses == classes ? "from the base" : "new");
         TrainFitNode.fit(ctx, ctx.params().settings(), start, head, data, seed);

@@ -166,4 +166,26 @@ class TaskPredictionsTest {
                     "eval.metrics scores the fine-tune of task " + t + " as train.finetune reported: " + msg);
         }
     }
+
+    /** keep-heads: the fine-tune has every head of the base, the other tasks' bit for bit, so fine-tunes share every tensor name. */
+    @Test
+    void aFineTuneThatKeepsHeadsChangesOnlyTheTrunkAndItsTasksHead() throws Exception {
+        Setup s = setup();
+        Workflows.Task w = s.synthetic("finetune-keep-heads")
+                .task("base", "train.multitask").inputs("datasets", "s.dataset").with("hidden", List.of(12)).with("epochs", 1).with("batch", 16)
+                .task("t0", "data.task").input("dataset", "s.dataset").with("index", 0)
+                .task("ft", "train.finetune").input("base", "base.model").input("dataset", "t0.dataset")
+                .with("epochs", 2).with("batch", 16).with("keep-heads", true);
+        NodeRuns.Run run = runs.run(w.build());
+        String msg = "seed " + s.seed() + ", " + s.tasks() + " tasks";
+        assertTrue(run.outcome().ok(), () -> msg + ": " + run.report());
+        Mlp base = Mlp.read(run.artifact("base", "model")), ft = Mlp.read(run.artifact("ft", "model"));
+        assertEquals(base.spec(), ft.spec(), msg);
+        assertEquals(base.parameters().keySet(), ft.parameters().keySet(), msg);
+        for (String name : base.parameters().keySet()) {
+            boolean trained = !name.startsWith("head.") || name.startsWith("head.task0.");
+            boolean same = java.util.Arrays.equals(base.parameters().get(name).data(), ft.parameters().get(name).data());
+            assertEquals(!trained, same, msg + ": " + name + (trained ? " should have been trained" : " should be the base's"));
+        }
+    }
 }
