@@ -25,7 +25,7 @@ public final class PredictNode implements NodeType<PredictNode.Params> {
 
     public record Params(
             @Doc("the split to predict: test (default) or train") String split,
-            @Doc("the head to predict with; default the model's only head, or on a dataset with tasks each task's head (heads named after the tasks)") String head) {
+            @Doc("the head to predict with; default the model's only head, the head named after the dataset, or on a dataset with tasks each task's head (heads named after the tasks)") String head) {
         public Params {
             if (split == null) split = "test";
             if (!split.equals("test") && !split.equals("train")) {
@@ -79,13 +79,17 @@ public final class PredictNode implements NodeType<PredictNode.Params> {
         ctx.output("predictions", predictions::write);
     }
 
-    /** The named head, or the model's only one when none is named. */
+    /**
+     * The named head; when none is named, the model's only one, or the head named after the dataset
+     * (data.task names a task's dataset after the task, so a multi-head model predicts it with that head).
+     */
     static String head(Mlp model, String named, Dataset dataset) throws NodeException {
         var heads = model.spec().heads().keySet();
         if (named != null) {
             if (!heads.contains(named)) throw NodeException.permanent("the model has no head '" + named + "'; its heads are " + heads);
             return named;
         }
+        if (heads.size() != 1 && heads.contains(dataset.name())) return dataset.name();
         if (heads.size() != 1) {
             throw NodeException.permanent("the model has heads " + heads + "; name one with param head"
                     + (dataset.tasks().isEmpty() ? "" : ", or give heads named after dataset " + dataset.name() + "'s tasks "
