@@ -37,4 +37,11 @@ public interface MergeMethod {
      * threshold, a norm, an angle) or keyed random drops are not.
      */
     default boolean elementwise() { return false; }
+
+    /**
+     * Whether, with these parameters, the method is elementwise once each model's magnitude threshold
+     * for the tensor is known (TIES without rescale): the {@link Merger} then finds the thresholds in a
+     * streaming pass ({@link StreamingThreshold}) and merges the tensor in pieces.
+     */
+    default boolean elementwiseGivenThresholds(TensorParams params) { return false; }
 }

@@ -68,8 +68,13 @@ public final class Merger {
             int piece = sink.pieceElements();
             for (var e : ref.entries().values()) {
                 String name = e.name();
-                if (piece > 0 && e.elements() > piece && method.elementwise()) {
-                    mergeInPieces(ops, method, ref, ms, e, params.forTensor(name), seed, piece, sink);
+                TensorParams tp = params.forTensor(name);
+                boolean thresholds = method.elementwiseGivenThresholds(tp);
+                if (piece > 0 && e.elements() > piece && (method.elementwise() || thresholds)) {
+                    if (thresholds && tp.option("topk", "tensor").equals("tensor")) {
+                        tp = params.withComputed(Sparsification.TENSOR_THRESHOLD, tensorThresholds(ops, ref, ms, e, tp, piece)).forTensor(name);
+                    }
+                    mergeInPieces(ops, method, ref, ms, e, tp, seed, piece, sink);
                     continue;
                 }
                 Tensor b = method.needsBase() ? ref.read(name) : null;
@@ -95,6 +100,33 @@ public final class Merger {
             for (Checkpoint c : ms) ts.add(c.readRange(name, from, len));
             sink.putPiece(name, from, method.merge(ops, new TensorSlot(name, b, ts, params), seed), e);
         }
+    }
+
+    /**
+     * Each model's k-th largest |θᵢ − θ₀| of one tensor, k = ⌊density·n⌋, in two streaming passes over
+     * pieces (NaN where density ≥ 1 keeps everything): what topk: tensor computes on the whole tensor.
+     */
+    private static double[] tensorThresholds(TensorOps ops, Checkpoint ref, List<Checkpoint> ms, Safetensors.Entry e,
+                                             TensorParams params, int piece) throws IOException {
+        String name = e.name();
+        long n = e.elements();
+        double[] t = new double[ms.size()];
+        for (int i = 0; i < ms.size(); i++) {
+            double density = params.model(i, "density", 1.0);
+            if (!(density < 1) || density < 0) {
+                t[i] = Double.NaN; // kept whole, or rejected with its message when the piece is merged
+                continue;
+            }
+            Checkpoint model = ms.get(i);
+            t[i] = StreamingThreshold.kthLargest(n, (long) Math.floor(density * n), consumer -> {
+                for (long from = 0; from < n; from += piece) {
+                    int len = (int) Math.min(piece, n - from);
+                    Tensor tau = Elementwise.delta(ops, model.readRange(name, from, len), ref.readRange(name, from, len));
+                    consumer.accept(tau.data(), len);
+                }
+            });
+        }
+        return t;
     }
 
     /** Each model's whole-model top-k threshold; density must be one value per model across tensors. */

@@ -57,7 +57,10 @@ enum Sparsification {
      */
     private static float magnitudeThreshold(TensorOps ops, Tensor tau, TensorSlot slot, int i, double density) {
         String scope = slot.params().option("topk", "tensor");
-        if (scope.equals("tensor")) return ops.topkThreshold(tau, (long) Math.floor(density * tau.size()));
+        if (scope.equals("tensor")) {
+            double t = slot.params().model(i, TENSOR_THRESHOLD, Double.NaN); // set when the tensor is merged in pieces
+            return Double.isNaN(t) ? ops.topkThreshold(tau, (long) Math.floor(density * tau.size())) : (float) t;
+        }
         if (!scope.equals("global")) throw new IllegalArgumentException(slot.name() + ": topk is '" + scope + "'; want tensor or global");
         double t = slot.params().model(i, GLOBAL_THRESHOLD, Double.NaN);
         if (Double.isNaN(t)) throw new IllegalArgumentException(slot.name() + ": topk: global needs the whole model's threshold; merge whole checkpoints (Merger)");
@@ -66,6 +69,9 @@ enum Sparsification {
 
     /** The computed per-model parameter holding topk: global's threshold. */
     static final String GLOBAL_THRESHOLD = "topk_threshold";
+
+    /** The computed per-model parameter holding topk: tensor's threshold of a tensor merged in pieces (the whole tensor's). */
+    static final String TENSOR_THRESHOLD = "tensor_topk_threshold";
 
     static long stream(String method, String tensor, int model) {
         return Philox.stream("merge", method, tensor, Integer.toString(model));

@@ -19,7 +19,10 @@ import org.mtflow.kernels.format.Safetensors;
 import org.mtflow.kernels.jvm.JavaOps;
 import org.mtflow.nodes.TestSeeds;
 
-/** A tensor merged in pieces by an elementwise method has the bits of the same tensor merged whole. */
+/**
+ * A tensor merged in pieces — by an elementwise method, or by TIES with its thresholds found in a
+ * streaming pass — has the bits of the same tensor merged whole.
+ */
 class PiecewiseMergeTest {
     @TempDir Path dir;
 
@@ -73,12 +76,16 @@ class PiecewiseMergeTest {
         }
         int methods = 0;
         for (MergeMethod method : MergeMethods.all()) {
-            if (!method.elementwise()) continue;
             Map<String, Object> params = new LinkedHashMap<>();
             List<Map<String, Object>> perModel = new ArrayList<>();
-            if (method.parameters().contains("weight")) {
-                for (int i = 0; i < 3; i++) perModel.add(Map.of("weight", 0.1 + rnd.nextDouble()));
+            for (int i = 0; i < 3; i++) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                if (method.parameters().contains("weight")) m.put("weight", 0.1 + rnd.nextDouble());
+                if (method.parameters().contains("density")) m.put("density", i == 2 ? 1.0 : 0.05 + 0.9 * rnd.nextDouble());
+                perModel.add(m);
             }
+            TensorParams tp = MergeParams.of(method, params, perModel, 3, Layers.of(SHAPES.keySet())).forTensor("layers.0.w");
+            if (!method.elementwise() && !method.elementwiseGivenThresholds(tp)) continue;
             int piece = 1 + rnd.nextInt(40);
             Collecting whole = new Collecting(0), pieces = new Collecting(piece);
             Merger.merge(OPS, method, files.get(0), files.subList(1, 4), params, perModel, seed, whole);
@@ -94,6 +101,6 @@ class PiecewiseMergeTest {
                 }
             }
         }
-        assertTrue(methods >= 2, "elementwise methods tested: " + methods);
+        assertTrue(methods >= 3, "methods merged in pieces: " + methods);
     }
 }
