@@ -40,8 +40,9 @@ public interface MergeMethod {
 
     /**
      * Whether, with these parameters, the method is elementwise once each model's magnitude threshold
-     * for the tensor is known (TIES without rescale): the {@link Merger} then finds the thresholds in a
-     * streaming pass ({@link StreamingThreshold}) and merges the tensor in pieces.
+     * for the tensor is known (TIES without rescale; DARE, whose drops are keyed by element index, needs
+     * none): the {@link Merger} then finds the thresholds of a method reading {@code topk} in a streaming
+     * pass ({@link StreamingThreshold}) and merges the tensor in pieces.
      */
     default boolean elementwiseGivenThresholds(TensorParams params) { return false; }
 }

@@ -71,7 +71,7 @@ public final class Merger {
                 TensorParams tp = params.forTensor(name);
                 boolean thresholds = method.elementwiseGivenThresholds(tp);
                 if (piece > 0 && e.elements() > piece && (method.elementwise() || thresholds)) {
-                    if (thresholds && tp.option("topk", "tensor").equals("tensor")) {
+                    if (thresholds && method.parameters().contains("topk") && tp.option("topk", "tensor").equals("tensor")) {
                         tp = params.withComputed(Sparsification.TENSOR_THRESHOLD, tensorThresholds(ops, ref, ms, e, tp, piece)).forTensor(name);
                     }
                     mergeInPieces(ops, method, ref, ms, e, tp, seed, piece, sink);
@@ -98,7 +98,7 @@ public final class Merger {
             Tensor b = method.needsBase() ? ref.readRange(name, from, len) : null;
             List<Tensor> ts = new ArrayList<>(ms.size());
             for (Checkpoint c : ms) ts.add(c.readRange(name, from, len));
-            sink.putPiece(name, from, method.merge(ops, new TensorSlot(name, b, ts, params), seed), e);
+            sink.putPiece(name, from, method.merge(ops, new TensorSlot(name, b, ts, params, from), seed), e);
         }
     }
 

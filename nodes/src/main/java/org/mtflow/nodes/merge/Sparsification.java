@@ -44,7 +44,7 @@ enum Sparsification {
         }
         return switch (this) {
             case MAGNITUDE -> rescaleSum(ops, tau, Elementwise.keepAtLeast(ops, tau, magnitudeThreshold(ops, tau, slot, i, density)), rescale);
-            case RANDOM -> random(ops, tau, (float) density, seed, stream("dare", slot.name(), i), rescale);
+            case RANDOM -> random(ops, tau, (float) density, seed, stream("dare", slot.name(), i), slot.offset(), rescale);
             case MAGNITUDE_OUTLIERS -> rescaleSum(ops, tau, outliers(ops, tau, density, p.model(i, "gamma", 0.01), slot.name()), rescale);
             case DELLA -> della(ops, tau, density, p.model(i, "epsilon", 0.15), seed, stream("della", slot.name(), i), rescale, slot.name());
             case NONE -> tau;
@@ -84,14 +84,14 @@ enum Sparsification {
         return kept;
     }
 
-    private static Tensor random(TensorOps ops, Tensor tau, float density, long seed, long stream, boolean rescale) {
+    private static Tensor random(TensorOps ops, Tensor tau, float density, long seed, long stream, long offset, boolean rescale) {
         Tensor out = Tensor.zerosLike(tau);
         if (rescale) {
-            ops.dropAndRescale(tau, 1f - density, seed, stream, out);
+            ops.dropAndRescale(tau, 1f - density, seed, stream, offset, out);
         } else {
             // the same keep decisions, unscaled: the mask is sign(dropAndRescale(1))
             ops.fill(out, 1f);
-            ops.dropAndRescale(out, 1f - density, seed, stream, out);
+            ops.dropAndRescale(out, 1f - density, seed, stream, offset, out);
             ops.sign(out, out);
             ops.mul(tau, out, out);
         }
