@@ -135,6 +135,13 @@ public final class Shapes {
         if (!(p >= 0f && p <= 1f)) throw new IllegalArgumentException("probability must be in [0,1], got " + p);
     }
 
+    /** A Philox draw offset: elements offset .. offset + size must index draws below 2^34 (32-bit block counters). */
+    public static void requireDrawOffset(long offset, long size) {
+        if (offset < 0 || offset > (1L << 34) - size) {
+            throw new IllegalArgumentException("draw offset must be in [0, 2^34 - " + size + "], got " + offset);
+        }
+    }
+
     /** A count that may not be negative. */
     public static void requireNonNegative(String what, long k) {
         if (k < 0) throw new IllegalArgumentException(what + " must be >= 0, got " + k);

@@ -196,7 +196,16 @@ public interface TensorOps extends AutoCloseable {
      * as {@code a · s} with the float {@code s = 1f / (1f − p)}; dropped elements become 0. Exact: the
      * same elements drop, with the same values, on every backend.
      */
-    void dropAndRescale(Tensor a, float p, long seed, long stream, Tensor out);
+    default void dropAndRescale(Tensor a, float p, long seed, long stream, Tensor out) {
+        dropAndRescale(a, p, seed, stream, 0, out);
+    }
+
+    /**
+     * {@link #dropAndRescale(Tensor, float, long, long, Tensor)} of a piece of a larger tensor that
+     * starts at element {@code offset}: element i of {@code a} takes Philox draw offset + i, so a tensor
+     * dropped in pieces gives the same bits as dropped whole. 0 ≤ offset and offset + size ≤ 2^34.
+     */
+    void dropAndRescale(Tensor a, float p, long seed, long stream, long offset, Tensor out);
 
     /**
      * Spherical interpolation between a and b as flat vectors: {@code sin((1−t)θ)/sin θ · a +

@@ -778,20 +778,57 @@ public abstract class TensorOpsContract {
             Tensor out = Reference.poisoned(n);
             ops().dropAndRescale(a, p, seed, stream, out);
             afterOp("dropAndRescale");
-            long threshold = Math.round(p * 16777216.0);
-            float scale = 1f / (1f - p);
-            int kept = 0;
-            for (int i = 0; i < n; i++) {
-                boolean keep = (Philox.bits(seed, stream, i) >>> 8) >= threshold;
-                if (keep) kept++;
-                same(keep ? a.data()[i] * scale : 0f, out.data()[i], "drop p=" + p, i);
-            }
+            int kept = checkDropped(a, p, seed, stream, 0, out, "drop p=" + p);
             if (n >= 100_000) {
                 assertEquals(1 - p, kept / (double) n, 0.01, ctx("kept fraction at p=" + p));
             }
         }
         assertThrows(IllegalArgumentException.class, () -> ops().dropAndRescale(a, 1.5f, 1, 2, Tensor.zeros(n)));
         assertThrows(IllegalArgumentException.class, () -> ops().dropAndRescale(a, Float.NaN, 1, 2, Tensor.zeros(n)));
+    }
+
+    /** Checks out against DARE's formula with Philox draws offset + i; returns how many were kept. */
+    private int checkDropped(Tensor a, float p, long seed, long stream, long offset, Tensor out, String what) {
+        long threshold = Math.round(p * 16777216.0);
+        float scale = 1f / (1f - p);
+        int kept = 0;
+        for (int i = 0; i < a.size(); i++) {
+            boolean keep = (Philox.bits(seed, stream, offset + i) >>> 8) >= threshold;
+            if (keep) kept++;
+            same(keep ? a.data()[i] * scale : 0f, out.data()[i], what, i);
+        }
+        return kept;
+    }
+
+    @ParameterizedTest(name = "dropAndRescale in pieces n={0}")
+    @MethodSource("sizes")
+    void dropAndRescaleInPiecesEqualsWhole(int n) {
+        SplittableRandom rng = rng("dare pieces", n);
+        Tensor a = Reference.withSpecials(rng, n);
+        long seed = rng.nextLong(), stream = rng.nextLong();
+        float p = (float) rng.nextDouble();
+        Tensor whole = Reference.poisoned(n);
+        ops().dropAndRescale(a, p, seed, stream, whole);
+        // Cuts on the 16-element grid, on the 4-element grid and anywhere: every kind of offset.
+        for (int grid : new int[] {16, 4, 1}) {
+            int from = 0;
+            while (from < n) {
+                int len = Math.min(n - from, grid * (1 + rng.nextInt(Math.max(1, n / (3 * grid)))) + (grid == 1 ? rng.nextInt(3) : 0));
+                Tensor piece = Tensor.of(java.util.Arrays.copyOfRange(a.data(), from, from + len), len);
+                Tensor out = Reference.poisoned(len);
+                ops().dropAndRescale(piece, p, seed, stream, from, out);
+                afterOp("dropAndRescale");
+                for (int i = 0; i < len; i++) same(whole.data()[from + i], out.data()[i], "piece at " + from + " grid " + grid, from + i);
+                from += len;
+            }
+        }
+        // Far offsets (block counters past 2^31) against the single-draw reference.
+        long far = (1L << 34) - n - rng.nextInt(64);
+        Tensor out = Reference.poisoned(n);
+        ops().dropAndRescale(a, p, seed, stream, far, out);
+        checkDropped(a, p, seed, stream, far, out, "drop at offset " + far);
+        assertThrows(IllegalArgumentException.class, () -> ops().dropAndRescale(a, p, seed, stream, -1, Tensor.zeros(n)));
+        assertThrows(IllegalArgumentException.class, () -> ops().dropAndRescale(a, p, seed, stream, (1L << 34) - n + 1, Tensor.zeros(n)));
     }
 
     @ParameterizedTest(name = "slerp n={0}")

@@ -878,12 +878,14 @@ public final class AparapiOps implements TensorOps {
     }
 
     @Override
-    public synchronized void dropAndRescale(Tensor a, float p, long seed, long stream, Tensor out) {
+    public synchronized void dropAndRescale(Tensor a, float p, long seed, long stream, long offset, Tensor out) {
         Shapes.requireSame(a, out);
         Shapes.requireProbability(p);
+        Shapes.requireDrawOffset(offset, out.size());
         if (out.size() == 0) return;
-        if (!onDevice("dropAndRescale", out.size(), RANDOM_MIN, merge, streamShape() + ", Philox in-kernel")) {
-            small.dropAndRescale(a, p, seed, stream, out);
+        // The kernel evaluates whole Philox blocks of 4: an offset off that grid runs in plain Java.
+        if (offset % 4 != 0 || !onDevice("dropAndRescale", out.size(), RANDOM_MIN, merge, streamShape() + ", Philox in-kernel")) {
+            small.dropAndRescale(a, p, seed, stream, offset, out);
             return;
         }
         MergeKernel mk = merge;
@@ -896,7 +898,12 @@ public final class AparapiOps implements TensorOps {
         mk.threshold = HostSteps.dropThreshold(p);
         mk.scale = 1f / (1f - p);
         mk.setKey(seed, stream);
-        launch1D(mk, ceilDiv(out.size(), chunk));
+        mk.counterBase = (int) (offset >>> 2);
+        try {
+            launch1D(mk, ceilDiv(out.size(), chunk));
+        } finally {
+            mk.counterBase = 0;
+        }
         mk.release();
     }
 

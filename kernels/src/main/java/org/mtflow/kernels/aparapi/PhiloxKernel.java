@@ -16,6 +16,8 @@ abstract class PhiloxKernel extends BitsKernel {
     int seedHi;
     int streamLo;
     int streamHi;
+    /** Counter word 0 of element 0's block: the Philox block of element i is counterBase + i / 4. */
+    int counterBase;
 
     void setKey(long seed, long stream) {
         seedLo = (int) seed;
@@ -34,7 +36,7 @@ abstract class PhiloxKernel extends BitsKernel {
     protected void philoxRange(int lo, int hi) {
         int whole = lo + ((hi - lo) / 4) * 4;
         for (int i = lo; i < whole; i += 4) {
-            int c0 = i >>> 2;
+            int c0 = counterBase + (i >>> 2);
             int c1 = 0;
             int c2 = streamLo;
             int c3 = streamHi;
@@ -146,7 +148,7 @@ abstract class PhiloxKernel extends BitsKernel {
 
     /** The 32 random bits of element {@code i} (i ≥ 0) alone: a whole block for one word. */
     protected int philoxBits(int i) {
-        int c0 = i >>> 2;
+        int c0 = counterBase + (i >>> 2);
         int c1 = 0;
         int c2 = streamLo;
         int c3 = streamHi;

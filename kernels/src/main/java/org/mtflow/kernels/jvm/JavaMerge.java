@@ -156,17 +156,26 @@ final class JavaMerge {
 
     /**
      * DARE: element i is kept iff {@code (bits(seed, stream, i) >>> 8) ≥ round(p·2^24)}, then scaled
-     * by the float {@code 1f / (1f − p)}; dropped elements are +0. p = 1 drops everything.
+     * by the float {@code 1f / (1f − p)}; dropped elements are +0. p = 1 drops everything. Element j
+     * of x is element offset + j of the whole tensor: an offset off the 16-element block grid draws
+     * each element on its own (slower, same bits).
      */
-    static void dropAndRescale(Parallel par, float[] x, float p, long seed, long stream, float[] out) {
+    static void dropAndRescale(Parallel par, float[] x, float p, long seed, long stream, long offset, float[] out) {
         int threshold = Math.round(p * 0x1p24f);
         float scale = 1f / (1f - p);
         int k0 = (int) seed, k1 = (int) (seed >>> 32), s0 = (int) stream, s1 = (int) (stream >>> 32);
+        boolean aligned = offset % 16 == 0;
         par.forEach(Parallel.blocks(out.length), out.length >= Parallel.MIN_PARALLEL_ELEMENTS / 16, blk -> {
             int lo = blk * BLOCK, hi = Math.min(out.length, lo + BLOCK); // BLOCK is a multiple of 4
+            if (!aligned) {
+                for (int i = lo; i < hi; i++) {
+                    out[i] = (Philox.bits(seed, stream, offset + i) >>> 8) >= threshold ? x[i] * scale : 0f;
+                }
+                return;
+            }
             int[] w = new int[16];
             for (int b = lo; b < hi; b += 16) { // blocks start at multiples of 16
-                Philox.block4(b >>> 2, s0, s1, k0, k1, w);
+                Philox.block4((int) ((offset + b) >>> 2), s0, s1, k0, k1, w);
                 for (int j = 0; j < 16 && b + j < hi; j++) {
                     out[b + j] = (w[j] >>> 8) >= threshold ? x[b + j] * scale : 0f;
                 }

@@ -289,10 +289,11 @@ public final class JavaOps implements TensorOps {
     }
 
     @Override
-    public void dropAndRescale(Tensor a, float p, long seed, long stream, Tensor out) {
+    public void dropAndRescale(Tensor a, float p, long seed, long stream, long offset, Tensor out) {
         Shapes.requireSame(a, out);
         Shapes.requireProbability(p);
-        JavaMerge.dropAndRescale(par, a.data(), p, seed, stream, out.data());
+        Shapes.requireDrawOffset(offset, out.size());
+        JavaMerge.dropAndRescale(par, a.data(), p, seed, stream, offset, out.data());
     }
 
     @Override

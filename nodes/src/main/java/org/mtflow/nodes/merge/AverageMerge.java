@@ -11,6 +11,7 @@ import org.mtflow.kernels.TensorOps;
 public final class AverageMerge implements MergeMethod {
     @Override public String name() { return "average"; }
     @Override public boolean needsBase() { return false; }
+    @Override public boolean elementwise() { return true; }
     @Override public Set<String> parameters() { return Set.of("weight", "normalize"); }
 
     @Override

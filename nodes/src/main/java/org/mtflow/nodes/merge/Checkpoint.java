@@ -29,6 +29,9 @@ interface Checkpoint extends AutoCloseable {
     /** The named tensor as float32. */
     Tensor read(String name) throws IOException;
 
+    /** Elements {@code [from, from + count)} of the named tensor (row-major), as a 1-D float32 tensor. */
+    Tensor readRange(String name, long from, int count) throws IOException;
+
     @Override
     void close() throws IOException;
 
@@ -41,6 +44,7 @@ interface Checkpoint extends AutoCloseable {
                 public Map<String, String> metadata() { return m.metadata(); }
                 public Path configFile() { return m.configFile(); }
                 public Tensor read(String name) throws IOException { return m.read(name); }
+                public Tensor readRange(String name, long from, int count) throws IOException { return m.readRange(name, from, count); }
                 public void close() throws IOException { m.close(); }
             };
         }
@@ -51,6 +55,7 @@ interface Checkpoint extends AutoCloseable {
                 public Map<String, Safetensors.Entry> entries() { return s.entries(); }
                 public Map<String, String> metadata() { return s.metadata(); }
                 public Tensor read(String name) throws IOException { return s.read(name); }
+                public Tensor readRange(String name, long from, int count) throws IOException { return s.readRange(name, from, count); }
                 public void close() throws IOException { s.close(); }
             };
         }
@@ -60,6 +65,7 @@ interface Checkpoint extends AutoCloseable {
             public Map<String, Safetensors.Entry> entries() { return r.entries(); }
             public Map<String, String> metadata() { return r.metadata(); }
             public Tensor read(String name) throws IOException { return r.read(name); }
+            public Tensor readRange(String name, long from, int count) throws IOException { return r.readRange(name, from, count); }
             public void close() throws IOException { r.close(); }
         };
     }

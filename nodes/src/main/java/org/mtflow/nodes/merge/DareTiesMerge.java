@@ -17,6 +17,8 @@ public final class DareTiesMerge implements MergeMethod {
     @Override public String name() { return "dare-ties"; }
     @Override public boolean needsBase() { return true; }
     @Override public Set<String> parameters() { return PIPELINE.parameters(); }
+    /** Drops keyed by element index are elementwise; rescale_norm l1's Σ|τ| / Σ|kept| is not. */
+    @Override public boolean elementwiseGivenThresholds(TensorParams params) { return !params.option("rescale_norm", "inverse").equals("l1"); }
 
     @Override
     public Tensor merge(TensorOps ops, TensorSlot slot, long seed) {

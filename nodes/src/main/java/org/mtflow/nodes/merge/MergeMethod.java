@@ -29,4 +29,20 @@ public interface MergeMethod {
      * which other tensors were merged, in which order, or where.
      */
     Tensor merge(TensorOps ops, TensorSlot slot, long seed);
+
+    /**
+     * Whether merged element i depends only on element i of the inputs and on the slot's parameters:
+     * such a method may be given a tensor in pieces (1-D slots of consecutive elements), and must then
+     * give the same bits as for the whole tensor. Methods with a per-tensor statistic (a top-k
+     * threshold, a norm, an angle) or keyed random drops are not.
+     */
+    default boolean elementwise() { return false; }
+
+    /**
+     * Whether, with these parameters, the method is elementwise once each model's magnitude threshold
+     * for the tensor is known (TIES without rescale; DARE, whose drops are keyed by element index, needs
+     * none): the {@link Merger} then finds the thresholds of a method reading {@code topk} in a streaming
+     * pass ({@link StreamingThreshold}) and merges the tensor in pieces.
+     */
+    default boolean elementwiseGivenThresholds(TensorParams params) { return false; }
 }

@@ -30,6 +30,9 @@ import org.mtflow.nodes.HfModelArtifacts;
  * predicted with and evaluated).
  */
 public final class MergeNode implements NodeType<MergeNode.Params> {
+    /** Elements per piece of a tensor merged in pieces into a directory: 16 MB per input as float32. */
+    static final int PIECE_ELEMENTS = 1 << 22;
+
     private final MergeMethod method;
 
     public MergeNode(MergeMethod method) {
@@ -118,6 +121,13 @@ public final class MergeNode implements NodeType<MergeNode.Params> {
                 @Override
                 public void put(String name, Tensor merged, Safetensors.Entry like) throws IOException {
                     writer[0].write(name, merged); // false for a tensor whose shard a killed attempt completed
+                }
+
+                @Override public int pieceElements() { return PIECE_ELEMENTS; }
+
+                @Override
+                public void putPiece(String name, long from, Tensor piece, Safetensors.Entry like) throws IOException {
+                    writer[0].write(name, from, piece);
                 }
             });
             writer[0].finish();

@@ -28,6 +28,18 @@ public final class Merger {
         default void start(java.util.Collection<Safetensors.Entry> entries, Map<String, String> metadata, Path configFile) throws IOException {}
 
         void put(String name, Tensor merged, Safetensors.Entry like) throws IOException;
+
+        /**
+         * The most elements of a tensor merged at once by an {@linkplain MergeMethod#elementwise()
+         * elementwise} method, which then hands larger tensors over in order through {@link #putPiece};
+         * 0 (the default): whole tensors only.
+         */
+        default int pieceElements() { return 0; }
+
+        /** Elements {@code [from, from + piece.size())} of a merged tensor; called only when {@link #pieceElements()} is positive. */
+        default void putPiece(String name, long from, Tensor piece, Safetensors.Entry like) throws IOException {
+            throw new IllegalStateException("this sink takes whole tensors: pieceElements() must stay 0");
+        }
     }
 
     /** Merges; returns the reference's metadata. Mismatched inputs throw IllegalArgumentException naming tensor and file. */
@@ -53,8 +65,18 @@ public final class Merger {
                 params = params.withComputed(Sparsification.GLOBAL_THRESHOLD, globalThresholds(ref, ms, params));
             }
             sink.start(ref.entries().values(), ref.metadata(), ref.configFile());
+            int piece = sink.pieceElements();
             for (var e : ref.entries().values()) {
                 String name = e.name();
+                TensorParams tp = params.forTensor(name);
+                boolean thresholds = method.elementwiseGivenThresholds(tp);
+                if (piece > 0 && e.elements() > piece && (method.elementwise() || thresholds)) {
+                    if (thresholds && method.parameters().contains("topk") && tp.option("topk", "tensor").equals("tensor")) {
+                        tp = params.withComputed(Sparsification.TENSOR_THRESHOLD, tensorThresholds(ops, ref, ms, e, tp, piece)).forTensor(name);
+                    }
+                    mergeInPieces(ops, method, ref, ms, e, tp, seed, piece, sink);
+                    continue;
+                }
                 Tensor b = method.needsBase() ? ref.read(name) : null;
                 List<Tensor> ts = new ArrayList<>(ms.size());
                 for (Checkpoint c : ms) ts.add(c.read(name));
@@ -65,6 +87,46 @@ public final class Merger {
         } finally {
             for (Checkpoint c : open) c.close();
         }
+    }
+
+    /** One tensor, {@code piece} elements at a time from every input: the heap holds pieces, never the tensor. */
+    private static void mergeInPieces(TensorOps ops, MergeMethod method, Checkpoint ref, List<Checkpoint> ms, Safetensors.Entry e,
+                                      TensorParams params, long seed, int piece, Sink sink) throws IOException {
+        String name = e.name();
+        for (long from = 0; from < e.elements(); from += piece) {
+            int len = (int) Math.min(piece, e.elements() - from);
+            Tensor b = method.needsBase() ? ref.readRange(name, from, len) : null;
+            List<Tensor> ts = new ArrayList<>(ms.size());
+            for (Checkpoint c : ms) ts.add(c.readRange(name, from, len));
+            sink.putPiece(name, from, method.merge(ops, new TensorSlot(name, b, ts, params, from), seed), e);
+        }
+    }
+
+    /**
+     * Each model's k-th largest |θᵢ − θ₀| of one tensor, k = ⌊density·n⌋, in two streaming passes over
+     * pieces (NaN where density ≥ 1 keeps everything): what topk: tensor computes on the whole tensor.
+     */
+    private static double[] tensorThresholds(TensorOps ops, Checkpoint ref, List<Checkpoint> ms, Safetensors.Entry e,
+                                             TensorParams params, int piece) throws IOException {
+        String name = e.name();
+        long n = e.elements();
+        double[] t = new double[ms.size()];
+        for (int i = 0; i < ms.size(); i++) {
+            double density = params.model(i, "density", 1.0);
+            if (!(density < 1) || density < 0) {
+                t[i] = Double.NaN; // kept whole, or rejected with its message when the piece is merged
+                continue;
+            }
+            Checkpoint model = ms.get(i);
+            t[i] = StreamingThreshold.kthLargest(n, (long) Math.floor(density * n), consumer -> {
+                for (long from = 0; from < n; from += piece) {
+                    int len = (int) Math.min(piece, n - from);
+                    Tensor tau = Elementwise.delta(ops, model.readRange(name, from, len), ref.readRange(name, from, len));
+                    consumer.accept(tau.data(), len);
+                }
+            });
+        }
+        return t;
     }
 
     /** Each model's whole-model top-k threshold; density must be one value per model across tensors. */

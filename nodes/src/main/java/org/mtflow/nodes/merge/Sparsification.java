@@ -44,7 +44,7 @@ enum Sparsification {
         }
         return switch (this) {
             case MAGNITUDE -> rescaleSum(ops, tau, Elementwise.keepAtLeast(ops, tau, magnitudeThreshold(ops, tau, slot, i, density)), rescale);
-            case RANDOM -> random(ops, tau, (float) density, seed, stream("dare", slot.name(), i), rescale);
+            case RANDOM -> random(ops, tau, (float) density, seed, stream("dare", slot.name(), i), slot.offset(), rescale);
             case MAGNITUDE_OUTLIERS -> rescaleSum(ops, tau, outliers(ops, tau, density, p.model(i, "gamma", 0.01), slot.name()), rescale);
             case DELLA -> della(ops, tau, density, p.model(i, "epsilon", 0.15), seed, stream("della", slot.name(), i), rescale, slot.name());
             case NONE -> tau;
@@ -57,7 +57,10 @@ enum Sparsification {
      */
     private static float magnitudeThreshold(TensorOps ops, Tensor tau, TensorSlot slot, int i, double density) {
         String scope = slot.params().option("topk", "tensor");
-        if (scope.equals("tensor")) return ops.topkThreshold(tau, (long) Math.floor(density * tau.size()));
+        if (scope.equals("tensor")) {
+            double t = slot.params().model(i, TENSOR_THRESHOLD, Double.NaN); // set when the tensor is merged in pieces
+            return Double.isNaN(t) ? ops.topkThreshold(tau, (long) Math.floor(density * tau.size())) : (float) t;
+        }
         if (!scope.equals("global")) throw new IllegalArgumentException(slot.name() + ": topk is '" + scope + "'; want tensor or global");
         double t = slot.params().model(i, GLOBAL_THRESHOLD, Double.NaN);
         if (Double.isNaN(t)) throw new IllegalArgumentException(slot.name() + ": topk: global needs the whole model's threshold; merge whole checkpoints (Merger)");
@@ -66,6 +69,9 @@ enum Sparsification {
 
     /** The computed per-model parameter holding topk: global's threshold. */
     static final String GLOBAL_THRESHOLD = "topk_threshold";
+
+    /** The computed per-model parameter holding topk: tensor's threshold of a tensor merged in pieces (the whole tensor's). */
+    static final String TENSOR_THRESHOLD = "tensor_topk_threshold";
 
     static long stream(String method, String tensor, int model) {
         return Philox.stream("merge", method, tensor, Integer.toString(model));
@@ -78,14 +84,14 @@ enum Sparsification {
         return kept;
     }
 
-    private static Tensor random(TensorOps ops, Tensor tau, float density, long seed, long stream, boolean rescale) {
+    private static Tensor random(TensorOps ops, Tensor tau, float density, long seed, long stream, long offset, boolean rescale) {
         Tensor out = Tensor.zerosLike(tau);
         if (rescale) {
-            ops.dropAndRescale(tau, 1f - density, seed, stream, out);
+            ops.dropAndRescale(tau, 1f - density, seed, stream, offset, out);
         } else {
             // the same keep decisions, unscaled: the mask is sign(dropAndRescale(1))
             ops.fill(out, 1f);
-            ops.dropAndRescale(out, 1f - density, seed, stream, out);
+            ops.dropAndRescale(out, 1f - density, seed, stream, offset, out);
             ops.sign(out, out);
             ops.mul(tau, out, out);
         }

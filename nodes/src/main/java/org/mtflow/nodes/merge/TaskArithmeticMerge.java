@@ -13,6 +13,7 @@ public final class TaskArithmeticMerge implements MergeMethod {
 
     @Override public String name() { return "task-arithmetic"; }
     @Override public boolean needsBase() { return true; }
+    @Override public boolean elementwise() { return true; }
     @Override public Set<String> parameters() { return PIPELINE.parameters(); }
 
     @Override

@@ -17,6 +17,7 @@ public final class TiesMerge implements MergeMethod {
     @Override public String name() { return "ties"; }
     @Override public boolean needsBase() { return true; }
     @Override public Set<String> parameters() { return PIPELINE.parameters(); }
+    @Override public boolean elementwiseGivenThresholds(TensorParams params) { return !params.flag("rescale", false); }
 
     @Override
     public Tensor merge(TensorOps ops, TensorSlot slot, long seed) {
