@@ -149,7 +149,8 @@ class EvalNodesTest {
     void theTrainSplitIsScoredWhenAskedAndAWrongCountFailsNamingBoth() throws Exception {
         long seed = TestSeeds.next();
         SplittableRandom rnd = new SplittableRandom(seed);
-        dataset(rnd, 30 + rnd.nextInt(30), 40);
+        // Train and test sizes must differ, or the wrong-split case below would be right.
+        dataset(rnd, 41 + rnd.nextInt(30), 40);
         int[] truth = labels(trainY);
         Path right = write("train", Predictions.ofLabels(truth.clone(), null, List.of()));
         NodeRuns.Run run = runs.run(fashion("train").task("p", "test.file").with("path", right.toString())
