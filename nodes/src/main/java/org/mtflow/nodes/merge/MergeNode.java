@@ -31,7 +31,7 @@ import org.mtflow.nodes.HfModelArtifacts;
  */
 public final class MergeNode implements NodeType<MergeNode.Params> {
     /** Elements per piece of a tensor merged in pieces into a directory: 16 MB per input as float32. */
-    static final int PIECE_ELEMENTS = 1 << 22;
+    public static final int PIECE_ELEMENTS = 1 << 22;
 
     private final MergeMethod method;
 
