@@ -116,6 +116,12 @@ public final class KernelBench {
                 Throwable opsFailure = null;
                 try {
                     ops = d.ops();
+                    // The engine's CPU-device backend runs matmul on the host (AparapiOps.forDevice):
+                    // measure the OpenCL kernels themselves here.
+                    if (ops instanceof AparapiOps cl) {
+                        ops.close();
+                        ops = new AparapiOps(cl.device());
+                    }
                 } catch (RuntimeException | LinkageError e) {
                     opsFailure = e;
                 }

@@ -14,6 +14,7 @@ import org.mtflow.devices.Device;
 import org.mtflow.devices.Devices;
 import org.mtflow.kernels.Tensor;
 import org.mtflow.kernels.TensorOps;
+import org.mtflow.kernels.aparapi.AparapiOps;
 import org.mtflow.nodes.model.Activation;
 import org.mtflow.nodes.model.Mlp;
 import org.mtflow.nodes.model.MlpSpec;
@@ -77,12 +78,14 @@ public final class TrainBench {
                 System.out.printf(Locale.ROOT, "%-28s backend failed to start: %s%n", d.id(), e);
                 continue;
             }
-            OpProfile profile = o.profile ? new OpProfile() : null;
-            double sps = mtflow(profile == null ? ops : profile.wrap(ops), o);
-            String label = d.id() + " (" + d.kind() + ")";
-            figures.put(label, sps);
-            System.out.printf(Locale.ROOT, "%-44s %,10.0f samples/s%n", label, sps);
-            if (profile != null) profile.print(o.reps * o.steps);
+            measure(ops, d.id() + " (" + d.kind() + ")", o, figures);
+            // A CPU device's backend runs matmul on the host (AparapiOps.forDevice): also time the kernels alone.
+            if (ops instanceof AparapiOps cl && cl.device().getType() != com.aparapi.device.Device.TYPE.GPU) {
+                try (AparapiOps kernels = new AparapiOps(cl.device())) {
+                    measure(kernels, d.id() + " (" + d.kind() + "), kernels only", o, figures);
+                }
+            }
+            ops.close();
         }
         if (!openCl || Devices.probeOpenCl().problem() != null) {
             System.out.println("# no OpenCL backend" + (openCl ? ": " + Devices.probeOpenCl().problem() : " (--device jvm)"));
@@ -106,6 +109,14 @@ public final class TrainBench {
                 System.out.printf(Locale.ROOT, "%-44s %.2fx PyTorch's best (%,.0f samples/s)%n", e.getKey(), e.getValue() / torchBest, torchBest);
             }
         }
+    }
+
+    private static void measure(TensorOps ops, String label, Options o, Map<String, Double> figures) {
+        OpProfile profile = o.profile ? new OpProfile() : null;
+        double sps = mtflow(profile == null ? ops : profile.wrap(ops), o);
+        figures.put(label, sps);
+        System.out.printf(Locale.ROOT, "%-44s %,10.0f samples/s%n", label, sps);
+        if (profile != null) profile.print(o.reps * o.steps);
     }
 
     /** Median samples/s of full training steps on {@code ops}. */

@@ -41,7 +41,7 @@ public final class Devices {
                 OpenCLDevice cl = found.get(i);
                 DeviceInfo info = new DeviceInfo("opencl" + i, kindOf(cl), cl.getName().trim(),
                         cl.getMaxComputeUnits(), cl.getGlobalMemSize(), "opencl");
-                devices.add(new Device(info, () -> new AparapiOps(cl)));
+                devices.add(new Device(info, () -> AparapiOps.forDevice(cl)));
             }
         }
         devices.add(jvmDevice(Runtime.getRuntime().availableProcessors()));

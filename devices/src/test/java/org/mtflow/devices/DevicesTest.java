@@ -45,7 +45,7 @@ class DevicesTest {
         assertTrue(ops instanceof AparapiOps);
         long seed = new SplittableRandom().nextLong();
         SplittableRandom rnd = new SplittableRandom(seed);
-        // Large enough for a kernel: AparapiOps keeps products below MATMUL_MIN multiply-adds in plain Java.
+        // A GPU runs this product as a kernel; a CPU device on the host's Vector API kernel (AparapiOps.forDevice).
         int m = 97, k = 89, n = 101;
         Tensor a = Tensor.zeros(m, k), b = Tensor.zeros(k, n);
         for (int i = 0; i < a.size(); i++) a.data()[i] = (float) rnd.nextDouble(-1, 1);
@@ -58,7 +58,15 @@ class DevicesTest {
                 assertEquals(ref, c.data()[i * n + j], 1e-5 * k, "seed " + seed + " at " + i + "," + j);
             }
         }
-        assertTrue(((AparapiOps) ops).launches() > 0, "the matmul launched a kernel");
+        // Streaming ops of a million elements run as kernels on every device type.
+        Tensor x = Tensor.zeros(1 << 20), y = Tensor.zeros(1 << 20), z = Tensor.zeros(1 << 20);
+        for (int i = 0; i < x.size(); i++) {
+            x.data()[i] = (float) rnd.nextDouble(-1, 1);
+            y.data()[i] = (float) rnd.nextDouble(-1, 1);
+        }
+        ops.add(x, y, z);
+        for (int i = 0; i < z.size(); i++) assertEquals(x.data()[i] + y.data()[i], z.data()[i], "seed " + seed + " at " + i);
+        assertTrue(((AparapiOps) ops).launches() > 0, "the add launched a kernel");
         assertEquals(0, ((AparapiOps) ops).fallbackLaunches(), "ran on Aparapi's Java fallback, not OpenCL");
         cl.close();
     }

@@ -88,6 +88,10 @@ public final class AparapiOps implements TensorOps {
     private final int groupSize;
     private final int computeUnits;
     private final TensorOps small;
+    /** Whether {@link #small} is this backend's own (closed with it). */
+    private final boolean ownsSmall;
+    /** Whether matmul always runs on {@link #small} (see {@link #forDevice}). */
+    private final boolean hostMatmul;
     private TensorOps javaBackend;
 
     private final MatmulKernel matmulKernel = new MatmulKernel();
@@ -130,15 +134,34 @@ public final class AparapiOps implements TensorOps {
      * there, only slow).
      */
     AparapiOps(OpenCLDevice device, boolean gpuShapes) {
-        this(device, gpuShapes, new JavaOps(1));
+        this(device, gpuShapes, new JavaOps(1), true, false);
     }
 
     private AparapiOps(OpenCLDevice device, boolean gpuShapes, TensorOps small) {
+        this(device, gpuShapes, small, false, false);
+    }
+
+    private AparapiOps(OpenCLDevice device, boolean gpuShapes, TensorOps small, boolean ownsSmall, boolean hostMatmul) {
         this.device = Objects.requireNonNull(device, "device");
         this.gpu = gpuShapes;
         this.groupSize = gpuShapes ? Math.max(1, Math.min(256, device.getMaxWorkGroupSize())) : 1;
         this.computeUnits = Math.max(1, device.getMaxComputeUnits());
         this.small = Objects.requireNonNull(small, "small");
+        this.ownsSmall = ownsSmall;
+        this.hostMatmul = hostMatmul;
+    }
+
+    /**
+     * The backend the engine gives an OpenCL device. A GPU gets the kernels as {@link
+     * #AparapiOps(OpenCLDevice)} does. A CPU device (PoCL) computes on the host's own cores, so its
+     * plain-Java path runs on all of them ({@link JavaOps} with one thread per compute unit) and its
+     * matmul always takes that path: JavaOps' Vector API kernel beats the PoCL kernel at every size
+     * here (KernelBench 1024³: 280 against 114 GFLOP/s; training shapes, M = 128, by more). The choice
+     * depends on the device type alone, so a run's bits do not depend on timings.
+     */
+    public static AparapiOps forDevice(OpenCLDevice device) {
+        if (device.getType() == Device.TYPE.GPU) return new AparapiOps(device);
+        return new AparapiOps(device, false, new JavaOps(Math.max(1, device.getMaxComputeUnits())), true, true);
     }
 
     public OpenCLDevice device() { return device; }
@@ -187,6 +210,11 @@ public final class AparapiOps implements TensorOps {
             int tile = MatmulTiledKernel.TILE;
             launch(t, Range.create2D(device, roundUp(n, tile), roundUp(m, tile), tile, tile));
             t.release();
+            return;
+        }
+        if (hostMatmul) {
+            choose("matmul " + variant, "java", "the host's Vector API kernel, faster than the PoCL kernel on a CPU device");
+            small.matmul(a, transposeA, b, transposeB, out);
             return;
         }
         MatmulKernel mk = matmulKernel;
@@ -1057,5 +1085,6 @@ public final class AparapiOps implements TensorOps {
         }
         built.clear();
         if (javaBackend != null) javaBackend.close();
+        if (ownsSmall) small.close();
     }
 }

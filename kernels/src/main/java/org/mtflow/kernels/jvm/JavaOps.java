@@ -155,7 +155,8 @@ public final class JavaOps implements TensorOps {
     @Override
     public void reluBackward(Tensor x, Tensor gradOut, Tensor gradIn) {
         Shapes.requireSame(x, gradOut, gradIn);
-        JavaElementwise.reluBackward(par, x.data(), gradOut.data(), gradIn.data());
+        if (vectors) VectorLoops.reluBackward(par, x.data(), gradOut.data(), gradIn.data());
+        else JavaElementwise.reluBackward(par, x.data(), gradOut.data(), gradIn.data());
     }
 
     @Override

@@ -1,31 +1,55 @@
 package org.mtflow.kernels.jvm;
 
-import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.RecursiveAction;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.IntConsumer;
 
 /**
- * Runs numbered blocks of work on a fork-join pool. Callers cut their work into blocks whose
- * boundaries depend only on the problem size, never on the thread count, and write each block's
- * result to its own slot; so a result is the same on any number of threads.
+ * Runs numbered blocks of work on a team of threads: the caller and {@code threads − 1} workers
+ * take block numbers from a shared counter. Callers cut their work into blocks whose boundaries
+ * depend only on the problem size, never on the thread count, and write each block's result to its
+ * own slot; so a result is the same on any number of threads.
+ *
+ * <p>Why not a fork-join pool: waking a parked pool worker took ~65 µs here (a VM, 2 cores), and a
+ * training step makes dozens of parallel calls, each of ~100 µs–1 ms of work. Workers here spin for
+ * {@link #SPIN_NANOS} after each job before they park, so back-to-back calls find them awake (what
+ * OpenBLAS and OpenMP runtimes do); a call costs a few µs.
+ *
+ * <p>One job at a time: a call made while the team is busy (another thread's job, or a nested call
+ * from inside a block) runs inline on its caller, with the same bits.
  */
 final class Parallel {
     /** Elements per block of elementwise and reduction work: the unit of float accumulation. */
     static final int BLOCK = 1 << 14;
     /**
-     * Below this many elements of streaming work, a fork costs more than it saves. Measured here (2
-     * cores) in an MLP training step: ops on 33k–400k elements (bias, ReLU, column sums, SGD on a
-     * 784×512 weight) each ran 1.4–2.7× slower forked at 2^16 than on the calling thread.
+     * Below this many elements of streaming work, forking costs more than it saves: 4 blocks. With a
+     * fork-join pool it had to be 2^19 (ops on 33k–400k elements ran 1.4–2.7× slower forked); with
+     * the spinning team, 2^16 took TrainBench's JVM step from 39.1k to 41.2k samples/s.
      */
-    static final int MIN_PARALLEL_ELEMENTS = 1 << 19;
+    static final int MIN_PARALLEL_ELEMENTS = 1 << 16;
+    /** How long an idle worker spins for the next job before it parks. */
+    static final long SPIN_NANOS = 1_000_000;
 
-    private final ForkJoinPool pool;
     private final int threads;
+    private final Worker[] workers;
+    private final AtomicBoolean busy = new AtomicBoolean();
+    /** The job workers run; replaced (a new object) for every call, so a worker never runs one twice. */
+    private volatile Job job;
+    private volatile boolean closed;
 
     Parallel(int threads) {
         if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         this.threads = threads;
-        this.pool = threads == 1 ? null : new ForkJoinPool(threads);
+        this.workers = new Worker[threads - 1];
+        for (int i = 0; i < workers.length; i++) {
+            workers[i] = new Worker();
+            Thread t = new Thread(workers[i], "mtflow-kernels-" + (i + 1));
+            t.setDaemon(true); // a forgotten close() must not keep the JVM alive
+            workers[i].thread = t;
+            t.start();
+        }
     }
 
     int threads() { return threads; }
@@ -33,15 +57,29 @@ final class Parallel {
     static int blocks(int n) { return (n + BLOCK - 1) / BLOCK; }
 
     /**
-     * Runs {@code body} for blocks 0..count-1: on the pool when {@code worthForking} (the caller's
+     * Runs {@code body} for blocks 0..count-1: on the team when {@code worthForking} (the caller's
      * judgement that the work is big enough), inline otherwise.
      */
     void forEach(int count, boolean worthForking, IntConsumer body) {
-        if (count <= 1 || pool == null || !worthForking) {
+        if (count <= 1 || workers.length == 0 || !worthForking || closed || !busy.compareAndSet(false, true)) {
             for (int i = 0; i < count; i++) body.accept(i);
             return;
         }
-        pool.invoke(new BlockRange(0, count, body));
+        try {
+            Job j = new Job(count, body);
+            job = j;
+            for (Worker w : workers) {
+                if (w.parked) LockSupport.unpark(w.thread);
+            }
+            j.work();
+            j.awaitDone();
+            Throwable t = j.failure.get();
+            if (t instanceof RuntimeException e) throw e;
+            if (t instanceof Error e) throw e;
+            if (t != null) throw new IllegalStateException(t);
+        } finally {
+            busy.set(false);
+        }
     }
 
     /** {@link #forEach} over the {@link #BLOCK}-sized blocks of n streaming elements. */
@@ -50,29 +88,64 @@ final class Parallel {
     }
 
     void close() {
-        if (pool != null) pool.shutdown();
+        closed = true;
+        for (Worker w : workers) LockSupport.unpark(w.thread);
     }
 
-    /** Splits [lo, hi) in halves down to single blocks: no per-block task objects up front. */
-    private static final class BlockRange extends RecursiveAction {
-        private static final long serialVersionUID = 1L;
-        private final int lo, hi;
-        private final transient IntConsumer body;
+    /** One call's blocks: taken by number, counted when finished. */
+    private static final class Job {
+        final int count;
+        final IntConsumer body;
+        final AtomicInteger next = new AtomicInteger();
+        final AtomicInteger done = new AtomicInteger();
+        final AtomicReference<Throwable> failure = new AtomicReference<>();
 
-        BlockRange(int lo, int hi, IntConsumer body) {
-            this.lo = lo;
-            this.hi = hi;
+        Job(int count, IntConsumer body) {
+            this.count = count;
             this.body = body;
         }
 
-        @Override
-        protected void compute() {
-            if (hi - lo == 1) {
-                body.accept(lo);
-                return;
+        void work() {
+            int i;
+            while ((i = next.getAndIncrement()) < count) {
+                try {
+                    if (failure.get() == null) body.accept(i);
+                } catch (Throwable t) {
+                    failure.compareAndSet(null, t);
+                } finally {
+                    done.incrementAndGet();
+                }
             }
-            int mid = (lo + hi) >>> 1;
-            invokeAll(new BlockRange(lo, mid, body), new BlockRange(mid, hi, body));
+        }
+
+        void awaitDone() {
+            while (done.get() < count) Thread.onSpinWait();
+        }
+    }
+
+    private final class Worker implements Runnable {
+        Thread thread;
+        volatile boolean parked;
+
+        @Override
+        public void run() {
+            Job last = null;
+            while (!closed) {
+                Job j = job;
+                if (j != last && j != null) {
+                    last = j;
+                    j.work();
+                    continue;
+                }
+                long idleSince = System.nanoTime();
+                while (job == last && !closed && System.nanoTime() - idleSince < SPIN_NANOS) Thread.onSpinWait();
+                if (job == last && !closed) {
+                    parked = true;
+                    // Re-check after announcing: a job published before `parked` was seen gets no unpark.
+                    if (job == last && !closed) LockSupport.park(this);
+                    parked = false;
+                }
+            }
         }
     }
 }

@@ -229,6 +229,19 @@ final class VectorLoops {
         return JavaReduce.total(partial);
     }
 
+    /** {@code z = x > 0 ? g : 0} (a NaN x gives 0, as in Java): a ternary C2 does not vectorize. */
+    static void reluBackward(Parallel par, float[] x, float[] g, float[] z) {
+        par.forEachBlock(z.length, blk -> {
+            int lo = blk * BLOCK, hi = Math.min(z.length, lo + BLOCK), i = lo;
+            FloatVector zero = FloatVector.zero(F);
+            for (; i + L <= hi; i += L) {
+                VectorMask<Float> pass = FloatVector.fromArray(F, x, i).compare(VectorOperators.GT, 0f);
+                zero.blend(FloatVector.fromArray(F, g, i), pass).intoArray(z, i);
+            }
+            for (; i < hi; i++) z[i] = x[i] > 0f ? g[i] : 0f;
+        });
+    }
+
     // ---------------------------------------------------------------- merging
 
     /** {@code mask = |a| ≥ t ? 1 : 0}: a NaN element or t compares false, as in Java. */

@@ -43,12 +43,12 @@ final class VectorMatmul {
         int panels = (n + NR - 1) / NR;
         // bPack[(panel * k + p) * NR + jj] = op(B)[p][panel * NR + jj], zero past n.
         float[] bPack = packScratch(PACK, panels * k * NR);
-        par.forEach(panels, fork && (long) k * n >= Parallel.MIN_PARALLEL_ELEMENTS, panel -> packB(b, tb, k, n, panel, bPack));
+        par.forEach(panels, fork, panel -> packB(b, tb, k, n, panel, bPack));
         // aPack[(strip * k + p) * MR + r] = op(A)[strip * MR + r][p], zero past m: packed once per call,
         // not once per column group of tiles (4× for an MLP's 128-row products).
         int strips = (m + MR - 1) / MR;
         float[] aPack = packScratch(A_PACK, strips * k * MR);
-        par.forEach(strips, fork && (long) m * k >= Parallel.MIN_PARALLEL_ELEMENTS,
+        par.forEach(strips, fork,
                 s -> packA(a, ta, m, k, s * MR, Math.min(MR, m - s * MR), 0, k, aPack, s * k * MR));
         // Tasks are fixed tiles of C (from the problem size only): many small ones balance two busy
         // cores better than one per thread, and which thread takes a tile never changes its bits.

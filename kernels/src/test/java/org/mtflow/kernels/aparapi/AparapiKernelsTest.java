@@ -704,6 +704,32 @@ class AparapiKernelsTest {
     }
 
     @Test
+    void aCpuDeviceBackendRunsMatmulOnTheHostWithJavaOpsBits() {
+        List<String> log = new ArrayList<>();
+        try (AparapiOps ops = AparapiOps.forDevice(cpu.device()); JavaOps java = new JavaOps(1); LogCapture capture = new LogCapture(log)) {
+            SplittableRandom rng = new SplittableRandom(SEED * 59);
+            // Small and above the kernels' threshold (m·n·k ≥ 2^19), sizes off the tile multiples.
+            int[][] shapes = {{1, 1, 1}, {3, 5, 7}, {128, 129, 130}, {37 + rng.nextInt(64), 300 + rng.nextInt(300), 200 + rng.nextInt(300)}};
+            for (int[] s : shapes) {
+                int m = s[0], k = s[1], n = s[2];
+                for (int variant = 0; variant < 3; variant++) {
+                    boolean ta = variant == 1, tb = variant == 2;
+                    Tensor a = Reference.random(rng, m, k), b = Reference.random(rng, k, n);
+                    Tensor sa = Reference.stored(a, ta), sb = Reference.stored(b, tb);
+                    Tensor got = Reference.poisoned(m, n), want = Tensor.zeros(m, n);
+                    ops.matmul(sa, ta, sb, tb, got);
+                    java.matmul(sa, ta, sb, tb, want);
+                    String what = "matmul " + m + "x" + k + "x" + n + " variant " + variant;
+                    assertArrayEquals(want.data(), got.data(), ctx(what + ": JavaOps' bits"));
+                    assertTrue(Reference.relativeError(got.data(), Reference.matmul(a, b), ctx(what)) < 1e-5, ctx(what + " vs float64"));
+                }
+            }
+            assertEquals(0, ops.launches(), ctx("no kernel launched for matmul on a CPU device"));
+            assertTrue(log.stream().anyMatch(l -> l.contains("host's Vector API kernel")), ctx("the choice is logged: " + log));
+        }
+    }
+
+    @Test
     void topkThresholdWithHeavyTiesAMisleadingSampleAndManyCandidates() {
         List<String> log = new ArrayList<>();
         try (AparapiOps ops = new AparapiOps(cpu.device(), false); LogCapture capture = new LogCapture(log)) {
