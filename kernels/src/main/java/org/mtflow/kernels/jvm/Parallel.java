@@ -31,6 +31,8 @@ final class Parallel {
     static final int MIN_PARALLEL_ELEMENTS = 1 << 16;
     /** How long an idle worker spins for the next job before it parks. */
     static final long SPIN_NANOS = 1_000_000;
+    /** How long a parked worker waits for a job before its thread ends. */
+    static final long IDLE_EXIT_NANOS = 30_000_000_000L;
 
     private final int threads;
     private final Worker[] workers;
@@ -38,18 +40,19 @@ final class Parallel {
     /** The job workers run; replaced (a new object) for every call, so a worker never runs one twice. */
     private volatile Job job;
     private volatile boolean closed;
+    private final long idleExitNanos;
 
     Parallel(int threads) {
+        this(threads, IDLE_EXIT_NANOS);
+    }
+
+    /** With the idle time after which a parked worker's thread ends (tests shorten it). */
+    Parallel(int threads, long idleExitNanos) {
+        this.idleExitNanos = idleExitNanos;
         if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         this.threads = threads;
         this.workers = new Worker[threads - 1];
-        for (int i = 0; i < workers.length; i++) {
-            workers[i] = new Worker();
-            Thread t = new Thread(workers[i], "mtflow-kernels-" + (i + 1));
-            t.setDaemon(true); // a forgotten close() must not keep the JVM alive
-            workers[i].thread = t;
-            t.start();
-        }
+        for (int i = 0; i < workers.length; i++) workers[i] = new Worker("mtflow-kernels-" + (i + 1));
     }
 
     int threads() { return threads; }
@@ -66,6 +69,9 @@ final class Parallel {
             return;
         }
         try {
+            for (Worker w : workers) {
+                if (!w.alive) w.start(); // not started yet, or left after IDLE_EXIT_NANOS
+            }
             Job j = new Job(count, body);
             job = j;
             for (Worker w : workers) {
@@ -73,6 +79,7 @@ final class Parallel {
             }
             j.work();
             j.awaitDone();
+            j.body = null; // workers keep the last job: let its arrays go
             Throwable t = j.failure.get();
             if (t instanceof RuntimeException e) throw e;
             if (t instanceof Error e) throw e;
@@ -89,13 +96,16 @@ final class Parallel {
 
     void close() {
         closed = true;
-        for (Worker w : workers) LockSupport.unpark(w.thread);
+        for (Worker w : workers) {
+            Thread t = w.thread;
+            if (t != null) LockSupport.unpark(t);
+        }
     }
 
     /** One call's blocks: taken by number, counted when finished. */
     private static final class Job {
         final int count;
-        final IntConsumer body;
+        IntConsumer body;
         final AtomicInteger next = new AtomicInteger();
         final AtomicInteger done = new AtomicInteger();
         final AtomicReference<Throwable> failure = new AtomicReference<>();
@@ -123,29 +133,57 @@ final class Parallel {
         }
     }
 
+    /**
+     * A worker thread: runs each new job's blocks, spins for the next, then parks; after {@link
+     * #IDLE_EXIT_NANOS} parked it exits (an unclosed JavaOps leaves no thread behind) and the next
+     * call starts a new one.
+     */
     private final class Worker implements Runnable {
-        Thread thread;
+        private final String name;
+        volatile Thread thread;
         volatile boolean parked;
+        volatile boolean alive;
+
+        Worker(String name) {
+            this.name = name;
+        }
+
+        /** The job published when this thread was started: not its to run. */
+        private Job before;
+
+        /** Called by the one caller that holds {@link #busy}, before it publishes its job. */
+        void start() {
+            alive = true;
+            before = job;
+            Thread t = new Thread(this, name);
+            t.setDaemon(true); // a forgotten close() must not keep the JVM alive
+            thread = t;
+            t.start();
+        }
 
         @Override
         public void run() {
-            Job last = null;
+            Job last = before; // not `job`: the thread may first run after the next job is published
             while (!closed) {
                 Job j = job;
-                if (j != last && j != null) {
+                if (j != last) {
                     last = j;
                     j.work();
                     continue;
                 }
                 long idleSince = System.nanoTime();
                 while (job == last && !closed && System.nanoTime() - idleSince < SPIN_NANOS) Thread.onSpinWait();
-                if (job == last && !closed) {
-                    parked = true;
-                    // Re-check after announcing: a job published before `parked` was seen gets no unpark.
-                    if (job == last && !closed) LockSupport.park(this);
-                    parked = false;
+                if (job != last || closed) continue;
+                parked = true;
+                // Re-check after announcing: a job published before `parked` was seen gets no unpark.
+                long parkedSince = System.nanoTime();
+                while (job == last && !closed && System.nanoTime() - parkedSince < idleExitNanos) {
+                    LockSupport.parkNanos(this, idleExitNanos);
                 }
+                parked = false;
+                if (job == last && !closed) break; // idle too long
             }
+            alive = false;
         }
     }
 }

@@ -1,5 +1,6 @@
 package org.mtflow.kernels.jvm;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -9,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.SplittableRandom;
+import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -40,6 +42,32 @@ class ParallelTest {
             } finally {
                 par.close();
             }
+        }
+    }
+
+    @Test
+    void anIdleWorkerEndsItsThreadAndTheNextCallStartsAnother() {
+        Parallel par = new Parallel(2, 20_000_000L);
+        try {
+            for (int r = 0; r < 3; r++) {
+                int round = r;
+                Set<Thread> workers = ConcurrentHashMap.newKeySet();
+                // Blocks wait for each other in pairs, so the call needs the worker's thread to finish.
+                java.util.concurrent.CyclicBarrier pair = new java.util.concurrent.CyclicBarrier(2);
+                par.forEach(2, true, i -> {
+                    if (Thread.currentThread().getName().startsWith("mtflow-kernels-")) workers.add(Thread.currentThread());
+                    try {
+                        pair.await(10, java.util.concurrent.TimeUnit.SECONDS);
+                    } catch (Exception e) {
+                        throw new IllegalStateException("round " + round + ": the worker did not take a block", e);
+                    }
+                });
+                assertEquals(1, workers.size(), "round " + round + ": one worker thread ran a block");
+                Thread worker = workers.iterator().next();
+                await().atMost(Duration.ofSeconds(10)).until(() -> !worker.isAlive());
+            }
+        } finally {
+            par.close();
         }
     }
 
