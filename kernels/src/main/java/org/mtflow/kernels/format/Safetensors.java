@@ -32,7 +32,9 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
 import org.mtflow.kernels.Tensor;
+import org.mtflow.kernels.TensorOps.HalfType;
 import org.mtflow.kernels.io.AtomicFiles;
+import org.mtflow.kernels.jvm.HalfCodec;
 
 /**
  * The safetensors format (Hugging Face): a little-endian u64 header length N, N bytes of UTF-8 JSON
@@ -259,8 +261,7 @@ public final class Safetensors {
             case F64 -> { DoubleBuffer b = buf.asDoubleBuffer(); for (int k = 0; k < n; k++) b.put(d[from + k]); }
             case F16, BF16 -> { // convert into an array, then one bulk copy: per-element view puts are slow
                 short[] h = new short[n];
-                if (dtype == Dtype.F16) for (int k = 0; k < n; k++) h[k] = HalfConversions.floatToHalf(d[from + k]);
-                else for (int k = 0; k < n; k++) h[k] = HalfConversions.floatToBf16(d[from + k]);
+                HalfCodec.encode(d, from, dtype == Dtype.F16 ? HalfType.F16 : HalfType.BF16, h, n);
                 buf.asShortBuffer().put(h, 0, n);
             }
             default -> throw new IllegalArgumentException("cannot write " + dtype);
@@ -525,12 +526,12 @@ public final class Safetensors {
                 case F64 -> { DoubleBuffer d = b.asDoubleBuffer(); for (int i = 0; i < n; i++) out[at + i] = (float) d.get(i); }
                 case F16, BF16 -> { // bulk copies into an array, then convert: per-element view gets are slow
                     ShortBuffer s = b.asShortBuffer();
-                    short[] h = new short[Math.min(n, 1 << 16)];
+                    short[] h = new short[Math.min(n, 1 << 20)];
+                    HalfType type = e.dtype() == Dtype.F16 ? HalfType.F16 : HalfType.BF16;
                     for (int i = 0; i < n; ) {
                         int m = Math.min(h.length, n - i);
                         s.get(h, 0, m);
-                        if (e.dtype() == Dtype.F16) for (int k = 0; k < m; k++) out[at + i + k] = HalfConversions.halfToFloat(h[k]);
-                        else for (int k = 0; k < m; k++) out[at + i + k] = HalfConversions.bf16ToFloat(h[k]);
+                        HalfCodec.decode(h, type, out, at + i, m);
                         i += m;
                     }
                 }

@@ -11,6 +11,7 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 import org.mtflow.kernels.HalfFloats;
+import org.mtflow.kernels.TensorOps.HalfType;
 
 /**
  * The loops C2 (Java 17) leaves scalar, written with the Vector API (incubator module
@@ -37,6 +38,18 @@ final class VectorLoops {
     private static final int L = F.length();
 
     // ---------------------------------------------------------------- casts
+
+    /** {@code z[i] = decode(in[offset + i])} for i in [lo, hi) on the calling thread (offset may be negative). */
+    static void decodeRange(short[] in, int offset, HalfType type, float[] z, int lo, int hi) {
+        if (type == HalfType.F16) fromHalf(in, offset, z, lo, hi);
+        else fromBf16(in, offset, z, lo, hi);
+    }
+
+    /** {@code out[offset + i] = encode(x[i])} for i in [lo, hi) on the calling thread (offset may be negative). */
+    static void encodeRange(float[] x, int lo, int hi, HalfType type, short[] out, int offset) {
+        if (type == HalfType.F16) toHalf(x, lo, hi, out, offset);
+        else toBf16(x, lo, hi, out, offset);
+    }
 
     // One method and one lambda per format: a shared lambda whose profile saw only one format got
     // recompiled for the other without inlining the vector ops (BF16 then ran at a quarter speed).

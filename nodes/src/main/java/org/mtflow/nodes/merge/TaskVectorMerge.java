@@ -74,8 +74,15 @@ final class TaskVectorMerge {
         if (consensus) {
             if (sign == null) sign = electedSign(ops, xs, election(slot));
             boolean countMean = normalize && !p.flag("mean_weighted", true);
-            ops.disjointMerge(xs, sign, countMean, update);
-            if (normalize && !countMean) {
+            float w = equalWeight(p, k);
+            if (normalize && !countMean && !Float.isNaN(w)) {
+                // Equal weights w: Σ[agree]·xᵢ / Σ[agree]·w is the count mean divided by w, in one pass.
+                ops.disjointMerge(xs, sign, true, update);
+                if (w != 1f) ops.scale(update, 1f / w, update);
+            } else {
+                ops.disjointMerge(xs, sign, countMean, update);
+            }
+            if (normalize && !countMean && Float.isNaN(w)) {
                 Tensor divisor = Tensor.zerosLike(update), agree = Tensor.zerosLike(update);
                 for (int i = 0; i < k; i++) {
                     ops.sign(xs[i], agree);
@@ -92,6 +99,15 @@ final class TaskVectorMerge {
         double lambda = p.global("lambda", 1.0);
         if (lambda != 1) ops.scale(update, (float) lambda, update);
         return update;
+    }
+
+    /** The weight every model has, or NaN when they differ (or one is 0, where the count mean would not hold). */
+    private static float equalWeight(TensorParams p, int k) {
+        float w = (float) p.model(0, "weight", 1.0);
+        for (int i = 1; i < k; i++) {
+            if ((float) p.model(i, "weight", 1.0) != w) return Float.NaN;
+        }
+        return w == 0f ? Float.NaN : w;
     }
 
     static SignElection election(TensorSlot slot) {
