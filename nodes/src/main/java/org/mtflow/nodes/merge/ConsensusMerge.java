@@ -16,6 +16,7 @@ public final class ConsensusMerge implements MergeMethod {
     @Override public String name() { return "consensus"; }
     @Override public boolean needsBase() { return true; }
     @Override public Set<String> parameters() { return Set.of("weight", "lambda", "k", "mask_lambda"); }
+    @Override public boolean elementwise() { return true; }
 
     @Override
     public Tensor merge(TensorOps ops, TensorSlot slot, long seed) {

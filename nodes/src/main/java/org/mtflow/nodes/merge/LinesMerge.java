@@ -17,6 +17,7 @@ public final class LinesMerge implements MergeMethod {
     @Override public String name() { return "lines"; }
     @Override public boolean needsBase() { return true; }
     @Override public Set<String> parameters() { return Set.of("weight", "normalize", "alpha", "beta"); }
+    @Override public boolean elementwise() { return true; }
 
     @Override
     public Tensor merge(TensorOps ops, TensorSlot slot, long seed) {
