@@ -16,6 +16,9 @@ public final class BreadcrumbsMerge implements MergeMethod {
     @Override public boolean needsBase() { return true; }
     @Override public Set<String> parameters() { return PIPELINE.parameters("gamma"); }
 
+    @Override public boolean elementwiseGivenThresholds(TensorParams params) { return !params.flag("rescale", false); }
+    @Override public long[] thresholdRanks(TensorParams params, int model, long elements) { return PIPELINE.thresholdRanks(params, model, elements); }
+
     @Override
     public Tensor merge(TensorOps ops, TensorSlot slot, long seed) {
         return PIPELINE.merge(ops, slot, seed);

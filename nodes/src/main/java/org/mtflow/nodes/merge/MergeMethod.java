@@ -45,4 +45,11 @@ public interface MergeMethod {
      * pass ({@link StreamingThreshold}) and merges the tensor in pieces.
      */
     default boolean elementwiseGivenThresholds(TensorParams params) { return false; }
+
+    /**
+     * For a method {@linkplain #elementwiseGivenThresholds elementwise given thresholds}: the ranks k
+     * whose k-th largest |θᵢ − θ₀| of model i's n-element tensor it needs (none by default). The
+     * {@link Merger} finds them in one streaming pass and hands them over as computed parameters.
+     */
+    default long[] thresholdRanks(TensorParams params, int model, long elements) { return new long[0]; }
 }

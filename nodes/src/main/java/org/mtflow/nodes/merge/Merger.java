@@ -71,8 +71,10 @@ public final class Merger {
                 TensorParams tp = params.forTensor(name);
                 boolean thresholds = method.elementwiseGivenThresholds(tp);
                 if (piece > 0 && e.elements() > piece && (method.elementwise() || thresholds)) {
-                    if (thresholds && method.parameters().contains("topk") && tp.option("topk", "tensor").equals("tensor")) {
-                        tp = params.withComputed(Sparsification.TENSOR_THRESHOLD, tensorThresholds(ops, ref, ms, e, tp, piece)).forTensor(name);
+                    if (thresholds) {
+                        double[][] t = tensorThresholds(ops, method, ref, ms, e, tp, piece);
+                        tp = params.withComputed(Sparsification.TENSOR_THRESHOLD, t[0])
+                                .withComputed(Sparsification.TENSOR_THRESHOLD_2, t[1]).forTensor(name);
                     }
                     mergeInPieces(ops, method, ref, ms, e, tp, seed, piece, sink);
                     continue;
@@ -103,28 +105,29 @@ public final class Merger {
     }
 
     /**
-     * Each model's k-th largest |θᵢ − θ₀| of one tensor, k = ⌊density·n⌋, in two streaming passes over
-     * pieces (NaN where density ≥ 1 keeps everything): what topk: tensor computes on the whole tensor.
+     * Each model's thresholds for one tensor, at the ranks the method asks for ({@link
+     * MergeMethod#thresholdRanks}): [j][i] is model i's k_j-th largest |θᵢ − θ₀|, NaN where it asks for
+     * fewer; found in two streaming passes over pieces, as the whole tensor would give them.
      */
-    private static double[] tensorThresholds(TensorOps ops, Checkpoint ref, List<Checkpoint> ms, Safetensors.Entry e,
-                                             TensorParams params, int piece) throws IOException {
+    private static double[][] tensorThresholds(TensorOps ops, MergeMethod method, Checkpoint ref, List<Checkpoint> ms,
+                                               Safetensors.Entry e, TensorParams params, int piece) throws IOException {
         String name = e.name();
         long n = e.elements();
-        double[] t = new double[ms.size()];
+        double[][] t = new double[2][ms.size()];
+        for (double[] row : t) Arrays.fill(row, Double.NaN);
         for (int i = 0; i < ms.size(); i++) {
-            double density = params.model(i, "density", 1.0);
-            if (!(density < 1) || density < 0) {
-                t[i] = Double.NaN; // kept whole, or rejected with its message when the piece is merged
-                continue;
-            }
+            long[] ranks = method.thresholdRanks(params, i, n);
+            if (ranks.length == 0) continue; // kept whole, or rejected with its message when the piece is merged
+            if (ranks.length > t.length) throw new IllegalStateException(method.name() + " asks for " + ranks.length + " thresholds; at most " + t.length);
             Checkpoint model = ms.get(i);
-            t[i] = StreamingThreshold.kthLargest(n, (long) Math.floor(density * n), consumer -> {
+            float[] found = StreamingThreshold.kthLargest(n, ranks, consumer -> {
                 for (long from = 0; from < n; from += piece) {
                     int len = (int) Math.min(piece, n - from);
                     Tensor tau = Elementwise.delta(ops, model.readRange(name, from, len), ref.readRange(name, from, len));
                     consumer.accept(tau.data(), len);
                 }
             });
+            for (int j = 0; j < found.length; j++) t[j][i] = found[j];
         }
         return t;
     }

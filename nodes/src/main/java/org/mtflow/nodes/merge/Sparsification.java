@@ -45,7 +45,8 @@ enum Sparsification {
         return switch (this) {
             case MAGNITUDE -> rescaleSum(ops, tau, Elementwise.keepAtLeast(ops, tau, magnitudeThreshold(ops, tau, slot, i, density)), rescale);
             case RANDOM -> random(ops, tau, (float) density, seed, stream("dare", slot.name(), i), slot.offset(), rescale);
-            case MAGNITUDE_OUTLIERS -> rescaleSum(ops, tau, outliers(ops, tau, density, p.model(i, "gamma", 0.01), slot.name()), rescale);
+            case MAGNITUDE_OUTLIERS -> rescaleSum(ops, tau, outliers(ops, tau, density, p.model(i, "gamma", 0.01), slot.name(),
+                    computed(p, TENSOR_THRESHOLD, i), computed(p, TENSOR_THRESHOLD_2, i)), rescale);
             case DELLA -> della(ops, tau, density, p.model(i, "epsilon", 0.15), seed, stream("della", slot.name(), i), rescale, slot.name());
             case NONE -> tau;
         };
@@ -58,7 +59,7 @@ enum Sparsification {
     private static float magnitudeThreshold(TensorOps ops, Tensor tau, TensorSlot slot, int i, double density) {
         String scope = slot.params().option("topk", "tensor");
         if (scope.equals("tensor")) {
-            double t = slot.params().model(i, TENSOR_THRESHOLD, Double.NaN); // set when the tensor is merged in pieces
+            double t = computed(slot.params(), TENSOR_THRESHOLD, i); // set when the tensor is merged in pieces
             return Double.isNaN(t) ? ops.topkThreshold(tau, (long) Math.floor(density * tau.size())) : (float) t;
         }
         if (!scope.equals("global")) throw new IllegalArgumentException(slot.name() + ": topk is '" + scope + "'; want tensor or global");
@@ -70,8 +71,44 @@ enum Sparsification {
     /** The computed per-model parameter holding topk: global's threshold. */
     static final String GLOBAL_THRESHOLD = "topk_threshold";
 
-    /** The computed per-model parameter holding topk: tensor's threshold of a tensor merged in pieces (the whole tensor's). */
+    /**
+     * The computed per-model parameters holding, for a tensor merged in pieces, the whole tensor's
+     * magnitude thresholds at the ranks {@link #ranks} asks for, in that order: TIES's top-k threshold;
+     * Breadcrumbs' outlier threshold, then its keep threshold.
+     */
     static final String TENSOR_THRESHOLD = "tensor_topk_threshold";
+    static final String TENSOR_THRESHOLD_2 = "tensor_topk_threshold_2";
+
+    /**
+     * The ranks k whose k-th largest |τ| model i's thinning of an n-element tensor needs, for a merge
+     * in pieces that finds them first in a streaming pass; empty when it needs none (density ≥ 1,
+     * topk: global, or a thinning with no magnitude threshold).
+     */
+    long[] ranks(TensorParams p, int i, long n) {
+        double density = p.model(i, "density", 1.0);
+        if (density >= 1 || !(density >= 0)) return new long[0]; // d ≥ 1 keeps τ; a bad d fails when the piece is merged
+        return switch (this) {
+            case MAGNITUDE -> p.option("topk", "tensor").equals("tensor") ? new long[] {(long) Math.floor(density * n)} : new long[0];
+            case MAGNITUDE_OUTLIERS -> {
+                long[] topKeep = outlierRanks(n, density, p.model(i, "gamma", 0.01));
+                yield new long[] {topKeep[0], topKeep[0] + topKeep[1]};
+            }
+            case NONE, RANDOM, DELLA -> new long[0];
+        };
+    }
+
+    /** Breadcrumbs' {top, keep}: ⌊γ·n⌋ outliers dropped and ⌊d·n⌋ kept, fewer outliers when both exceed n. */
+    private static long[] outlierRanks(long n, double density, double gamma) {
+        long keep = (long) Math.floor(density * n);
+        long top = (long) Math.floor(gamma * n);
+        if (n - keep - top < 0) top = n - keep;
+        return new long[] {top, keep};
+    }
+
+    /** A computed threshold for model i, or NaN when the tensor is merged whole. */
+    private static double computed(TensorParams p, String key, int i) {
+        return p.model(i, key, Double.NaN);
+    }
 
     static long stream(String method, String tensor, int model) {
         return Philox.stream("merge", method, tensor, Integer.toString(model));
@@ -98,14 +135,13 @@ enum Sparsification {
         return out;
     }
 
-    private static Tensor outliers(TensorOps ops, Tensor tau, double density, double gamma, String name) {
+    /** {@code hiKnown}/{@code loKnown}: the whole tensor's thresholds when merged in pieces, else NaN. */
+    private static Tensor outliers(TensorOps ops, Tensor tau, double density, double gamma, String name, double hiKnown, double loKnown) {
         if (!(gamma >= 0 && gamma <= 1)) throw new IllegalArgumentException(name + ": gamma is " + gamma + "; want 0 ≤ gamma ≤ 1");
-        long n = tau.size();
-        long keep = (long) Math.floor(density * n);
-        long top = (long) Math.floor(gamma * n);
-        if (n - keep - top < 0) top = n - keep;
-        float hi = ops.topkThreshold(tau, top);          // the outliers: |τ| ≥ hi
-        float lo = ops.topkThreshold(tau, top + keep);   // outliers and kept: |τ| ≥ lo
+        long[] topKeep = outlierRanks(tau.size(), density, gamma);
+        long top = topKeep[0], keep = topKeep[1];
+        float hi = Double.isNaN(hiKnown) ? ops.topkThreshold(tau, top) : (float) hiKnown;               // the outliers: |τ| ≥ hi
+        float lo = Double.isNaN(loKnown) ? ops.topkThreshold(tau, top + keep) : (float) loKnown;        // outliers and kept: |τ| ≥ lo
         Tensor mask = Tensor.zerosLike(tau), drop = Tensor.zerosLike(tau);
         ops.maskAtLeast(tau, lo, mask);
         ops.maskAtLeast(tau, hi, drop);

@@ -29,9 +29,15 @@ final class StreamingThreshold {
 
     /** The k-th largest magnitude among the n elements the pieces hold. */
     static float kthLargest(long n, long k, Pieces pieces) throws IOException {
-        if (k < 0) throw new IllegalArgumentException("the top-k threshold needs k >= 0, got " + k);
-        if (k >= n) return 0f;
-        if (k == 0) return Float.POSITIVE_INFINITY;
+        return kthLargest(n, new long[] {k}, pieces)[0];
+    }
+
+    /** The k-th largest magnitude for each k of {@code ks}, from the same two passes over the pieces. */
+    static float[] kthLargest(long n, long[] ks, Pieces pieces) throws IOException {
+        float[] out = new float[ks.length];
+        for (long k : ks) {
+            if (k < 0) throw new IllegalArgumentException("the top-k threshold needs k >= 0, got " + k);
+        }
         long[] high = new long[1 << 15];
         long[] seen = {0};
         pieces.each((x, len) -> {
@@ -39,20 +45,53 @@ final class StreamingThreshold {
             seen[0] += len;
         });
         if (seen[0] != n) throw new IllegalStateException("the pieces held " + seen[0] + " elements, expected " + n);
-        long above = 0;
-        int bucket = high.length - 1;
-        while (above + high[bucket] < k) above += high[bucket--];
-        int prefix = bucket;
-        long[] low = new long[1 << 16];
-        pieces.each((x, len) -> {
-            for (int i = 0; i < len; i++) {
-                int kk = key(x[i]);
-                if (kk >>> 16 == prefix) low[kk & 0xffff]++;
+        // Per k: the high bucket holding the k-th largest, and how many lie above that bucket.
+        int[] prefix = new int[ks.length];
+        long[] above = new long[ks.length];
+        // One low table per distinct bucket (at most ks.length of them).
+        int[] buckets = new int[ks.length];
+        long[][] low = new long[ks.length][];
+        int distinct = 0;
+        for (int j = 0; j < ks.length; j++) {
+            long k = ks[j];
+            if (k >= n || k == 0) continue;
+            int bucket = high.length - 1;
+            while (above[j] + high[bucket] < k) above[j] += high[bucket--];
+            prefix[j] = bucket;
+            int t = 0;
+            while (t < distinct && buckets[t] != bucket) t++;
+            if (t == distinct) {
+                buckets[distinct] = bucket;
+                low[distinct++] = new long[1 << 16];
             }
-        });
-        long need = k - above;
-        int l = low.length - 1;
-        while (low[l] < need) need -= low[l--];
-        return Float.intBitsToFloat(prefix << 16 | l);
+        }
+        int tables = distinct;
+        if (tables > 0) {
+            pieces.each((x, len) -> {
+                for (int i = 0; i < len; i++) {
+                    int kk = key(x[i]), b = kk >>> 16;
+                    for (int t = 0; t < tables; t++) {
+                        if (b == buckets[t]) low[t][kk & 0xffff]++;
+                    }
+                }
+            });
+        }
+        for (int j = 0; j < ks.length; j++) {
+            long k = ks[j];
+            if (k >= n) {
+                out[j] = 0f;
+            } else if (k == 0) {
+                out[j] = Float.POSITIVE_INFINITY;
+            } else {
+                int t = 0;
+                while (buckets[t] != prefix[j]) t++;
+                long[] table = low[t];
+                long need = k - above[j];
+                int l = table.length - 1;
+                while (table[l] < need) need -= table[l--];
+                out[j] = Float.intBitsToFloat(prefix[j] << 16 | l);
+            }
+        }
+        return out;
     }
 }

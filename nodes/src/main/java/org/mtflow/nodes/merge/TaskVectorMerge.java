@@ -47,6 +47,11 @@ final class TaskVectorMerge {
         return Set.copyOf(all);
     }
 
+    /** See {@link MergeMethod#thresholdRanks}. */
+    long[] thresholdRanks(TensorParams params, int model, long elements) {
+        return sparsification.ranks(params, model, elements);
+    }
+
     Tensor merge(TensorOps ops, TensorSlot slot, long seed) {
         return ops.add(slot.base(), update(ops, slot, seed));
     }

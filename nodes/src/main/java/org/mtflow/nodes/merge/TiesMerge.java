@@ -19,6 +19,8 @@ public final class TiesMerge implements MergeMethod {
     @Override public Set<String> parameters() { return PIPELINE.parameters(); }
     @Override public boolean elementwiseGivenThresholds(TensorParams params) { return !params.flag("rescale", false); }
 
+    @Override public long[] thresholdRanks(TensorParams params, int model, long elements) { return PIPELINE.thresholdRanks(params, model, elements); }
+
     @Override
     public Tensor merge(TensorOps ops, TensorSlot slot, long seed) {
         return PIPELINE.merge(ops, slot, seed);

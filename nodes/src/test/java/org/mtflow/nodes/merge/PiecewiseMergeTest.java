@@ -101,6 +101,6 @@ class PiecewiseMergeTest {
                 }
             }
         }
-        assertTrue(methods >= 7, "methods merged in pieces: " + methods); // average, task-arithmetic, ties, dare-linear, dare-ties, lines, consensus
+        assertTrue(methods >= 9, "methods merged in pieces: " + methods); // average, task-arithmetic, ties, dare-linear, dare-ties, lines, consensus, breadcrumbs(-ties)
     }
 }

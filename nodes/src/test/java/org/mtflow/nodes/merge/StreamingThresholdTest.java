@@ -69,6 +69,14 @@ class StreamingThresholdTest {
                 assertEquals(Float.floatToRawIntBits(want), Float.floatToRawIntBits(got), where + " vs TensorOps");
                 assertEquals(Float.floatToRawIntBits(sorted(x, k)), Float.floatToRawIntBits(got), where + " vs sorted");
             }
+            // Several ranks from the same passes, as Breadcrumbs asks for (outliers, then kept): each as alone.
+            long[] some = new long[1 + rnd.nextInt(3)];
+            for (int j = 0; j < some.length; j++) some[j] = ks[rnd.nextInt(ks.length)];
+            float[] together = StreamingThreshold.kthLargest(n, some, inPieces(x, pieceSize));
+            for (int j = 0; j < some.length; j++) {
+                assertEquals(Float.floatToRawIntBits(sorted(x, some[j])), Float.floatToRawIntBits(together[j]),
+                        "seed " + seed + ", n " + n + ", ranks " + java.util.Arrays.toString(some) + " [" + j + "]");
+            }
         }
     }
 
