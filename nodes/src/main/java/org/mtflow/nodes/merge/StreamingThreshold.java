@@ -21,6 +21,23 @@ final class StreamingThreshold {
         void each(Piece piece) throws IOException;
     }
 
+    /** Elements per slice of a piece counted on its own thread: counts are integers, so slicing never changes them. */
+    private static final int SLICE = 1 << 20;
+
+    private interface Slice {
+        void count(int from, int to);
+    }
+
+    /** Counts [0, len) in slices, on the common pool when there are several (the counting pass is most of TIES's time). */
+    private static void inSlices(int len, Slice slice) {
+        int slices = (len + SLICE - 1) / SLICE;
+        if (slices <= 1) {
+            slice.count(0, len);
+            return;
+        }
+        java.util.stream.IntStream.range(0, slices).parallel().forEach(j -> slice.count(j * SLICE, Math.min(len, (j + 1) * SLICE)));
+    }
+
     /** The ranking key of x: the bits of |x|, 0 for NaN (bits of a non-negative float order like its value). */
     static int key(float x) {
         int k = Float.floatToRawIntBits(x) & 0x7fffffff;
@@ -41,7 +58,13 @@ final class StreamingThreshold {
         long[] high = new long[1 << 15];
         long[] seen = {0};
         pieces.each((x, len) -> {
-            for (int i = 0; i < len; i++) high[key(x[i]) >>> 16]++;
+            inSlices(len, (lo, hi) -> {
+                int[] h = new int[1 << 15];
+                for (int i = lo; i < hi; i++) h[key(x[i]) >>> 16]++;
+                synchronized (high) {
+                    for (int b = 0; b < h.length; b++) high[b] += h[b];
+                }
+            });
             seen[0] += len;
         });
         if (seen[0] != n) throw new IllegalStateException("the pieces held " + seen[0] + " elements, expected " + n);
@@ -67,14 +90,20 @@ final class StreamingThreshold {
         }
         int tables = distinct;
         if (tables > 0) {
-            pieces.each((x, len) -> {
-                for (int i = 0; i < len; i++) {
+            pieces.each((x, len) -> inSlices(len, (lo, hi) -> {
+                int[][] l = new int[tables][1 << 16];
+                for (int i = lo; i < hi; i++) {
                     int kk = key(x[i]), b = kk >>> 16;
                     for (int t = 0; t < tables; t++) {
-                        if (b == buckets[t]) low[t][kk & 0xffff]++;
+                        if (b == buckets[t]) l[t][kk & 0xffff]++;
                     }
                 }
-            });
+                synchronized (low) {
+                    for (int t = 0; t < tables; t++) {
+                        for (int v = 0; v < l[t].length; v++) low[t][v] += l[t][v];
+                    }
+                }
+            }));
         }
         for (int j = 0; j < ks.length; j++) {
             long k = ks[j];

@@ -57,9 +57,10 @@ class StreamingThresholdTest {
     void equalsTheWholeTensorThresholdForEveryK() throws Exception {
         long seed = TestSeeds.next();
         SplittableRandom rnd = new SplittableRandom(seed);
-        for (int n : new int[] {1, 7, 300, 70_001}) {
+        for (int n : new int[] {1, 7, 300, 70_001, 2_500_003}) {
             float[] x = values(rnd, n);
-            int pieceSize = 1 + rnd.nextInt(Math.max(1, n / 3));
+            // The largest case counts pieces of over 2^20 elements in slices on several threads.
+            int pieceSize = n > 1 << 21 ? (1 << 21) + rnd.nextInt(1 << 18) : 1 + rnd.nextInt(Math.max(1, n / 3));
             long[] ks = n < 400 ? java.util.stream.LongStream.rangeClosed(0, n + 1).toArray()
                     : new long[] {0, 1, 2, n / 10, n / 2, n - 1, n, n + 5, 1 + rnd.nextInt(n)};
             for (long k : ks) {
