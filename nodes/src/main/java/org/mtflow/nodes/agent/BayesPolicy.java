@@ -24,7 +24,7 @@ import java.util.Set;
  * centres, and a point whose params were already proposed is skipped for the next best.
  *
  * <p>A batch (count > 1) is built by the kriging believer: each later member sees the earlier ones as
- * observed at their posterior mean, which leaves the mean alone but removes their uncertainty, so the
+ * observed exactly at their posterior mean, which leaves the mean alone but removes their uncertainty, so the
  * batch spreads out. The first k members of a batch of any size are the batch of size k.
  *
  * <p>Several objectives (scores longer than one): ParEGO, each proposal scalarises the scores by an
@@ -137,7 +137,11 @@ public final class BayesPolicy implements SearchPolicy {
         return new Model(new GaussianProcess(x, y, hyper), x, y, m);
     }
 
-    /** The model of the observations and, for a batch, the believer: pending points observed at their mean. */
+    /**
+     * The model of the observations and, for a batch, the kriging believer: pending points observed
+     * exactly at their posterior mean, which leaves the mean where it was, takes the uncertainty away
+     * there and may raise the incumbent, so the expected improvement near them falls to nothing.
+     */
     record Model(GaussianProcess gp, double[][] x, double[] y, int objectives) {
         Model withPending(List<double[]> pending) {
             if (pending.isEmpty()) return this;
@@ -148,13 +152,13 @@ public final class BayesPolicy implements SearchPolicy {
                 x2[n + i] = pending.get(i);
                 y2[n + i] = gp.mean(pending.get(i));
             }
-            return new Model(new GaussianProcess(x2, y2, gp.hyper()), x2, y2, objectives);
+            return new Model(new GaussianProcess(x2, y2, gp.hyper(), n), x2, y2, objectives);
         }
 
-        /** The best posterior mean at the observed points (not the pending ones). */
-        double incumbent(int observed) {
+        /** The best posterior mean at the observed and the pending points. */
+        double incumbent() {
             double best = Double.NEGATIVE_INFINITY;
-            for (int i = 0; i < observed; i++) best = Math.max(best, gp.mean(x[i]));
+            for (double[] p : x) best = Math.max(best, gp.mean(p));
             return best;
         }
 
@@ -168,7 +172,7 @@ public final class BayesPolicy implements SearchPolicy {
     private double[] maximise(Model model, List<Observation> history, int index, Set<Map<String, Object>> taken) {
         int d = space.size();
         int observed = (int) history.stream().filter(o -> !o.failed() && allFinite(o.scores())).count();
-        double best = model.incumbent(observed);
+        double best = model.incumbent();
         List<double[]> points = new ArrayList<>();
         Draws uniform = new Draws(seed, "agent.search", "bayes", "candidates");
         int dense = 1000 + 200 * d;

@@ -25,13 +25,21 @@ final class GaussianProcess {
 
     /** The posterior given observations y at points x; fails if the kernel matrix is not positive definite even with jitter. */
     GaussianProcess(double[][] x, double[] y, Hyper hyper) {
+        this(x, y, hyper, x.length);
+    }
+
+    /**
+     * The posterior where only the first {@code noisy} observations carry the noise: the rest are
+     * exact (a batch's believed values, which must leave no uncertainty where they are).
+     */
+    GaussianProcess(double[][] x, double[] y, Hyper hyper, int noisy) {
         this.x = x;
         this.hyper = hyper;
         int n = x.length;
         double[][] k = new double[n][n];
         for (int i = 0; i < n; i++) {
             for (int j = 0; j <= i; j++) {
-                k[i][j] = k[j][i] = kernel(x[i], x[j], hyper) + (i == j ? hyper.noise() : 0);
+                k[i][j] = k[j][i] = kernel(x[i], x[j], hyper) + (i == j && i < noisy ? hyper.noise() : 0);
             }
         }
         chol = Linalg.cholesky(k);
