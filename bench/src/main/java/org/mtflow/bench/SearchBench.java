@@ -31,7 +31,8 @@ import org.mtflow.nodes.agent.SearchSpace;
  *       evaluations, against random at 30 full evaluations of the same function.</li>
  * </ul>
  * Regret = f(incumbent) − f*, minimising f (the policies maximise −f). Each search proposes one candidate
- * at a time. Seeds 1..N.
+ * at a time. Seeds 1..N. Last, the time of one bayes proposal after a random history of 25 to 200
+ * Hartmann-6 evaluations.
  *
  * <pre>bench/run.sh SearchBench [--seeds N (default 10)] [--policies random,grid,bayes,evolution]</pre>
  */
@@ -57,7 +58,7 @@ public final class SearchBench {
                 new Problem("hartmann6", 6, SearchBench::hartmann6, -3.32236801141551, 0),
                 new Problem("noisy-branin", 2, SearchBench::branin, 0.397887357729739, NOISE));
         System.out.printf(Locale.ROOT, "SearchBench: %d seeds, one proposal at a time; simple regret median [q1, q3]%n", seeds);
-        System.out.printf(Locale.ROOT, "%-13s %-10s %-26s %-26s %-26s %12s%n", "function", "policy", "regret@15", "regret@30", "regret@50", "ms/proposal");
+        System.out.printf(Locale.ROOT, "%-13s %-10s %-30s %-30s %-30s %12s%n", "function", "policy", "regret@15", "regret@30", "regret@50", "ms/proposal");
         for (Problem p : problems) {
             for (String policy : policies) {
                 double[][] regret = new double[BUDGETS.length][seeds];
@@ -70,12 +71,35 @@ public final class SearchBench {
                     proposals += run.trueValues.size();
                 }
                 StringBuilder row = new StringBuilder(String.format(Locale.ROOT, "%-13s %-10s", p.name, policy));
-                for (double[] r : regret) row.append(' ').append(String.format(Locale.ROOT, "%-26s", quartiles(r)));
+                for (double[] r : regret) row.append(' ').append(String.format(Locale.ROOT, "%-30s", quartiles(r)));
                 row.append(String.format(Locale.ROOT, " %12.2f", 1000 * seconds / proposals));
                 System.out.println(row);
             }
         }
         halving(seeds);
+        bayesProposalTime();
+    }
+
+    /** How the time of one bayes proposal grows with the history (Hartmann-6, random history, median of 3). */
+    static void bayesProposalTime() {
+        SearchSpace space = unitSpace(6);
+        StringBuilder line = new StringBuilder("bayes ms per proposal on Hartmann-6 by history size:");
+        for (int n : new int[] {25, 50, 100, 200}) {
+            List<Observation> history = new ArrayList<>();
+            for (Candidate c : SearchPolicies.named("random").orElseThrow().create(space, JSON.createObjectNode(), 1).propose(List.of(), n)) {
+                history.add(new Observation(c, new double[] {-hartmann6(coordinates(c, 6))}));
+            }
+            SearchPolicy bayes = SearchPolicies.named("bayes").orElseThrow().create(space, JSON.createObjectNode(), 1);
+            double[] ms = new double[3];
+            for (int r = 0; r < 3; r++) {
+                long t0 = System.nanoTime();
+                bayes.propose(history, 1);
+                ms[r] = (System.nanoTime() - t0) / 1e6;
+            }
+            Arrays.sort(ms);
+            line.append(String.format(Locale.ROOT, " n=%d %.0f", n, ms[1]));
+        }
+        System.out.println(line);
     }
 
     /** One search: the true values and observed scores in index order, and the time spent proposing. */

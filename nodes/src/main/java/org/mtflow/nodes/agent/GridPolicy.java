@@ -27,7 +27,8 @@ public final class GridPolicy implements SearchPolicy {
         long n = 1;
         for (int j = 0; j < space.size(); j++) {
             axes[j] = axis(space.dimensions().get(j), points);
-            n = Math.multiplyExact(n, axes[j].length);
+            n *= axes[j].length;
+            if (n > Integer.MAX_VALUE) throw new IllegalArgumentException("a grid of " + points + " points per dimension over " + space.size() + " dimensions has more than 2^31 cells; lower points or search with random or bayes");
         }
         this.total = n;
     }
