@@ -23,7 +23,8 @@ final class NelderMead {
         int evals = n + 1;
         while (evals < maxEvals) {
             sort(x, fx);
-            if (Math.abs(fx[n] - fx[0]) <= 1e-10 * (Math.abs(fx[0]) + 1e-10) && spread(x) < 1e-9) break;
+            // converged: the simplex is flat (relative to the value) or has shrunk to a point
+            if (Math.abs(fx[n] - fx[0]) <= 1e-9 * (Math.abs(fx[0]) + 1e-12) || spread(x) < 1e-9) break;
             double[] centroid = new double[n];
             for (int i = 0; i < n; i++) for (int j = 0; j < n; j++) centroid[j] += x[i][j] / n;
             double[] reflected = along(centroid, x[n], -1);
