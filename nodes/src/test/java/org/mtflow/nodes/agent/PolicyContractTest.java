@@ -63,6 +63,29 @@ class PolicyContractTest {
     }
 
     @Test
+    void batchesOfOneRunTheSameCandidatesWhereABatchDoesNotLearnFromItsOwnMembers() {
+        long seed = TestSeeds.next();
+        for (String name : SearchPolicies.names()) {
+            String msg = "seed=" + seed + " policy=" + name;
+            SplittableRandom n1 = new SplittableRandom(seed), n3 = new SplittableRandom(seed);
+            List<Observation> ones = Searches.run(SearchPolicies.named(name).orElseThrow().create(SPACE, options(name), seed), c -> score(c, n1), 16, 1);
+            SearchPolicy policy = SearchPolicies.named(name).orElseThrow().create(SPACE, options(name), seed);
+            List<Observation> threes = Searches.run(policy, c -> score(c, n3), 16, 3);
+            if (name.equals("bayes")) {
+                // bayes learns within a batch by believing its earlier members, so only each batch's
+                // first member is the proposal of one made from the same history
+                for (int h = 0; h < threes.size(); h += 3) {
+                    Searches.assertSameCandidates(List.of(threes.get(h).candidate()), policy.propose(threes.subList(0, h), 1), msg + " batch at " + h);
+                }
+            } else {
+                // random and grid never learn; evolution and halving learn between generations and rungs only
+                Searches.assertSameCandidates(ones.stream().map(Observation::candidate).toList(),
+                        threes.stream().map(Observation::candidate).toList(), msg);
+            }
+        }
+    }
+
+    @Test
     void aDifferentSeedGivesDifferentCandidates() {
         long seed = TestSeeds.next();
         for (String name : SearchPolicies.names()) {
