@@ -45,6 +45,9 @@ public record SearchSpace(List<Dimension> dimensions) {
 
         @Override
         public Object decode(double u) {
+            // exp(log(hi)) can miss hi by an ulp: the ends of the interval are the bounds exactly
+            if (u <= 0) return lo;
+            if (u >= 1) return hi;
             double v = log ? Math.exp(Math.log(lo) + u * (Math.log(hi) - Math.log(lo))) : lo + u * (hi - lo);
             return Math.max(lo, Math.min(hi, v));
         }
