@@ -160,7 +160,7 @@ public final class SearchNode implements NodeType<SearchNode.Params> {
                     throw new IllegalStateException("policy " + s.policyName() + " proposed " + batch.size() + " candidates indexed from "
                             + batch.get(0).index() + " when asked for " + n + " from " + history.size());
                 }
-                log.proposed(proposal(c, s.policyName(), seed), ctx.taskId());
+                log.proposed(proposal(c, s.space(), s.policyName(), seed), ctx.taskId());
             }
             ctx.progress((double) history.size() / budget.candidates(), "candidates " + history.size() + "-" + (history.size() + batch.size() - 1));
             Instant batchStart = Instant.now();
@@ -169,7 +169,7 @@ public final class SearchNode implements NodeType<SearchNode.Params> {
             for (int k = 0; k < batch.size(); k++) {
                 Candidate c = batch.get(k);
                 Outcome o = outcomes.get(k);
-                ObjectNode entry = traceEntry(c, o, s.objectives());
+                ObjectNode entry = traceEntry(c, s.space(), o, s.objectives());
                 Observation obs = new Observation(c, o.failedStep() == null ? scores(entry, s.objectives()) : null);
                 history.add(obs);
                 trace.add(entry);
@@ -272,18 +272,26 @@ public final class SearchNode implements NodeType<SearchNode.Params> {
         return "c" + c.index() + "." + step.id();
     }
 
-    private static ObjectNode proposal(Candidate c, String policy, long seed) {
+    /** A candidate's params in the space's order (a candidate's own map has none), so the trace's bytes are the same every run. */
+    private static ObjectNode params(Candidate c, SearchSpace space) {
+        ObjectNode out = Json.MAPPER.createObjectNode();
+        for (SearchSpace.Dimension d : space.dimensions()) out.set(d.name(), Json.MAPPER.valueToTree(c.params().get(d.name())));
+        c.params().keySet().stream().sorted().filter(k -> !out.has(k)).forEach(k -> out.set(k, Json.MAPPER.valueToTree(c.params().get(k))));
+        return out;
+    }
+
+    private static ObjectNode proposal(Candidate c, SearchSpace space, String policy, long seed) {
         ObjectNode line = Json.MAPPER.createObjectNode().put("event", "proposed").put("index", c.index());
-        line.set("params", Json.MAPPER.valueToTree(c.params()));
+        line.set("params", params(c, space));
         line.set("point", Json.MAPPER.valueToTree(c.point()));
         line.put("policy", policy).put("seed", seed);
         return line;
     }
 
     /** A candidate's entry in the trace: what it was and what it gave (nothing that depends on time, so the artifact is reproducible). */
-    private static ObjectNode traceEntry(Candidate c, Outcome o, List<Objective> objectives) throws NodeException {
+    private static ObjectNode traceEntry(Candidate c, SearchSpace space, Outcome o, List<Objective> objectives) throws NodeException {
         ObjectNode e = Json.MAPPER.createObjectNode().put("index", c.index());
-        e.set("params", Json.MAPPER.valueToTree(c.params()));
+        e.set("params", params(c, space));
         e.set("point", Json.MAPPER.valueToTree(c.point()));
         e.put("status", o.failedStep() == null ? "succeeded" : "failed");
         if (o.failedStep() != null) {
@@ -343,7 +351,7 @@ public final class SearchNode implements NodeType<SearchNode.Params> {
             JsonNode entry = trace.get(top.candidate().index());
             best.set("best", entry);
             ctx.metric("best-index", top.candidate().index());
-            ctx.metric("best-params", top.candidate().params());
+            ctx.metric("best-params", params(top.candidate(), s.space()));
             ctx.metric("best-score", entry.path("metrics").path(s.objectives().get(0).metric()).asDouble());
         } else {
             ArrayNode pareto = best.putArray("pareto");
