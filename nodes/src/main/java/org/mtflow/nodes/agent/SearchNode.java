@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Set;
 import org.mtflow.engine.event.Json;
 import org.mtflow.engine.node.Doc;
+import org.mtflow.engine.node.NodeCatalog;
 import org.mtflow.engine.node.NodeException;
 import org.mtflow.engine.node.NodeType;
 import org.mtflow.engine.node.Port;
@@ -22,6 +23,7 @@ import org.mtflow.engine.node.SubtaskResult;
 import org.mtflow.engine.node.TaskContext;
 import org.mtflow.engine.spec.Durations;
 import org.mtflow.engine.store.ArtifactRef;
+import org.mtflow.nodes.BuiltinNodes;
 
 /**
  * An agent subtask: a search that proposes candidates with a {@link SearchPolicy}, runs each one's
@@ -76,8 +78,14 @@ public final class SearchNode implements NodeType<SearchNode.Params> {
             Set<String> inputs = new LinkedHashSet<>();
             INPUTS.forEach(p -> inputs.add(p.name()));
             Template t = Template.parse(template, inputs, s);
+            t.check(Builtins.CATALOG, s);
             return new Search(s, policy, factory, options, t, Objective.parse(objective, t), Budget.parse(budget));
         }
+    }
+
+    /** The built-in node types, what a template is checked against before the run (made on first use: BuiltinNodes makes a SearchNode). */
+    private static final class Builtins {
+        static final NodeCatalog CATALOG = BuiltinNodes.catalog();
     }
 
     /** The params parsed. */

@@ -7,12 +7,19 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.mtflow.engine.event.Json;
+import org.mtflow.engine.node.NodeCatalog;
+import org.mtflow.engine.node.NodeType;
+import org.mtflow.engine.node.ParamsBinder;
+import org.mtflow.engine.node.Port;
+import org.mtflow.engine.spec.Problem;
+import org.mtflow.engine.spec.Suggestions;
 
 /**
  * The small graph of tasks a search runs once per candidate, in the shape of a workflow's tasks:
@@ -215,6 +222,61 @@ public record Template(List<Step> steps) {
             if (!params.contains(c.group(1))) {
                 throw new IllegalArgumentException(at + ": " + m.group() + " names no param of the space (it has "
                         + String.join(", ", params) + ")");
+            }
+        }
+    }
+
+    /**
+     * Checks each task of a node type {@code catalog} knows against it, as if a candidate at the centre
+     * of the space ran: its params (types included), its input names and required inputs, and the
+     * outputs other tasks read of it. A type the catalog does not know is an error when its namespace
+     * ({@code merge.}, {@code util.}, ...) is one of the catalog's, with a suggestion; a type of another
+     * namespace is left to the engine, which refuses it at the first candidate if it knows it neither.
+     */
+    public void check(NodeCatalog catalog, SearchSpace space) {
+        double[] centre = new double[space.size()];
+        java.util.Arrays.fill(centre, 0.5);
+        Candidate probe = new Candidate(0, space.decode(centre), centre);
+        Set<String> namespaces = new HashSet<>();
+        catalog.names().forEach(n -> namespaces.add(n.substring(0, n.indexOf('.') + 1)));
+        for (Step step : steps) {
+            String at = "template task '" + step.id() + "'";
+            NodeType<?> type = catalog.find(step.type()).orElse(null);
+            if (type == null) {
+                int dot = step.type().indexOf('.');
+                if (dot > 0 && namespaces.contains(step.type().substring(0, dot + 1))) {
+                    String hint = Suggestions.didYouMean(step.type(), catalog.names());
+                    throw new IllegalArgumentException(at + ": unknown node type '" + step.type() + "'" + (hint == null ? "" : " (" + hint + ")"));
+                }
+                continue;
+            }
+            for (Problem p : ParamsBinder.check(type, params(step, probe), List.of())) {
+                throw new IllegalArgumentException(at + ": " + p.text());
+            }
+            Set<String> ports = new LinkedHashSet<>();
+            type.inputs().forEach(port -> ports.add(port.name()));
+            for (String name : step.inputs().keySet()) {
+                if (!ports.contains(name)) {
+                    throw new IllegalArgumentException(at + ": " + step.type() + " has no input '" + name + "' (it has "
+                            + (ports.isEmpty() ? "none" : String.join(", ", ports)) + ")");
+                }
+            }
+            for (Port port : type.inputs()) {
+                if (port.required() && !step.inputs().containsKey(port.name())) {
+                    throw new IllegalArgumentException(at + ": " + step.type() + " needs input '" + port.name() + "'");
+                }
+            }
+            for (Step reader : steps) {
+                for (Map.Entry<String, List<Source>> in : reader.inputs().entrySet()) {
+                    for (Source src : in.getValue()) {
+                        if (src instanceof StepOutput o && o.step().equals(step.id())
+                                && type.outputs().stream().noneMatch(port -> port.name().equals(o.output()))) {
+                            throw new IllegalArgumentException("template task '" + reader.id() + "' input '" + in.getKey() + "': "
+                                    + step.type() + " has no output '" + o.output() + "' (it has "
+                                    + String.join(", ", type.outputs().stream().map(Port::name).toList()) + ")");
+                        }
+                    }
+                }
             }
         }
     }

@@ -275,6 +275,31 @@ class SearchNodeTest {
     }
 
     @Test
+    void templateTasksOfBuiltinTypesAreCheckedAgainstThemBeforeTheRun() {
+        Map<String, Object> objective = Map.of("metric", "fn.f");
+        Map<String, Object> budget = Map.of("candidates", 3);
+        Map<String, Object> typo = Map.of("tasks", Map.of("fn", Map.of("type", "util.nop")));
+        assertTrue(problems(search(1, typo, objective, budget)).contains("template task 'fn': unknown node type 'util.nop' (did you mean 'util.noop'?)"),
+                problems(search(1, typo, objective, budget)));
+        // x is a real: a shape of it can never bind, whatever the candidate
+        Map<String, Object> wrongType = Map.of("tasks", Map.of("fn", Map.of("type", "util.random", "with", Map.of("shape", List.of("${candidate.x}")))));
+        assertTrue(problems(search(1, wrongType, objective, budget)).contains("template task 'fn': param 'shape' of util.random expects a list of integers"),
+                problems(search(1, wrongType, objective, budget)));
+        Map<String, Object> okType = Map.of("tasks", Map.of("fn", Map.of("type", "util.random", "with", Map.of("shape", List.of("${candidate.k}", 2)))));
+        assertEquals("", problems(search(1, okType, objective, budget)));
+        Map<String, Object> noSuchInput = Map.of("tasks", Map.of("fn", Map.of("type", "util.noop", "inputs", Map.of("y", "inputs.x"))));
+        assertTrue(problems(search(1, noSuchInput, objective, budget)).contains("template task 'fn': util.noop has no input 'y' (it has x)"),
+                problems(search(1, noSuchInput, objective, budget)));
+        Map<String, Object> missingInput = Map.of("tasks", Map.of("fn", Map.of("type", "util.sum")));
+        assertTrue(problems(search(1, missingInput, objective, budget)).contains("template task 'fn': util.sum needs input 'values'"),
+                problems(search(1, missingInput, objective, budget)));
+        Map<String, Object> noSuchOutput = Map.of("tasks", Map.of("fn", Map.of("type", "util.noop"),
+                "next", Map.of("type", "util.noop", "inputs", Map.of("x", "fn.tensor"))));
+        assertTrue(problems(search(1, noSuchOutput, objective, budget)).contains("template task 'next' input 'x': util.noop has no output 'tensor' (it has out)"),
+                problems(search(1, noSuchOutput, objective, budget)));
+    }
+
+    @Test
     void aTemplateTheEngineRefusesFailsTheSearchNamingTheTemplateTask() throws Exception {
         Map<String, Object> unknownType = Map.of("tasks", Map.of("fn", Map.of("type", "test.nope", "with", Map.of())));
         NodeRuns.Run run = runs.run(search(2, unknownType, Map.of("metric", "fn.f"), Map.of("candidates", 3)).build());
