@@ -32,6 +32,18 @@ final class RunEvents {
      */
     static Map<String, Integer> killResumeAndCheck(Path workflow, Path straight, Path killed,
                                                    Predicate<Map<String, Integer>> killAt) throws Exception {
+        return killResumeAndCheck(workflow, straight, killed, killAt, before -> { });
+    }
+
+    /** What a test checks between the kill and the resume, given the tasks that finished before the kill. */
+    @FunctionalInterface
+    interface AfterKill {
+        void check(Map<String, Integer> before) throws Exception;
+    }
+
+    /** As above, with {@code afterKill} checking the killed run's files before it resumes. */
+    static Map<String, Integer> killResumeAndCheck(Path workflow, Path straight, Path killed,
+                                                   Predicate<Map<String, Integer>> killAt, AfterKill afterKill) throws Exception {
         Cli.Result reference = Cli.run("run", workflow.toString(), "--home", straight.toString(), "--run-id", "r",
                 "--jvm-only", "--no-cache");
         assertEquals(0, reference.exit(), reference.toString());
@@ -40,6 +52,7 @@ final class RunEvents {
                 "--run-id", "r", "--jvm-only", "--no-cache");
         killWhen(p, () -> killAt.test(succeeded(events)));
         Map<String, Integer> before = succeeded(events);
+        afterKill.check(before);
 
         Cli.Result resumed = Cli.run("resume", "r", "--home", killed.toString(), "--jvm-only", "--no-cache");
         assertEquals(0, resumed.exit(), resumed.toString());
