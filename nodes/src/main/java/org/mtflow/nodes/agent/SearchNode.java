@@ -155,6 +155,7 @@ public final class SearchNode implements NodeType<SearchNode.Params> {
         List<Double> seconds = new ArrayList<>();
         String stopped;
         while (true) {
+            ctx.checkCancelled();
             if (history.size() >= budget.candidates()) { stopped = "candidates"; break; }
             if (budget.patience() != null && sinceImprovement(history) >= budget.patience()) { stopped = "patience"; break; }
             // Checked from the second batch on: a search always runs one batch, so it has a best.
