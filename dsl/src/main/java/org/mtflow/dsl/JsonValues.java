@@ -31,6 +31,7 @@ final class JsonValues {
     static JsonNode of(Object v) throws Unsupported {
         if (v == null) return NODES.nullNode();
         if (v instanceof JsonNode j) return j.deepCopy();
+        if (v instanceof Template t) return t.json();
         if (v instanceof String s) return NODES.textNode(s);
         if (v instanceof Boolean b) return NODES.booleanNode(b);
         if (v instanceof Integer || v instanceof Long || v instanceof Short || v instanceof Byte) {

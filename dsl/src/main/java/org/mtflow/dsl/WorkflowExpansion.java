@@ -88,7 +88,7 @@ final class WorkflowExpansion {
                 List<ItemSubstitution.Scope> scopes = expanded ? scopes(task, params) : List.of(ItemSubstitution.Scope.NONE);
                 boolean uses = task.entry("uses").isPresent();
                 YamlNode.Mapping body = without(task, "foreach", "matrix");
-                if (!uses) body = withDefaults(body, defaults);
+                if (!uses) body = withTemplateFile(withDefaults(body, defaults), prefix + e.key(), params, path, chain);
                 List<String> ids = new ArrayList<>();
                 List<Map<String, Target>> outputs = uses ? new ArrayList<>() : null;
                 for (ItemSubstitution.Scope scope : scopes) {
@@ -209,35 +209,9 @@ final class WorkflowExpansion {
             }
         }
         YamlNode v = task.get("uses").orElseThrow();
-        if (!(v instanceof YamlNode.Scalar s && s.isString() && !s.value().asText().isBlank())) {
-            findings.error(v, "uses must be the path of a workflow file, such as lib/eval.yaml, got " + Findings.describe(v));
-            return Expanded.NONE;
-        }
-        String written = s.value().asText();
-        if (root == null || from == null) {
-            findings.error(s, "uses '" + written + "' needs the workflow to be loaded from a file, to find it relative to that file");
-            return Expanded.NONE;
-        }
-        Path target;
-        try {
-            target = from.getParent().resolve(written).normalize();
-        } catch (InvalidPathException e) {
-            findings.error(s, "uses '" + written + "' is not a valid path: " + e.getReason());
-            return Expanded.NONE;
-        }
-        if (!target.startsWith(root)) {
-            findings.error(s, "uses '" + written + "' leads outside " + (shownRoot == null ? "the workflow's directory" : shownRoot)
-                    + " (used files must lie in the directory of the"
-                    + " top-level workflow or below it)");
-            return Expanded.NONE;
-        }
-        if (chain.contains(target)) {
-            List<String> names = new ArrayList<>(chain.subList(chain.indexOf(target), chain.size()).stream().map(this::shown).toList());
-            names.add(shown(target));
-            findings.error(s, "uses cycle: " + String.join(" -> ", names) + " (a file cannot use itself, directly or through others)");
-            return Expanded.NONE;
-        }
-        Optional<YamlNode.Mapping> file = read(target, s);
+        Path target = usedPath(v, from, chain);
+        if (target == null) return Expanded.NONE;
+        Optional<YamlNode.Mapping> file = read(target, (YamlNode.Scalar) v);
         if (file.isEmpty()) return Expanded.NONE;
         Map<String, YamlNode> subParams = usedParams(file.get(), task.entry("with"), params, id);
         List<Path> longer = new ArrayList<>(chain);
@@ -248,6 +222,85 @@ final class WorkflowExpansion {
         List<YamlNode.Entry> tasks = sub.tasks().stream().map(e -> new YamlNode.Entry(e.key(), e.line(), e.column(),
                 escape(substitution.apply(e.value(), List.of("tasks", e.key()))))).toList();
         return new Expanded(tasks, sub.outputs());
+    }
+
+    /**
+     * A task whose {@code with.template} is {@code {uses: FILE, with: {...}}} (an agent search's
+     * template) gets the file's {@code tasks} there instead, its params substituted: the node receives
+     * the template as plain JSON. The file is found and confined as for a {@code uses} task.
+     */
+    private YamlNode.Mapping withTemplateFile(YamlNode.Mapping task, String id, Map<String, YamlNode> callerParams, Path from, List<Path> chain) {
+        if (!(task.get("with").orElse(null) instanceof YamlNode.Mapping with)
+                || !(with.get("template").orElse(null) instanceof YamlNode.Mapping template)
+                || template.entry("uses").isEmpty()) {
+            return task;
+        }
+        YamlNode.Mapping tasks = templateFile(template, id, callerParams, from, chain);
+        if (tasks == null) return task;
+        YamlNode.Mapping read = new YamlNode.Mapping(List.of(new YamlNode.Entry("tasks", tasks.line(), tasks.column(), tasks)),
+                template.line(), template.column());
+        return replace(task, "with", replace(with, "template", read));
+    }
+
+    /** The tasks of a template file, its params from the template's {@code with}; null after reporting why not. */
+    private YamlNode.Mapping templateFile(YamlNode.Mapping template, String id, Map<String, YamlNode> callerParams, Path from, List<Path> chain) {
+        for (YamlNode.Entry e : template.entries()) {
+            if (!e.key().equals("uses") && !e.key().equals("with")) {
+                findings.error(e, "a template read from a file takes only uses and with (its params), not '" + e.key() + "'");
+                return null;
+            }
+        }
+        YamlNode v = template.get("uses").orElseThrow();
+        Path target = usedPath(v, from, chain);
+        if (target == null) return null;
+        Optional<YamlNode.Mapping> file = read(target, (YamlNode.Scalar) v);
+        if (file.isEmpty()) return null;
+        for (String key : List.of("defaults", "outputs")) {
+            file.get().entry(key).ifPresent(e -> findings.error(e, "a template file takes name, params and tasks, not '" + key
+                    + "' (its tasks run with the search task's retry, timeout and resources)"));
+        }
+        Map<String, YamlNode> params = usedParams(file.get(), template.entry("with"), callerParams, id);
+        YamlNode tasks = new ParamSubstitution(params, findings).apply(file.get().get("tasks").orElseThrow(), List.of("template", id));
+        // Its params are in now; "${" kept literal for the caller's substitution (which leaves ${candidate.x} alone anyway).
+        return (YamlNode.Mapping) escape(tasks);
+    }
+
+    private static YamlNode.Mapping replace(YamlNode.Mapping m, String key, YamlNode value) {
+        return new YamlNode.Mapping(m.entries().stream()
+                .map(e -> e.key().equals(key) ? new YamlNode.Entry(key, e.line(), e.column(), value) : e).toList(), m.line(), m.column());
+    }
+
+    /** The file a {@code uses} value names, relative to {@code from} and under the root; null after reporting why not. */
+    private Path usedPath(YamlNode v, Path from, List<Path> chain) {
+        if (!(v instanceof YamlNode.Scalar s && s.isString() && !s.value().asText().isBlank())) {
+            findings.error(v, "uses must be the path of a workflow file, such as lib/eval.yaml, got " + Findings.describe(v));
+            return null;
+        }
+        String written = s.value().asText();
+        if (root == null || from == null) {
+            findings.error(s, "uses '" + written + "' needs the workflow to be loaded from a file, to find it relative to that file");
+            return null;
+        }
+        Path target;
+        try {
+            target = from.getParent().resolve(written).normalize();
+        } catch (InvalidPathException e) {
+            findings.error(s, "uses '" + written + "' is not a valid path: " + e.getReason());
+            return null;
+        }
+        if (!target.startsWith(root)) {
+            findings.error(s, "uses '" + written + "' leads outside " + (shownRoot == null ? "the workflow's directory" : shownRoot)
+                    + " (used files must lie in the directory of the"
+                    + " top-level workflow or below it)");
+            return null;
+        }
+        if (chain.contains(target)) {
+            List<String> names = new ArrayList<>(chain.subList(chain.indexOf(target), chain.size()).stream().map(this::shown).toList());
+            names.add(shown(target));
+            findings.error(s, "uses cycle: " + String.join(" -> ", names) + " (a file cannot use itself, directly or through others)");
+            return null;
+        }
+        return target;
     }
 
     /** The used file's tree, its lines moved into its own range; empty after reporting why not. */

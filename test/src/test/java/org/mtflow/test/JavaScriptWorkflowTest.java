@@ -63,6 +63,17 @@ class JavaScriptWorkflowTest {
     }
 
     @Test
+    void mergeSearchJavaGivesTheSameSpecAsMergeSearchYaml() throws Exception {
+        Path java = Cli.REPO.resolve("samples/merge-search.java"), yaml = Cli.REPO.resolve("samples/merge-search.yaml");
+        String candidates = Integer.toString(1 + new Random().nextInt(64));
+        for (Map<String, String> params : List.of(Map.<String, String>of(), Map.of("candidates", candidates, "policy", "random"))) {
+            LoadedWorkflow fromJava = WorkflowScript.load(java, params, BuiltinNodes.catalog(), null);
+            LoadedWorkflow fromYaml = WorkflowLoader.load(yaml, params, BuiltinNodes.catalog(), null);
+            assertEquals(fromYaml.spec(), fromJava.spec(), params.toString());
+        }
+    }
+
+    @Test
     void helloJavaRunsThroughTheCommandAsHelloYamlDoes() throws Exception {
         Cli.Result run = Cli.run("run", HELLO_JAVA.toString(), "--home", dir.toString(), "--run-id", "java",
                 "--param", "size=64");

@@ -1288,11 +1288,21 @@ public final class RunCoordinator {
     private Behavior<Command> end() {
         ending = true;
         int bad = 0;
-        for (Task t : tasks.values()) if (!t.status.succeeded() && !t.skippedByCondition) bad++;
+        for (Task t : tasks.values()) if (!t.status.succeeded() && !t.skippedByCondition && !handledByParent(t)) bad++;
         endStatus = cancelled != null ? "cancelled" : bad == 0 ? "succeeded" : "failed";
         if (journal == null) return finish();
         journal(new JournalEntry.RunEnded(endStatus));
         return writing ? Behaviors.same() : finish();
+    }
+
+    /**
+     * A failed subtask whose parent succeeded: the parent saw the failure and decided it was no failure
+     * of its own (a search's failed candidate), so it does not fail the run.
+     */
+    private boolean handledByParent(Task t) {
+        if (t.fixedInputs == null) return false;
+        Task parent = tasks.get(t.id().substring(0, t.id().lastIndexOf('/')));
+        return parent != null && parent.status.succeeded();
     }
 
     private Behavior<Command> finish() {

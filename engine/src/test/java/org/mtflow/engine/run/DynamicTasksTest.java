@@ -90,6 +90,14 @@ class DynamicTasksTest {
     }
 
     @Test
+    void aFailedSubtaskWhoseParentSucceededDoesNotFailTheRun() throws Exception {
+        Runs.Result r = Runs.run(engine, workflow("w", 1, task("p", "test.tolerant").build()), "tolerant");
+        assertTrue(r.outcome().ok(), r.outcome().toString());
+        assertEquals(1, r.outcome().failed(), "the subtask itself is recorded as failed");
+        assertEquals(1, r.all(RunEvent.TaskFailed.class, "p/bad").size());
+    }
+
+    @Test
     void spawningPastTheRunsLimitFailsTheParentWithTheLimitNamed() throws Exception {
         Runs.Result r = Runs.run(engine, workflow("w", 1, task("p", "test.fanout").with("children", 5).with("n", 2).build()),
                 new RunOptions("limited", "name: w\n", false, 0, 3, 8));

@@ -10,6 +10,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
+import org.mtflow.engine.event.Json;
 import org.mtflow.engine.node.Doc;
 import org.mtflow.engine.node.NoParams;
 import org.mtflow.engine.node.NodeCatalog;
@@ -17,6 +18,7 @@ import org.mtflow.engine.node.NodeException;
 import org.mtflow.engine.node.NodeType;
 import org.mtflow.engine.node.Port;
 import org.mtflow.engine.node.Required;
+import org.mtflow.engine.node.Subtask;
 import org.mtflow.engine.node.TaskCancelledException;
 import org.mtflow.engine.node.TaskContext;
 import org.mtflow.kernels.random.Philox;
@@ -31,7 +33,7 @@ public final class TestNodes {
     public static NodeCatalog catalog() {
         return new NodeCatalog(List.of(new Source(), new Scale(), new Sum(), new Flaky(), new Fail(), new Sleep(),
                 new Spin(), new Probe(), new Forgetful(), new Rogue(), new FanOut(), new DeviceFail(), new Toggle(), new Trivial(),
-                new Gate(), new Metrics(), new Checkpointed()));
+                new Gate(), new Metrics(), new Checkpointed(), new Tolerant()));
     }
 
     public static void reset() {
@@ -226,6 +228,22 @@ public final class TestNodes {
         public void run(TaskContext<NoParams> ctx) throws Exception {
             INVOCATIONS.incrementAndGet();
             throw NodeException.permanent("broken on purpose");
+        }
+    }
+
+    /** Spawns a {@code test.fail} subtask, sees it fail, and succeeds anyway (as a search does with a failed candidate). */
+    public static final class Tolerant implements NodeType<NoParams> {
+        @Override public String name() { return "test.tolerant"; }
+        @Override public String description() { return "succeeds whatever its subtask does"; }
+        @Override public Class<NoParams> paramsType() { return NoParams.class; }
+        @Override public List<Port> inputs() { return List.of(); }
+        @Override public List<Port> outputs() { return List.of(OUT); }
+
+        @Override
+        public void run(TaskContext<NoParams> ctx) throws Exception {
+            Subtask bad = ctx.spawn("bad", "test.fail", Json.MAPPER.createObjectNode(), Map.of());
+            boolean failed = !ctx.await(List.of(bad)).get(0).succeeded();
+            ctx.output("out", o -> o.write(failed ? 1 : 0));
         }
     }
 
