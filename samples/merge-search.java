@@ -17,9 +17,9 @@ class MergeSearch {
         double fraction = params.number("fraction", 0.1);
         int baseEpochs = params.integer("base-epochs", 1);
         double baseFraction = params.number("base-fraction", 0.1);
-        int candidates = params.integer("candidates", 6);
+        int candidates = params.integer("candidates", 10);
         int parallel = params.integer("parallel", 2);
-        String policy = params.text("policy", "random"); // bayes once wt-policy lands
+        String policy = params.text("policy", "bayes");
         Workflow w = Workflow.named("merge-search").seed(42).params(params);
 
         Task fashion = w.task("fashion", "data.fashion-mnist").resources(DeviceSelector.JVM);

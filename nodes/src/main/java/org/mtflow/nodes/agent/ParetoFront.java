@@ -34,6 +34,20 @@ public final class ParetoFront {
         return front;
     }
 
+    /**
+     * Whether observation {@code i} of a history improved on all before it: it succeeded and no earlier
+     * success is at least as good in every score (for one score: strictly higher than any before).
+     */
+    public static boolean improves(List<Observation> history, int i) {
+        Observation o = history.get(i);
+        if (o.failed()) return false;
+        for (int j = 0; j < i; j++) {
+            Observation p = history.get(j);
+            if (!p.failed() && (dominates(p.scores(), o.scores()) || java.util.Arrays.equals(p.scores(), o.scores()))) return false;
+        }
+        return true;
+    }
+
     /** Whether {@code a} is at least as good as {@code b} in every score and better in one. */
     static boolean dominates(double[] a, double[] b) {
         boolean better = false;

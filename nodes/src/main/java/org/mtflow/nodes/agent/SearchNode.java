@@ -74,11 +74,15 @@ public final class SearchNode implements NodeType<SearchNode.Params> {
                 throw new IllegalArgumentException("policy-options must be a map of the policy's options");
             }
             ObjectNode options = policyOptions instanceof ObjectNode o ? o : Json.MAPPER.createObjectNode();
-            factory.create(s, options, 0); // checks the options now, not mid-run
+            // Checks the options now, not mid-run; its first candidate shows the params a template may use.
+            List<Candidate> first = factory.create(s, options, 0).propose(List.of(), 1);
+            Set<String> params = new LinkedHashSet<>();
+            s.dimensions().forEach(d -> params.add(d.name()));
+            first.forEach(c -> params.addAll(c.params().keySet())); // halving adds its budget param
             Set<String> inputs = new LinkedHashSet<>();
             INPUTS.forEach(p -> inputs.add(p.name()));
-            Template t = Template.parse(template, inputs, s);
-            t.check(Builtins.CATALOG, s);
+            Template t = Template.parse(template, inputs, params);
+            if (!first.isEmpty()) t.check(Builtins.CATALOG, first.get(0));
             return new Search(s, policy, factory, options, t, Objective.parse(objective, t), Budget.parse(budget));
         }
     }
@@ -335,7 +339,7 @@ public final class SearchNode implements NodeType<SearchNode.Params> {
     /** Candidates since the last one that improved on all before it (all of them when none did). */
     static int sinceImprovement(List<Observation> history) {
         for (int i = history.size() - 1; i >= 0; i--) {
-            if (Pareto.improves(history, i)) return history.size() - 1 - i;
+            if (ParetoFront.improves(history, i)) return history.size() - 1 - i;
         }
         return history.size();
     }
@@ -354,7 +358,7 @@ public final class SearchNode implements NodeType<SearchNode.Params> {
         ObjectNode best = Json.MAPPER.createObjectNode();
         ArrayNode objectives = best.putArray("objective");
         s.objectives().forEach(o -> objectives.addObject().put("metric", o.metric()).put("goal", o.maximize() ? "maximize" : "minimize"));
-        List<Observation> front = Pareto.front(history);
+        List<Observation> front = ParetoFront.of(history);
         if (s.objectives().size() == 1) {
             Observation top = front.get(0); // the front of one objective: every candidate with the top score, the first wins
             JsonNode entry = trace.get(top.candidate().index());

@@ -80,10 +80,11 @@ public record Template(List<Step> steps) {
 
     /**
      * Reads and checks a template: ids, keys, references between its tasks (no cycles), the search
-     * inputs it names (one of {@code searchInputs}) and the candidate params it names (those of
-     * {@code space}). Errors name the template task and say what to write.
+     * inputs it names (one of {@code searchInputs}) and the candidate params it names (one of
+     * {@code candidateParams}: the space's, and any a policy adds, such as halving's budget). Errors
+     * name the template task and say what to write.
      */
-    public static Template parse(JsonNode node, Set<String> searchInputs, SearchSpace space) {
+    public static Template parse(JsonNode node, Set<String> searchInputs, Set<String> candidateParams) {
         if (node == null || !node.isObject()) {
             throw new IllegalArgumentException("template must be a map {tasks: {ID: {type, with, inputs}}} (or {uses: FILE}, which the"
                     + " workflow loader reads), got " + (node == null ? "nothing" : node.getNodeType().toString().toLowerCase()));
@@ -113,8 +114,7 @@ public record Template(List<Step> steps) {
         if (byId.isEmpty()) {
             throw new IllegalArgumentException("template needs tasks: a map of ID: {type, with, inputs} (or a list with an id each), with at least one task");
         }
-        Set<String> params = new HashSet<>();
-        space.dimensions().forEach(d -> params.add(d.name()));
+        Set<String> params = new HashSet<>(candidateParams);
         Map<String, Raw> raw = new LinkedHashMap<>();
         for (Map.Entry<String, JsonNode> e : byId.entrySet()) {
             raw.put(e.getKey(), raw(e.getKey(), e.getValue(), byId.keySet(), searchInputs, params));
@@ -227,16 +227,13 @@ public record Template(List<Step> steps) {
     }
 
     /**
-     * Checks each task of a node type {@code catalog} knows against it, as if a candidate at the centre
-     * of the space ran: its params (types included), its input names and required inputs, and the
+     * Checks each task of a node type {@code catalog} knows against it, as if candidate {@code probe}
+     * ran (the policy's first): its params (types included), its input names and required inputs, and the
      * outputs other tasks read of it. A type the catalog does not know is an error when its namespace
      * ({@code merge.}, {@code util.}, ...) is one of the catalog's, with a suggestion; a type of another
      * namespace is left to the engine, which refuses it at the first candidate if it knows it neither.
      */
-    public void check(NodeCatalog catalog, SearchSpace space) {
-        double[] centre = new double[space.size()];
-        java.util.Arrays.fill(centre, 0.5);
-        Candidate probe = new Candidate(0, space.decode(centre), centre);
+    public void check(NodeCatalog catalog, Candidate probe) {
         Set<String> namespaces = new HashSet<>();
         catalog.names().forEach(n -> namespaces.add(n.substring(0, n.indexOf('.') + 1)));
         for (Step step : steps) {

@@ -92,6 +92,34 @@ class SearchNodeTest {
     }
 
     @Test
+    void halvingSetsItsBudgetParamWhichTheTemplateMayUse() throws Exception {
+        long seed = TestSeeds.next();
+        Map<String, Object> space = Map.of("x", Map.of("range", List.of(0.0, 1.0)));
+        Map<String, Object> options = Map.of("budget-param", "k", "min", 1, "max", 4, "eta", 2);
+        NodeRuns.Run run = runs.run(Workflows.named("halving", seed).task("s", "agent.search")
+                .with("space", space).with("policy", "halving").with("policy-options", options)
+                .with("template", template(Map.of())).with("objective", Map.of("metric", "fn.f"))
+                .with("budget", Map.of("candidates", 100, "parallel", 8)).build());
+        String msg = "seed=" + seed + ": " + run.report();
+        assertTrue(run.outcome().ok(), msg);
+        // The same policy shown what f gives, rung by rung: the candidates the search must have run.
+        SearchPolicy policy = SearchPolicies.named("halving").orElseThrow()
+                .create(SearchSpace.parse(Json.MAPPER.valueToTree(space), "space"), Json.MAPPER.valueToTree(options), seed);
+        List<Observation> history = new ArrayList<>();
+        for (List<Candidate> batch; !(batch = policy.propose(history, 8)).isEmpty(); ) {
+            for (Candidate c : batch) history.add(new Observation(c, new double[] {f(c)}));
+        }
+        JsonNode trace = json(run, "trace").path("candidates");
+        assertEquals(history.size(), trace.size(), msg);
+        assertEquals(4 + 2 + 1, history.size(), "rungs of 4, 2, 1 at budgets 1, 2, 4 (n = eta^(rungs - 1))");
+        for (int i = 0; i < history.size(); i++) {
+            Candidate c = history.get(i).candidate();
+            assertEquals(((Number) c.params().get("k")).longValue(), trace.get(i).path("params").path("k").asLong(), msg + " candidate " + i);
+            assertEquals(f(c), trace.get(i).path("metrics").path("fn.f").asDouble(), 1e-12, msg + " candidate " + i);
+        }
+    }
+
+    @Test
     void minimizingNegatesTheScoreAndAnExplicitSeedOverridesTheRuns() throws Exception {
         long seed = TestSeeds.next();
         long policySeed = seed ^ 0x5EED;
