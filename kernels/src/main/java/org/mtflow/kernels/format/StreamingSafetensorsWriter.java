@@ -229,8 +229,9 @@ public final class StreamingSafetensorsWriter implements AutoCloseable {
     private void resume() throws IOException {
         // From here on the directory reads as incomplete (a one-shard model.safetensors is checked below).
         Files.deleteIfExists(directory.resolve(prefix + ".safetensors.index.json"));
+        // Shards, partial shards, records, and AtomicFiles' temps of a record or index a kill left before their rename.
         Pattern ours = Pattern.compile("\\.?" + Pattern.quote(prefix)
-                + "(-\\d{5}-of-\\d{5})?\\.safetensors(\\.partial|\\.done)?");
+                + "(-\\d{5}-of-\\d{5})?\\.safetensors(\\.partial|\\.done|\\.done\\.[0-9a-f]+\\.tmp|\\.index\\.json\\.[0-9a-f]+\\.tmp)?");
         List<Path> stale = new ArrayList<>();
         try (DirectoryStream<Path> files = Files.newDirectoryStream(directory)) {
             for (Path f : files) {

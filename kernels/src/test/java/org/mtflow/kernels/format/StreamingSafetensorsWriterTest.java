@@ -222,6 +222,9 @@ class StreamingSafetensorsWriterTest {
         }
         // What a killed process would also leave: a partial shard and a torn temp file.
         Files.write(got.resolve(".model-00099-of-00099.safetensors.partial"), new byte[] {1, 2, 3});
+        // AtomicFiles' temps of a shard record and of the index, killed before their rename
+        Files.write(got.resolve("." + complete.get(0) + ".done.3f9a0c17e2b4d5a6.tmp"), new byte[] {'{'});
+        Files.write(got.resolve("." + ShardedSafetensors.INDEX_FILE_NAME + ".12ab.tmp"), new byte[] {'{'});
 
         // Second attempt: keeps the completed shards, writes only what is pending (in reverse order).
         try (StreamingSafetensorsWriter w = m.declare(got, 1000).open()) {
