@@ -7,12 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -45,27 +41,22 @@ class CrashResumeTest {
         try {
             // Mid-way: some spawned subtasks of 'fan' done, not all.
             await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(20))
-                    .until(() -> succeeded(events).keySet().stream().filter(t -> t.startsWith("fan/")).count() >= 2);
+                    .until(() -> EventLog.succeeded(events).keySet().stream().filter(t -> t.startsWith("fan/")).count() >= 2);
         } finally {
             p.destroyForcibly(); // SIGKILL: no shutdown hook, no flush
             p.waitFor();
         }
-        Map<String, Integer> before = succeeded(events);
+        Map<String, Integer> before = EventLog.succeeded(events);
         assertFalse(before.containsKey("last"), "killed before the end: " + before);
 
         Cli.Result resumed = Cli.run("resume", "r", "--home", killed.toString(), "--jvm-only", "--no-cache");
         assertEquals(0, resumed.exit(), resumed.toString());
 
-        List<JsonNode> log = read(events);
-        Map<String, Integer> after = succeeded(events);
-        after.forEach((task, n) -> assertEquals(1, n, task + " succeeded " + n + " times; first session: " + before));
-        for (String task : before.keySet()) {
-            assertTrue(log.stream().anyMatch(e -> type(e, "TaskRecovered") && e.path("task").asText().equals(task)),
-                    task + " finished before the kill, so the resumed session takes it from the journal");
-        }
-        int startedRuns = (int) log.stream().filter(e -> type(e, "RunStarted")).count();
+        List<JsonNode> log = EventLog.read(events);
+        Map<String, Integer> after = EventLog.assertNoTaskRanTwice(events, before);
+        int startedRuns = (int) log.stream().filter(e -> EventLog.type(e, "RunStarted")).count();
         assertEquals(2, startedRuns);
-        assertTrue(log.stream().filter(e -> type(e, "RunStarted")).reduce((a, b) -> b).orElseThrow().path("resumed").asBoolean());
+        assertTrue(log.stream().filter(e -> EventLog.type(e, "RunStarted")).reduce((a, b) -> b).orElseThrow().path("resumed").asBoolean());
 
         JsonNode report = JSON.readTree(killed.resolve("runs/r/report.json").toFile());
         JsonNode expected = JSON.readTree(straight.resolve("runs/r/report.json").toFile());
@@ -82,31 +73,5 @@ class CrashResumeTest {
             out.put(t.getKey(), t.getValue().path("outputs").toString());
         });
         return out;
-    }
-
-    /** Task → how many TaskSucceeded lines the log has for it. */
-    private static Map<String, Integer> succeeded(Path events) throws IOException {
-        Map<String, Integer> out = new LinkedHashMap<>();
-        for (JsonNode e : read(events)) {
-            if (type(e, "TaskSucceeded")) out.merge(e.path("task").asText(), 1, Integer::sum);
-        }
-        return out;
-    }
-
-    private static List<JsonNode> read(Path events) throws IOException {
-        List<JsonNode> out = new ArrayList<>();
-        if (!Files.exists(events)) return out;
-        for (String line : Files.readAllLines(events)) {
-            try {
-                out.add(JSON.readTree(line));
-            } catch (IOException torn) {
-                break; // a line being written as we read
-            }
-        }
-        return out;
-    }
-
-    private static boolean type(JsonNode e, String type) {
-        return e.path("type").asText().equals(type);
     }
 }
