@@ -26,8 +26,8 @@ import org.mtflow.kernels.io.AtomicFiles;
  * lays the merged checkpoint out as {@link StreamingSafetensorsWriter} would (shards of at most
  * max-shard-bytes, in the reference's tensor order); {@link #mergeShard} merges the tensors of one
  * shard into that shard file's bytes (needing only the inputs and the spec, so each shard can be a
- * task of its own, on any device or node); {@link #assemble} puts the shard files, the index and
- * config.json into the directory. A merged tensor does not depend on which others are merged with it
+ * task of its own, on any device or node); {@link #assemble} puts the shard files (hard-linked
+ * when it can), the index and config.json into the directory. A merged tensor does not depend on which others are merged with it
  * ({@link MergeMethod#merge}), so the bytes are those of one streaming merge of the whole model.
  */
 public final class ShardedMerge {
@@ -103,8 +103,8 @@ public final class ShardedMerge {
 
     /**
      * Puts the merged shards into {@code dir}: removes what is ours there and not planned (an older
-     * model's shards, leftovers of a killed write), writes each shard (kept when the file there already
-     * has its bytes), config.json, and last the index (for one shard, model.safetensors), each file by
+     * model's shards, leftovers of a killed write), places each shard ({@link #place}; kept when the
+     * file there already has its bytes), config.json, and last the index (for one shard, model.safetensors), each file by
      * an atomic rename: until the last one lands the directory reads as no model. {@code shardFiles}:
      * the plan's shard files, in order. Returns each file's CRC32C by name, for the manifest.
      */
@@ -121,10 +121,10 @@ public final class ShardedMerge {
             crc32c.put(to.getFileName().toString(), crc);
             if (i == 0 && plan.layout().index() == null) continue; // model.safetensors goes last: it is the commit point
             if (Files.isRegularFile(to) && Files.size(to) == Files.size(from) && StreamingSafetensorsWriter.crc32c(to).equals(crc)) continue;
-            AtomicFiles.write(to, out -> Files.copy(from, out));
+            place(from, to);
         }
         if (plan.layout().index() == null) {
-            finish(dir, plan, crc32c, () -> AtomicFiles.write(dir.resolve(shards.get(0).fileName()), out -> Files.copy(shardFiles.get(0), out)));
+            finish(dir, plan, crc32c, () -> place(shardFiles.get(0), dir.resolve(shards.get(0).fileName())));
         } else {
             finish(dir, plan, crc32c, null);
         }
@@ -152,6 +152,31 @@ public final class ShardedMerge {
             crc32c.put(single.getFileName().toString(), StreamingSafetensorsWriter.crc32c(single));
         });
         return crc32c;
+    }
+
+    /**
+     * Puts a shard file (an artifact in the store) at {@code to}, atomically: a hard link when both are
+     * on one filesystem (no copy of gigabytes), else a copy. A link shares the store's file, which is
+     * safe because nothing of ours ever writes a file in place (every write is a temp file renamed
+     * over the name, which leaves the linked file alone), and because the store hashes an artifact
+     * again before any task reads it: a tool that rewrote a shard in place through the directory would
+     * make the store recompute that shard, never hand out wrong bytes.
+     */
+    private static void place(Path from, Path to) throws IOException {
+        Path temp = to.resolveSibling("." + to.getFileName() + "." + Long.toHexString(System.nanoTime() & Long.MAX_VALUE) + ".tmp");
+        try {
+            Files.createLink(temp, from);
+        } catch (IOException | UnsupportedOperationException e) { // another filesystem, or no hard links there
+            Files.deleteIfExists(temp);
+            AtomicFiles.write(to, out -> Files.copy(from, out));
+            return;
+        }
+        try {
+            AtomicFiles.commit(temp, to);
+        } catch (IOException | RuntimeException e) {
+            AtomicFiles.deleteQuietly(temp, e);
+            throw e;
+        }
     }
 
     private static Merger.Inputs open(Spec spec, double[] globalThresholds) throws IOException {

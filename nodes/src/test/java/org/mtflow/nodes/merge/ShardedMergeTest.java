@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -80,6 +81,13 @@ class ShardedMergeTest {
             assertEquals(shards, run.metrics(c.task()).path("shards").asInt(), c.task());
             for (int i = 1; i <= shards; i++) {
                 assertEquals("succeeded", run.status(c.task() + "/shard-" + String.format("%05d", i)), c.task() + " shard " + i);
+            }
+            // Shard 1 is the store's file itself, hard-linked, where the store and the directory share a filesystem.
+            Path artifact = run.artifact(c.task() + "/shard-00001", "shard");
+            Path placed = got.resolve(files.stream().filter(f -> f.endsWith(".safetensors")).findFirst().orElseThrow());
+            if (Files.getFileStore(artifact).equals(Files.getFileStore(got))) {
+                assertEquals(Files.readAttributes(artifact, BasicFileAttributes.class).fileKey(),
+                        Files.readAttributes(placed, BasicFileAttributes.class).fileKey(), c.task() + ": " + placed + " links " + artifact);
             }
             long children = run.report().path("tasks").properties().stream()
                     .filter(t -> t.getValue().path("parent").asText().equals(c.task())).count();
