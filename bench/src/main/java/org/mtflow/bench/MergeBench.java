@@ -4,25 +4,20 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.mtflow.devices.Device;
 import org.mtflow.devices.Devices;
-import org.mtflow.kernels.Tensor;
 import org.mtflow.kernels.TensorOps;
 import org.mtflow.kernels.format.Dtype;
 import org.mtflow.kernels.format.HfModel;
-import org.mtflow.kernels.format.Safetensors;
-import org.mtflow.kernels.format.StreamingSafetensorsWriter;
 import org.mtflow.kernels.jvm.JavaOps;
 import org.mtflow.nodes.HfModelArtifacts;
 import org.mtflow.nodes.data.SyntheticLlama;
 import org.mtflow.nodes.merge.MergeMethod;
 import org.mtflow.nodes.merge.MergeMethods;
-import org.mtflow.nodes.merge.MergeNode;
-import org.mtflow.nodes.merge.Merger;
+import org.mtflow.nodes.merge.ShardedMerge;
 
 /**
  * Merge throughput on large checkpoints (issue 8): a base and 3 fine-tunes of it, synthetic Llama
@@ -31,9 +26,9 @@ import org.mtflow.nodes.merge.Merger;
  * <ol>
  *   <li>a straight read of base + models, tensor by tensor, as float32 (GB/s of file bytes);</li>
  *   <li>per method (ties and dare-ties, density 0.2) and backend (JavaOps, and each OpenCL device found):
- *       {@link Merger#merge} into a sharded directory through {@link StreamingSafetensorsWriter}, as
- *       {@code merge.<method>} with param output does (GB/s of input = base + models bytes, and the
- *       ratio to the straight read).</li>
+ *       {@link ShardedMerge#mergeIntoDirectory}: the shards merged one after the other into a sharded
+ *       directory, as {@code merge.<method>} with param output does with one subtask per shard (GB/s of
+ *       input = base + models bytes, and the ratio to the straight read).</li>
  * </ol>
  * Each phase prints its peak live heap (after collections) and peak RSS (VmHWM), reset per phase.
  *
@@ -128,7 +123,8 @@ public final class MergeBench {
                 CheckpointBench.Peaks.reset();
                 t0 = System.nanoTime();
                 try {
-                    mergeIntoDirectory(ops, method, base, models, Map.of("density", o.density()), out, o.maxShardBytes());
+                    ShardedMerge.mergeIntoDirectory(ops, new ShardedMerge.Spec(method, base, models, Map.of("density", o.density()), null,
+                            1L, null, o.maxShardBytes()), out);
                 } catch (OutOfMemoryError e) {
                     System.out.printf(Locale.ROOT, "%-28s out of heap (%s): raise -Xmx%n", name + " on " + d.id(), e.getMessage());
                     continue;
@@ -139,41 +135,6 @@ public final class MergeBench {
             }
         }
         if (sink == 42.4242) System.out.println(); // keeps the reads
-    }
-
-    /** What MergeNode.mergeIntoDirectory does: Merger's tensors streamed into a sharded directory, config.json copied. */
-    static void mergeIntoDirectory(TensorOps ops, MergeMethod method, Path base, List<Path> models, Map<String, Object> parameters,
-                                   Path dir, long maxShardBytes) throws IOException {
-        Files.createDirectories(dir);
-        StreamingSafetensorsWriter[] writer = new StreamingSafetensorsWriter[1];
-        Path[] config = new Path[1];
-        try {
-            Merger.merge(ops, method, base, models, parameters, null, 1L, new Merger.Sink() {
-                @Override
-                public void start(Collection<Safetensors.Entry> entries, Map<String, String> metadata, Path configFile) throws IOException {
-                    StreamingSafetensorsWriter.Builder b = StreamingSafetensorsWriter.to(dir).metadata(metadata).maxShardBytes(maxShardBytes);
-                    for (Safetensors.Entry e : entries) b.declare(e.name(), e.dtype(), e.shape());
-                    writer[0] = b.open();
-                    config[0] = configFile;
-                }
-
-                @Override
-                public void put(String name, Tensor merged, Safetensors.Entry like) throws IOException {
-                    writer[0].write(name, merged);
-                }
-
-                @Override public int pieceElements() { return MergeNode.PIECE_ELEMENTS; }
-
-                @Override
-                public void putPiece(String name, long from, Tensor piece, Safetensors.Entry like) throws IOException {
-                    writer[0].write(name, from, piece);
-                }
-            });
-            writer[0].finish();
-            if (config[0] != null) Files.copy(config[0], dir.resolve(HfModel.CONFIG_FILE_NAME), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        } finally {
-            if (writer[0] != null) writer[0].close();
-        }
     }
 
     /** A sanity check, not a correctness test (MergeNodeTest checks every element): the merge moved off the base by about the task vectors' size. */

@@ -22,6 +22,7 @@ import org.mtflow.nodes.merge.aware.FisherMergeNode;
 import org.mtflow.nodes.merge.aware.RegMeanMergeNode;
 import org.mtflow.nodes.merge.MergeMethods;
 import org.mtflow.nodes.merge.MergeNode;
+import org.mtflow.nodes.merge.MergeShardNode;
 import org.mtflow.nodes.model.HfModelNode;
 import org.mtflow.nodes.model.PredictNode;
 import org.mtflow.nodes.train.TrainFinetuneNode;
@@ -69,7 +70,8 @@ public final class BuiltinNodes {
                 new FisherMergeNode(),
                 new RegMeanMergeNode(),
                 new AdaMergingNode(),
-                new SearchNode()));
+                new SearchNode(),
+                new MergeShardNode()));
         // the data-free methods: one node type per method of the registry
         MergeMethods.all().forEach(m -> all.add(new MergeNode(m)));
         return List.copyOf(all);

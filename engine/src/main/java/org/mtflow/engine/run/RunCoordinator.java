@@ -588,8 +588,8 @@ public final class RunCoordinator {
         t.outputs = outputs;
         t.metrics = metrics;
         terminal++;
+        journalDone(t, 0, "cache", 0); // before the event, as for TaskSucceeded
         emit(new RunEvent.TaskCached(Instant.now(), runId, t.id(), hashes(outputs), metrics));
-        journalDone(t, 0, "cache", 0);
         ended(t);
         return true;
     }
@@ -1015,8 +1015,11 @@ public final class RunCoordinator {
             terminal++;
             RunEvent.TaskSucceeded event = new RunEvent.TaskSucceeded(Instant.now(), runId, t.id(), t.attempt,
                     m.device(), hashes(s.outputs()), s.metrics(), m.millis());
-            emit(event);
+            // Journal first: emit() tells the event log an event is durable when no journal write is
+            // pending, so a TaskSucceeded emitted before its entry is queued could reach the log (and a
+            // kill -9 land) before the journal has it, and a resumed run would run the task again.
             journalDone(t, t.attempt, m.device(), m.millis());
+            emit(event);
             for (Task u : t.upstream) u.reader = t.worker; // it read them: now they are in its memory too
             ended(t);
         } else if (m.outcome() instanceof AttemptOutcome.Failed f) {
@@ -1133,8 +1136,8 @@ public final class RunCoordinator {
         child.pathLength = parent.pathLength + 1; // its parent waits for it: run it before the parent's peers
         tasks.put(id, child);
         spawned++;
+        journal(new JournalEntry.TaskSpawned(parent.id(), id, m.nodeType(), m.params(), child.fixedInputs)); // before the event, as for TaskSucceeded
         emit(new RunEvent.TaskSpawned(Instant.now(), runId, id, parent.id(), m.nodeType(), child.depth));
-        journal(new JournalEntry.TaskSpawned(parent.id(), id, m.nodeType(), m.params(), child.fixedInputs));
         wait(child, m);
         JournalEntry.TaskDone done = recovered.get(id);
         if (done != null && recoverable(child, done)) {

@@ -170,7 +170,8 @@ public final class StreamingSafetensorsWriter implements AutoCloseable {
     private StreamingSafetensorsWriter(Builder b) throws IOException {
         this.directory = b.directory.toAbsolutePath();
         this.prefix = b.prefix;
-        this.plan = plan(new ArrayList<>(b.specs.values()), b.maxShardBytes, b.prefix);
+        Layout layout = layout(new ArrayList<>(b.specs.values()), b.maxShardBytes, b.prefix, b.metadata);
+        this.plan = layout.shards();
         Files.createDirectories(directory);
         Path lockFile = directory.resolve("." + prefix + ".safetensors.lock");
         this.lockChannel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
@@ -183,32 +184,56 @@ public final class StreamingSafetensorsWriter implements AutoCloseable {
             }
             if (l == null) throw new IOException(directory + ": another writer is writing this checkpoint (" + lockFile + " is locked)");
             this.lock = l;
-            Map<String, String> shardMeta = new TreeMap<>(b.metadata);
-            shardMeta.putIfAbsent("format", "pt");
-            long totalSize = 0;
-            Map<String, String> weightMap = new TreeMap<>();
-            for (Shard s : plan) {
-                ShardState st = new ShardState(s, directory, Safetensors.header(s.tensors(), shardMeta));
+            for (int i = 0; i < plan.size(); i++) {
+                ShardState st = new ShardState(plan.get(i), directory, layout.headers().get(i));
                 shards.add(st);
                 long offset = st.header.length;
-                for (TensorSpec t : s.tensors()) {
+                for (TensorSpec t : st.shard.tensors()) {
                     slots.put(t.name(), new Slot(t, st, offset));
-                    weightMap.put(t.name(), s.fileName());
                     offset += t.bytes();
                 }
-                totalSize += s.dataBytes();
             }
             // Keep the declared order for pending(): slots were added in file order.
             Map<String, Slot> declared = new LinkedHashMap<>();
             for (String name : b.specs.keySet()) declared.put(name, slots.get(name));
             slots.clear();
             slots.putAll(declared);
-            this.indexBytes = plan.size() == 1 ? null : ShardedSafetensors.indexBytes(totalSize, b.metadata, weightMap);
+            this.indexBytes = layout.index();
             resume();
         } catch (IOException | RuntimeException | Error e) {
             lockChannel.close();
             throw e;
         }
+    }
+
+    /**
+     * Every byte a writer of these tensors lays out besides the tensor data: its shards (as {@link
+     * #plan()}), each shard's header, and the index (null for a one-shard plan). What lets the shards
+     * be written apart, each by its own task ({@link ShardOutput}), and put together into the same
+     * directory this writer would write.
+     */
+    public record Layout(List<Shard> shards, List<byte[]> headers, byte[] index, String indexFileName) {
+        public Layout {
+            shards = List.copyOf(shards);
+            headers = List.copyOf(headers);
+        }
+    }
+
+    /** The layout of these tensors in declared order, with shard metadata as {@link Builder#metadata(Map)} takes it. */
+    public static Layout layout(List<TensorSpec> declared, long maxShardBytes, String prefix, Map<String, String> metadata) throws IOException {
+        List<Shard> plan = plan(declared, maxShardBytes, prefix);
+        Map<String, String> shardMeta = new TreeMap<>(metadata);
+        shardMeta.putIfAbsent("format", "pt");
+        List<byte[]> headers = new ArrayList<>();
+        long totalSize = 0;
+        Map<String, String> weightMap = new TreeMap<>();
+        for (Shard s : plan) {
+            headers.add(Safetensors.header(s.tensors(), shardMeta));
+            for (TensorSpec t : s.tensors()) weightMap.put(t.name(), s.fileName());
+            totalSize += s.dataBytes();
+        }
+        byte[] index = plan.size() == 1 ? null : ShardedSafetensors.indexBytes(totalSize, metadata, weightMap);
+        return new Layout(plan, headers, index, prefix + ".safetensors.index.json");
     }
 
     static List<Shard> plan(List<TensorSpec> specs, long maxShardBytes, String prefix) {
@@ -229,8 +254,9 @@ public final class StreamingSafetensorsWriter implements AutoCloseable {
     private void resume() throws IOException {
         // From here on the directory reads as incomplete (a one-shard model.safetensors is checked below).
         Files.deleteIfExists(directory.resolve(prefix + ".safetensors.index.json"));
+        // Shards, partial shards, records, and AtomicFiles' temps of a record or index a kill left before their rename.
         Pattern ours = Pattern.compile("\\.?" + Pattern.quote(prefix)
-                + "(-\\d{5}-of-\\d{5})?\\.safetensors(\\.partial|\\.done)?");
+                + "(-\\d{5}-of-\\d{5})?\\.safetensors(\\.partial|\\.done|\\.done\\.[0-9a-f]+\\.tmp|\\.index\\.json\\.[0-9a-f]+\\.tmp)?");
         List<Path> stale = new ArrayList<>();
         try (DirectoryStream<Path> files = Files.newDirectoryStream(directory)) {
             for (Path f : files) {

@@ -122,6 +122,52 @@ class StreamingSafetensorsWriterTest {
     }
 
     @Test
+    void shardsWrittenApartFromTheLayoutGiveTheWritersBytes() throws IOException {
+        SplittableRandom rng = new SplittableRandom(SEED + 5);
+        Model m = Model.random(rng, 14);
+        for (long maxShard : new long[] {1000, 1L << 40}) { // several shards + index; one model.safetensors
+            Path want = dir.resolve("want" + maxShard), got = dir.resolve("got" + maxShard);
+            try (StreamingSafetensorsWriter w = m.declare(want, maxShard).open()) { // the reference: a writer given whole tensors
+                for (var t : m.tensors().entrySet()) w.write(t.getKey(), t.getValue());
+                w.finish();
+            }
+            List<TensorSpec> specs = new ArrayList<>();
+            m.tensors().forEach((k, v) -> specs.add(new TensorSpec(k, m.dtypes().get(k), v.shape())));
+            StreamingSafetensorsWriter.Layout layout = StreamingSafetensorsWriter.layout(specs, maxShard, "model", Map.of("arch", "llama"));
+            Files.createDirectories(got);
+            for (int i = layout.shards().size() - 1; i >= 0; i--) { // any order: each shard stands alone
+                try (var out = Files.newOutputStream(got.resolve(layout.shards().get(i).fileName()))) {
+                    ShardOutput shard = new ShardOutput(layout, i, out);
+                    for (TensorSpec t : shard.tensors()) {
+                        float[] d = m.tensors().get(t.name()).data();
+                        int at = 0;
+                        do { // in pieces of random sizes
+                            int n = Math.min(d.length - at, 1 + rng.nextInt(Math.max(1, d.length)));
+                            shard.write(t.name(), at, Tensor.of(Arrays.copyOfRange(d, at, at + n), n));
+                            at += n;
+                        } while (at < d.length);
+                    }
+                    shard.finish();
+                }
+            }
+            assertEquals(maxShard == 1000, layout.index() != null);
+            if (layout.index() != null) Files.write(got.resolve(layout.indexFileName()), layout.index());
+            assertSameFiles(want, got);
+        }
+
+        StreamingSafetensorsWriter.Layout layout = StreamingSafetensorsWriter.layout(
+                List.of(new TensorSpec("a", Dtype.F32, new int[] {2}), new TensorSpec("b", Dtype.F32, new int[] {2})), 1 << 20, "model", Map.of());
+        ShardOutput shard = new ShardOutput(layout, 0, new java.io.ByteArrayOutputStream());
+        var e = assertThrows(IllegalArgumentException.class, () -> shard.write("b", 0, Tensor.of(new float[] {1, 2}, 2)));
+        assertTrue(e.getMessage().contains("'a' from element 0"), e.getMessage());
+        shard.write("a", 0, Tensor.of(new float[] {1}, 1));
+        e = assertThrows(IllegalArgumentException.class, () -> shard.write("a", 0, Tensor.of(new float[] {1}, 1)));
+        assertTrue(e.getMessage().contains("from element 1"), e.getMessage());
+        var unfinished = assertThrows(IllegalStateException.class, shard::finish);
+        assertTrue(unfinished.getMessage().contains("'a'"), unfinished.getMessage());
+    }
+
+    @Test
     void tensorsWrittenFromSeveralThreadsAtOnceGiveTheSameBytes() throws Exception {
         SplittableRandom rng = new SplittableRandom(SEED + 5);
         Model m = Model.random(rng, 40);
@@ -222,6 +268,9 @@ class StreamingSafetensorsWriterTest {
         }
         // What a killed process would also leave: a partial shard and a torn temp file.
         Files.write(got.resolve(".model-00099-of-00099.safetensors.partial"), new byte[] {1, 2, 3});
+        // AtomicFiles' temps of a shard record and of the index, killed before their rename
+        Files.write(got.resolve("." + complete.get(0) + ".done.3f9a0c17e2b4d5a6.tmp"), new byte[] {'{'});
+        Files.write(got.resolve("." + ShardedSafetensors.INDEX_FILE_NAME + ".12ab.tmp"), new byte[] {'{'});
 
         // Second attempt: keeps the completed shards, writes only what is pending (in reverse order).
         try (StreamingSafetensorsWriter w = m.declare(got, 1000).open()) {

@@ -1,26 +1,25 @@
 package org.mtflow.nodes.merge;
 
-import java.io.IOException;
-import java.nio.file.Files;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
+import org.mtflow.engine.event.Json;
 import org.mtflow.engine.node.Doc;
 import org.mtflow.engine.node.NodeException;
 import org.mtflow.engine.node.NodeType;
 import org.mtflow.engine.node.Port;
+import org.mtflow.engine.node.Subtask;
+import org.mtflow.engine.node.SubtaskResult;
 import org.mtflow.engine.node.TaskContext;
-import org.mtflow.kernels.Tensor;
+import org.mtflow.engine.store.ArtifactRef;
 import org.mtflow.kernels.format.Dtype;
 import org.mtflow.kernels.format.FormatException;
-import org.mtflow.kernels.format.HfModel;
 import org.mtflow.kernels.format.Safetensors;
 import org.mtflow.kernels.format.ShardedSafetensors;
-import org.mtflow.kernels.format.StreamingSafetensorsWriter;
-import org.mtflow.kernels.io.AtomicFiles;
 import org.mtflow.nodes.HfModelArtifacts;
 
 /**
@@ -30,9 +29,6 @@ import org.mtflow.nodes.HfModelArtifacts;
  * predicted with and evaluated).
  */
 public final class MergeNode implements NodeType<MergeNode.Params> {
-    /** Elements per piece of a tensor merged in pieces into a directory: 16 MB per input as float32. */
-    public static final int PIECE_ELEMENTS = 1 << 22;
-
     private final MergeMethod method;
 
     public MergeNode(MergeMethod method) {
@@ -46,7 +42,8 @@ public final class MergeNode implements NodeType<MergeNode.Params> {
             @Doc("per-model parameters (weight, density…), one map per model of input 'models', in order") List<Map<String, Object>> modelParameters,
             @Doc("seed of the random drops (DARE, DELLA); default the run's seed") Long seed,
             @Doc("write the merged model as a Hugging Face model directory here (sharded safetensors + index, config.json copied "
-                    + "from the reference model; a retried task keeps the shards already written) instead of one artifact file")
+                    + "from the reference model) instead of one artifact file; each shard is merged by a subtask of its own "
+                    + "(<task>/shard-00001…), in parallel, and a resumed run keeps the finished ones")
             String output,
             @Doc("the merged tensors' dtype: F32, F16 or BF16; default each tensor's dtype in the reference model") String dtype,
             @Doc("with output: the most tensor bytes per shard file, default 5000000000 (Hugging Face's 5GB)") Long maxShardBytes) {
@@ -93,7 +90,11 @@ public final class MergeNode implements NodeType<MergeNode.Params> {
         ctx.output("model", writer::write);
     }
 
-    /** Streams the merged tensors into a sharded checkpoint in {@code dir}; its manifest is the output. */
+    /**
+     * Plans the shards of the merged checkpoint, spawns one {@code merge.shard} subtask per shard (run
+     * in parallel wherever the run has room, cached, journaled: a resumed run keeps finished ones), and
+     * assembles their files into {@code dir}; the directory's manifest is the output.
+     */
     private void mergeIntoDirectory(TaskContext<Params> ctx, Path dir) throws Exception {
         Params p = ctx.params();
         List<Path> inputs = new ArrayList<>(ctx.inputs("models"));
@@ -104,47 +105,40 @@ public final class MergeNode implements NodeType<MergeNode.Params> {
                         + "write the merged model to a new directory");
             }
         }
-        Files.createDirectories(dir);
-        StreamingSafetensorsWriter[] writer = new StreamingSafetensorsWriter[1];
-        Path[] config = new Path[1];
+        long seed = p.seed() != null ? p.seed() : ctx.seed();
+        long maxShardBytes = p.maxShardBytes() != null ? p.maxShardBytes() : ShardedSafetensors.DEFAULT_MAX_SHARD_BYTES;
+        ShardedMerge.Spec spec = new ShardedMerge.Spec(method, method.needsBase() ? ctx.input("base") : null, ctx.inputs("models"),
+                p.parameters(), p.modelParameters(), seed, p.dtype() != null ? Dtype.valueOf(p.dtype()) : null, maxShardBytes);
+        ShardedMerge.Plan plan;
         try {
-            merge(ctx, new Merger.Sink() {
-                @Override
-                public void start(Collection<Safetensors.Entry> entries, Map<String, String> metadata, Path configFile) throws IOException {
-                    StreamingSafetensorsWriter.Builder b = StreamingSafetensorsWriter.to(dir).metadata(metadata);
-                    if (p.maxShardBytes() != null) b.maxShardBytes(p.maxShardBytes());
-                    for (Safetensors.Entry e : entries) b.declare(e.name(), p.dtypeOr(e.dtype()), e.shape());
-                    writer[0] = b.open();
-                    config[0] = configFile;
-                }
-
-                @Override
-                public void put(String name, Tensor merged, Safetensors.Entry like) throws IOException {
-                    writer[0].write(name, merged); // false for a tensor whose shard a killed attempt completed
-                }
-
-                @Override public int pieceElements() { return PIECE_ELEMENTS; }
-
-                @Override
-                public void putPiece(String name, long from, Tensor piece, Safetensors.Entry like) throws IOException {
-                    writer[0].write(name, from, piece);
-                }
-            });
-            writer[0].finish();
-            Map<String, String> crc32c = new TreeMap<>(writer[0].checksums());
-            Path index = writer[0].indexFile();
-            if (index.getFileName().toString().equals(ShardedSafetensors.INDEX_FILE_NAME)) {
-                crc32c.put(index.getFileName().toString(), StreamingSafetensorsWriter.crc32c(index));
-            }
-            if (config[0] != null) {
-                AtomicFiles.write(dir.resolve(HfModel.CONFIG_FILE_NAME), Files.readAllBytes(config[0]));
-                crc32c.put(HfModel.CONFIG_FILE_NAME, StreamingSafetensorsWriter.crc32c(dir.resolve(HfModel.CONFIG_FILE_NAME)));
-            }
-            ctx.metric("kept-shards", writer[0].keptShards().size());
-            HfModelArtifacts.write(ctx, "model", dir, crc32c);
-        } finally {
-            if (writer[0] != null) writer[0].close();
+            plan = ShardedMerge.plan(spec);
+        } catch (IllegalArgumentException | FormatException e) {
+            throw NodeException.permanent("merge." + method.name() + ": " + e.getMessage());
         }
+        Map<String, List<ArtifactRef>> shardInputs = new LinkedHashMap<>();
+        if (method.needsBase()) shardInputs.put("base", ctx.inputRefs("base"));
+        shardInputs.put("models", ctx.inputRefs("models"));
+        List<Subtask> subtasks = new ArrayList<>();
+        for (int i = 1; i <= plan.shards(); i++) {
+            ObjectNode params = Json.MAPPER.createObjectNode().put("method", method.name()).put("seed", seed)
+                    .put("max-shard-bytes", maxShardBytes).put("shard", i).put("shards", plan.shards());
+            if (p.parameters() != null) params.set("parameters", Json.MAPPER.valueToTree(p.parameters()));
+            if (p.modelParameters() != null) params.set("model-parameters", Json.MAPPER.valueToTree(p.modelParameters()));
+            if (p.dtype() != null) params.put("dtype", p.dtype());
+            if (plan.globalThresholds() != null) {
+                ArrayNode t = params.putArray("global-thresholds");
+                for (double d : plan.globalThresholds()) t.add(Double.toString(d));
+            }
+            subtasks.add(ctx.spawn(String.format("shard-%05d", i), "merge.shard", params, shardInputs));
+        }
+        List<Path> files = new ArrayList<>();
+        for (SubtaskResult r : ctx.await(subtasks)) files.add(ctx.artifact(r.output("shard")));
+        ctx.checkCancelled();
+        Map<String, String> crc32c = ShardedMerge.assemble(dir, plan, files);
+        ctx.metric("method", method.name());
+        ctx.metric("models", ctx.inputs("models").size());
+        ctx.metric("shards", plan.shards());
+        HfModelArtifacts.write(ctx, "model", dir, crc32c);
     }
 
     /** Runs the merge into a sink, turning bad input into a permanent failure; returns the reference's metadata. */

@@ -46,48 +46,106 @@ public final class Merger {
     public static Map<String, String> merge(TensorOps ops, MergeMethod method, Path base, List<Path> models,
                                             Map<String, Object> parameters, List<Map<String, Object>> modelParameters,
                                             long seed, Sink sink) throws IOException {
-        if (models.isEmpty()) throw new IllegalArgumentException("merge." + method.name() + " needs at least one model in input 'models'");
-        if (method.needsBase() && base == null) throw new IllegalArgumentException("merge." + method.name() + " needs input 'base' (task vectors are model − base)");
-        List<Checkpoint> open = new ArrayList<>();
-        try {
-            Checkpoint ref = null;
-            if (base != null && method.needsBase()) open.add(ref = Checkpoint.open(base));
-            List<Checkpoint> ms = new ArrayList<>();
-            for (Path m : models) {
-                Checkpoint c = Checkpoint.open(m);
-                open.add(c);
-                ms.add(c);
-            }
-            if (ref == null) ref = ms.get(0);
-            for (Checkpoint c : open) check(ref, c);
-            MergeParams params = MergeParams.of(method, parameters, modelParameters, models.size(), Layers.of(ref.entries().keySet()));
-            if (method.parameters().contains("topk") && parameters != null && "global".equals(parameters.get("topk"))) {
-                params = params.withComputed(Sparsification.GLOBAL_THRESHOLD, globalThresholds(ref, ms, params));
-            }
-            sink.start(ref.entries().values(), ref.metadata(), ref.configFile());
-            int piece = sink.pieceElements();
-            for (var e : ref.entries().values()) {
-                String name = e.name();
-                TensorParams tp = params.forTensor(name);
-                boolean thresholds = method.elementwiseGivenThresholds(tp);
-                if (piece > 0 && e.elements() > piece && (method.elementwise() || thresholds)) {
-                    if (thresholds) {
-                        double[][] t = tensorThresholds(ops, method, ref, ms, e, tp, piece);
-                        tp = params.withComputed(Sparsification.TENSOR_THRESHOLD, t[0])
-                                .withComputed(Sparsification.TENSOR_THRESHOLD_2, t[1]).forTensor(name);
-                    }
-                    mergeInPieces(ops, method, ref, ms, e, tp, seed, piece, sink);
-                    continue;
+        try (Inputs in = Inputs.open(method, base, models, parameters, modelParameters, null)) {
+            sink.start(in.ref.entries().values(), in.ref.metadata(), in.ref.configFile());
+            mergeTensors(ops, method, in, List.copyOf(in.ref.entries().keySet()), seed, sink);
+            return in.ref.metadata();
+        }
+    }
+
+    /**
+     * A merge's inputs, opened and checked (the same tensors everywhere, known parameters), with the
+     * parameters resolved: the reference (the base, or the first model) and the models.
+     */
+    static final class Inputs implements AutoCloseable {
+        final Checkpoint ref;
+        final List<Checkpoint> models;
+        final MergeParams params;
+        final double[] globalThresholds; // each model's, for topk: global; else null
+        private final List<Checkpoint> open;
+
+        private Inputs(Checkpoint ref, List<Checkpoint> models, MergeParams params, double[] globalThresholds, List<Checkpoint> open) {
+            this.ref = ref;
+            this.models = models;
+            this.params = params;
+            this.globalThresholds = globalThresholds;
+            this.open = open;
+        }
+
+        /**
+         * Opens and checks the inputs. With {@code topk: global}, each model's whole-model threshold is
+         * {@code globalThresholds} when given (computed by an earlier open of the same inputs), else computed
+         * here in two streaming passes over the checkpoints.
+         */
+        static Inputs open(MergeMethod method, Path base, List<Path> models, Map<String, Object> parameters,
+                           List<Map<String, Object>> modelParameters, double[] globalThresholds) throws IOException {
+            if (models.isEmpty()) throw new IllegalArgumentException("merge." + method.name() + " needs at least one model in input 'models'");
+            if (method.needsBase() && base == null) throw new IllegalArgumentException("merge." + method.name() + " needs input 'base' (task vectors are model − base)");
+            List<Checkpoint> open = new ArrayList<>();
+            try {
+                Checkpoint ref = null;
+                if (base != null && method.needsBase()) open.add(ref = Checkpoint.open(base));
+                List<Checkpoint> ms = new ArrayList<>();
+                for (Path m : models) {
+                    Checkpoint c = Checkpoint.open(m);
+                    open.add(c);
+                    ms.add(c);
                 }
-                Tensor b = method.needsBase() ? ref.read(name) : null;
-                List<Tensor> ts = new ArrayList<>(ms.size());
-                for (Checkpoint c : ms) ts.add(c.read(name));
-                Tensor merged = method.merge(ops, new TensorSlot(name, b, ts, params.forTensor(name)), seed);
-                sink.put(name, merged, e);
+                if (ref == null) ref = ms.get(0);
+                for (Checkpoint c : open) check(ref, c);
+                MergeParams params = MergeParams.of(method, parameters, modelParameters, models.size(), Layers.of(ref.entries().keySet()));
+                double[] global = null;
+                if (method.parameters().contains("topk") && parameters != null && "global".equals(parameters.get("topk"))) {
+                    if (globalThresholds != null && globalThresholds.length != ms.size()) {
+                        throw new IllegalArgumentException("topk: global: " + globalThresholds.length + " thresholds given for " + ms.size() + " models");
+                    }
+                    global = globalThresholds != null ? globalThresholds.clone() : globalThresholds(ref, ms, params);
+                    params = params.withComputed(Sparsification.GLOBAL_THRESHOLD, global);
+                }
+                return new Inputs(ref, ms, params, global, open);
+            } catch (IOException | RuntimeException | Error e) {
+                for (Checkpoint c : open) {
+                    try {
+                        c.close();
+                    } catch (IOException suppressed) {
+                        e.addSuppressed(suppressed);
+                    }
+                }
+                throw e;
             }
-            return ref.metadata();
-        } finally {
+        }
+
+        @Override
+        public void close() throws IOException {
             for (Checkpoint c : open) c.close();
+        }
+    }
+
+    /** Merges the named tensors of the inputs, in that order, into the sink (whose start is the caller's to call). */
+    static void mergeTensors(TensorOps ops, MergeMethod method, Inputs in, List<String> names, long seed, Sink sink) throws IOException {
+        Checkpoint ref = in.ref;
+        List<Checkpoint> ms = in.models;
+        MergeParams params = in.params;
+        int piece = sink.pieceElements();
+        for (String name : names) {
+            Safetensors.Entry e = ref.entries().get(name);
+            if (e == null) throw new IllegalArgumentException("tensor '" + name + "' is not in " + ref.path());
+            TensorParams tp = params.forTensor(name);
+            boolean thresholds = method.elementwiseGivenThresholds(tp);
+            if (piece > 0 && e.elements() > piece && (method.elementwise() || thresholds)) {
+                if (thresholds) {
+                    double[][] t = tensorThresholds(ops, method, ref, ms, e, tp, piece);
+                    tp = params.withComputed(Sparsification.TENSOR_THRESHOLD, t[0])
+                            .withComputed(Sparsification.TENSOR_THRESHOLD_2, t[1]).forTensor(name);
+                }
+                mergeInPieces(ops, method, ref, ms, e, tp, seed, piece, sink);
+                continue;
+            }
+            Tensor b = method.needsBase() ? ref.read(name) : null;
+            List<Tensor> ts = new ArrayList<>(ms.size());
+            for (Checkpoint c : ms) ts.add(c.read(name));
+            Tensor merged = method.merge(ops, new TensorSlot(name, b, ts, params.forTensor(name)), seed);
+            sink.put(name, merged, e);
         }
     }
 
