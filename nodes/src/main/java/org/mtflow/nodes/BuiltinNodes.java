@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.mtflow.engine.node.NodeCatalog;
 import org.mtflow.engine.node.NodeType;
+import org.mtflow.nodes.agent.llm.LlmAgentNode;
 import org.mtflow.nodes.data.CsvNode;
 import org.mtflow.nodes.data.FashionMnistNode;
 import org.mtflow.nodes.data.SplitNode;
@@ -67,7 +68,8 @@ public final class BuiltinNodes {
                 new HfModelNode(),
                 new FisherMergeNode(),
                 new RegMeanMergeNode(),
-                new AdaMergingNode()));
+                new AdaMergingNode(),
+                new LlmAgentNode()));
         // the data-free methods: one node type per method of the registry
         MergeMethods.all().forEach(m -> all.add(new MergeNode(m)));
         return List.copyOf(all);
