@@ -20,6 +20,8 @@ import org.mtflow.engine.node.Subtask;
 import org.mtflow.engine.node.SubtaskResult;
 import org.mtflow.engine.node.TaskContext;
 import org.mtflow.engine.spec.Durations;
+import org.mtflow.engine.spec.Suggestions;
+import org.mtflow.nodes.BuiltinNodes;
 import org.mtflow.engine.store.ArtifactRef;
 
 /**
@@ -53,7 +55,7 @@ public final class LlmAgentNode implements NodeType<LlmAgentNode.Params> {
             @Doc("the environment variable holding the API key (sent as a Bearer token, never written anywhere); default OPENAI_API_KEY, and no key is sent when that one is unset") String apiKeyEnv,
             @Required @Doc("what the agent is asked to do: the user message") String goal,
             @Doc("the system message") String system,
-            @Required @Doc("the allowlist: each {node, name, description, params: {p: {range|int|choice}}, fixed: {...}, inputs: {input: [indices into x]}}") List<Map<String, Object>> tools,
+            @Required @Doc("the allowlist: each {node, name, description, params: {p: {range|int|choice}}, into, fixed: {...}, inputs: {input: [indices into x]}, from-calls: [input]}") List<Map<String, Object>> tools,
             @Doc("calls (model requests, default 10), tokens (total usage, default none), tasks (tool calls, refused ones included, default 20), depth (how deep a spawned subtask this task may be, default 0)") Map<String, Long> limits,
             @Doc("how long one request may take, default 60s") String timeout,
             @Doc("how long connecting may take, default 10s") String connectTimeout,
@@ -65,7 +67,13 @@ public final class LlmAgentNode implements NodeType<LlmAgentNode.Params> {
             if (apiKeyEnv == null) apiKeyEnv = DEFAULT_KEY_ENV;
             if (!apiKeyEnv.matches("[A-Za-z_][A-Za-z0-9_]*")) throw new IllegalArgumentException("api-key-env must be an environment variable's name, e.g. OPENAI_API_KEY, not the key itself");
             if (goal.isBlank()) throw new IllegalArgumentException("goal must say what the agent is to do");
-            Tool.parseAll(Json.MAPPER.valueToTree(tools), -1, "tools");
+            List<Tool> parsed = Tool.parseAll(Json.MAPPER.valueToTree(tools), -1, "tools");
+            for (int i = 0; i < parsed.size(); i++) {
+                String node = parsed.get(i).node();
+                if (!KnownNodes.NAMES.contains(node)) {
+                    throw new IllegalArgumentException("tools[" + i + "].node: unknown node type '" + node + "'; " + Suggestions.didYouMean(node, KnownNodes.NAMES));
+                }
+            }
             limits = limits == null ? Map.of() : Map.copyOf(limits);
             for (Map.Entry<String, Long> e : limits.entrySet()) {
                 if (!LIMITS.contains(e.getKey())) throw new IllegalArgumentException("limits: unknown limit '" + e.getKey() + "'; the limits are calls, tokens, tasks, depth");
@@ -89,6 +97,11 @@ public final class LlmAgentNode implements NodeType<LlmAgentNode.Params> {
             if (d.isZero()) throw new IllegalArgumentException(param + " must be above 0");
             return d;
         }
+    }
+
+    /** The built-in node types' names, looked up once (the registry builds every node type). */
+    private static final class KnownNodes {
+        static final Set<String> NAMES = BuiltinNodes.all().stream().map(NodeType::name).collect(java.util.stream.Collectors.toCollection(java.util.TreeSet::new));
     }
 
     @Override public String name() { return "agent.llm"; }
@@ -136,6 +149,8 @@ public final class LlmAgentNode implements NodeType<LlmAgentNode.Params> {
         private final Exchanges journal;
         private final ArrayNode messages = Json.MAPPER.createArrayNode();
         private final ArrayNode exchanges = Json.MAPPER.createArrayNode();
+        /** The calls run so far by name, for tools whose inputs are earlier calls' outputs. */
+        private final Map<String, SubtaskResult> finished = new LinkedHashMap<>();
         private int calls, toolCalls, spawned, rejected;
         private long tokens;
 
@@ -221,6 +236,7 @@ public final class LlmAgentNode implements NodeType<LlmAgentNode.Params> {
             List<ObjectNode> entries = new ArrayList<>();
             List<String> answers = new ArrayList<>();
             Map<Integer, Subtask> running = new LinkedHashMap<>();
+            Map<Integer, String> names = new LinkedHashMap<>();
             for (ChatReply.ToolCall c : calls) {
                 ObjectNode entry = call(record, c);
                 entries.add(entry);
@@ -231,13 +247,13 @@ public final class LlmAgentNode implements NodeType<LlmAgentNode.Params> {
                 }
                 toolCalls++;
                 Tool tool = tools.stream().filter(t -> t.name().equals(c.name())).findFirst().orElse(null);
-                ObjectNode params;
+                Tool.Bound bound;
                 try {
                     if (tool == null) {
                         throw new IllegalArgumentException("unknown tool '" + c.name() + "'; the tools are "
                                 + String.join(", ", tools.stream().map(Tool::name).toList()));
                     }
-                    params = tool.paramsFor(c.arguments());
+                    bound = tool.bind(c.arguments(), x, finished);
                 } catch (IllegalArgumentException e) {
                     rejected++;
                     entry.put("status", "rejected").put("error", e.getMessage());
@@ -247,10 +263,16 @@ public final class LlmAgentNode implements NodeType<LlmAgentNode.Params> {
                 spawned++;
                 String name = "call" + spawned;
                 entry.put("status", "spawned").put("task", ctx.taskId() + "/" + name);
-                entry.set("params", params);
-                Map<String, List<ArtifactRef>> inputs = new LinkedHashMap<>();
-                tool.inputs().forEach((input, idx) -> inputs.put(input, idx.stream().map(x::get).toList()));
-                running.put(entries.size() - 1, ctx.spawn(name, tool.node(), params, inputs));
+                entry.set("params", bound.params());
+                if (!bound.inputs().isEmpty()) {
+                    ObjectNode in = entry.putObject("inputs");
+                    bound.inputs().forEach((input, refs) -> {
+                        ArrayNode hashes = in.putArray(input);
+                        refs.forEach(ref -> hashes.add(ref.sha256()));
+                    });
+                }
+                names.put(entries.size() - 1, name);
+                running.put(entries.size() - 1, ctx.spawn(name, tool.node(), bound.params(), bound.inputs()));
                 answers.add(null);
             }
             List<SubtaskResult> results = ctx.await(new ArrayList<>(running.values()));
@@ -263,6 +285,7 @@ public final class LlmAgentNode implements NodeType<LlmAgentNode.Params> {
                 r.outputs().forEach((n, ref) -> outputs.put(n, ref.sha256()));
                 if (!r.succeeded()) result.put("error", r.error());
                 entries.get(i).set("result", result);
+                finished.put(names.get(i), r);
                 answers.set(i, Json.MAPPER.writeValueAsString(result));
             }
             for (int i = 0; i < calls.size(); i++) {

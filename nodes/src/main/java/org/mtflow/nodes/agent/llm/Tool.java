@@ -11,6 +11,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
 import org.mtflow.engine.event.Json;
+import org.mtflow.engine.node.SubtaskResult;
+import org.mtflow.engine.store.ArtifactRef;
 import org.mtflow.nodes.agent.SearchSpace;
 
 /**
@@ -23,18 +25,26 @@ import org.mtflow.nodes.agent.SearchSpace;
  * @param node        the node type a call spawns
  * @param description what the model is told the tool does
  * @param params      the arguments, all required; empty when the model sets none
+ * @param into        the param the arguments go under (say {@code parameters} for merge.*), null for the top level
  * @param fixed       params every call passes, never set by the model
  * @param inputs      the subtask's input name → indices into the agent's input {@code x}
+ * @param fromCalls   subtask inputs the model fills with an output of an earlier call, written {@code call<N>.<output>}
  */
-public record Tool(String name, String node, String description, List<SearchSpace.Dimension> params, ObjectNode fixed,
-                   Map<String, List<Integer>> inputs) {
+public record Tool(String name, String node, String description, List<SearchSpace.Dimension> params, String into, ObjectNode fixed,
+                   Map<String, List<Integer>> inputs, List<String> fromCalls) {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_-]{1,64}");
+    private static final Pattern CALL_OUTPUT = Pattern.compile("(call[0-9]+)\\.([A-Za-z0-9_-]+)");
+    private static final List<String> KEYS = List.of("node", "name", "description", "params", "into", "fixed", "inputs", "from-calls");
 
     public Tool {
         params = List.copyOf(params);
         fixed = fixed.deepCopy();
         inputs = Collections.unmodifiableMap(new LinkedHashMap<>(inputs));
+        fromCalls = List.copyOf(fromCalls);
     }
+
+    /** A checked call: the subtask's params and inputs. */
+    public record Bound(ObjectNode params, Map<String, List<ArtifactRef>> inputs) {}
 
     /** The allowlist from the {@code tools} param; {@code where} names it in errors. */
     public static List<Tool> parseAll(JsonNode tools, int inputCount, String where) {
@@ -57,9 +67,7 @@ public record Tool(String name, String node, String description, List<SearchSpac
     static Tool parse(JsonNode t, int inputCount, String at) {
         if (t == null || !t.isObject()) throw new IllegalArgumentException(at + " must be a map {node, description, params, fixed, inputs}");
         for (String key : (Iterable<String>) t::fieldNames) {
-            if (!List.of("node", "name", "description", "params", "fixed", "inputs").contains(key)) {
-                throw new IllegalArgumentException(at + ": unknown key '" + key + "'; a tool takes node, name, description, params, fixed, inputs");
-            }
+            if (!KEYS.contains(key)) throw new IllegalArgumentException(at + ": unknown key '" + key + "'; a tool takes " + String.join(", ", KEYS));
         }
         JsonNode node = t.get("node");
         if (node == null || !node.isTextual() || node.asText().isBlank()) throw new IllegalArgumentException(at + ".node must name a node type, e.g. merge.ties");
@@ -71,8 +79,15 @@ public record Tool(String name, String node, String description, List<SearchSpac
                 ? SearchSpace.parse(t.get("params"), at + ".params").dimensions() : List.of();
         JsonNode fixed = t.has("fixed") ? t.get("fixed") : Json.MAPPER.createObjectNode();
         if (!fixed.isObject()) throw new IllegalArgumentException(at + ".fixed must be a map of param → value");
+        String into = null;
+        if (t.has("into")) {
+            if (!t.get("into").isTextual() || t.get("into").asText().isBlank()) throw new IllegalArgumentException(at + ".into must name the param the arguments go under, e.g. parameters");
+            into = t.get("into").asText();
+            if (fixed.has(into) && !fixed.get(into).isObject()) throw new IllegalArgumentException(at + ".fixed." + into + " must be a map: the arguments go into it");
+        }
+        JsonNode fixedArgs = into == null ? fixed : fixed.path(into);
         for (SearchSpace.Dimension d : dims) {
-            if (fixed.has(d.name())) throw new IllegalArgumentException(at + ": param '" + d.name() + "' is both in params and in fixed; keep one");
+            if (fixedArgs.has(d.name())) throw new IllegalArgumentException(at + ": param '" + d.name() + "' is both in params and in fixed; keep one");
         }
         Map<String, List<Integer>> inputs = new LinkedHashMap<>();
         if (t.has("inputs")) {
@@ -92,7 +107,19 @@ public record Tool(String name, String node, String description, List<SearchSpac
                 inputs.put(e.getKey(), idx);
             }
         }
-        return new Tool(name, type, description, dims, (ObjectNode) fixed, inputs);
+        List<String> fromCalls = new ArrayList<>();
+        if (t.has("from-calls")) {
+            JsonNode fc = t.get("from-calls");
+            if (!fc.isArray()) throw new IllegalArgumentException(at + ".from-calls must list inputs of " + type + " the model fills with an earlier call's output, e.g. [model]");
+            for (JsonNode f : fc) {
+                String input = f.asText();
+                if (!f.isTextual() || inputs.containsKey(input) || fromCalls.contains(input) || dims.stream().anyMatch(d -> d.name().equals(input))) {
+                    throw new IllegalArgumentException(at + ".from-calls: '" + f.asText() + "' must be an input name not already in inputs or params");
+                }
+                fromCalls.add(input);
+            }
+        }
+        return new Tool(name, type, description, dims, into, (ObjectNode) fixed, inputs, fromCalls);
     }
 
     /** The tool as the request's {@code tools[]} entry: a function with a JSON-schema for its arguments. */
@@ -114,16 +141,24 @@ public record Tool(String name, String node, String description, List<SearchSpac
             }
             required.add(d.name());
         }
+        for (String input : fromCalls) {
+            props.putObject(input).put("type", "string").put("pattern", "^call[0-9]+\\.[A-Za-z0-9_-]+$")
+                    .put("description", "an output of an earlier call, e.g. call1." + input);
+            required.add(input);
+        }
         schema.put("additionalProperties", false);
         return def;
     }
 
     /**
-     * The subtask's params for a call's arguments (a JSON object as text): every argument known, of the
-     * right type and within its range or choices, none missing; the fixed params added. Throws
-     * {@link IllegalArgumentException} with the message the model is sent back.
+     * The subtask for a call's arguments (a JSON object as text): every argument known, of the right type
+     * and within its range or choices (an earlier call's output for a from-calls input), none missing; the
+     * fixed params added. Throws {@link IllegalArgumentException} with the message the model is sent back.
+     *
+     * @param x       the agent's input artifacts
+     * @param earlier the calls run so far, by name ({@code call1}, ...)
      */
-    public ObjectNode paramsFor(String arguments) {
+    public Bound bind(String arguments, List<ArtifactRef> x, Map<String, SubtaskResult> earlier) {
         JsonNode args;
         try {
             args = arguments == null || arguments.isBlank() ? Json.MAPPER.createObjectNode() : Json.MAPPER.readTree(arguments);
@@ -133,20 +168,50 @@ public record Tool(String name, String node, String description, List<SearchSpac
         if (args == null || !args.isObject()) throw new IllegalArgumentException("arguments must be a JSON object, got " + ChatReply.snippet(arguments));
         Map<String, SearchSpace.Dimension> known = new LinkedHashMap<>();
         params.forEach(d -> known.put(d.name(), d));
-        ObjectNode out = Json.MAPPER.createObjectNode();
+        List<String> names = new ArrayList<>(known.keySet());
+        names.addAll(fromCalls);
+        ObjectNode given = Json.MAPPER.createObjectNode();
+        Map<String, List<ArtifactRef>> in = new LinkedHashMap<>();
+        inputs.forEach((input, idx) -> in.put(input, idx.stream().map(x::get).toList()));
         for (Map.Entry<String, JsonNode> e : args.properties()) {
             SearchSpace.Dimension d = known.get(e.getKey());
-            if (d == null) {
+            if (d != null) {
+                given.set(d.name(), checked(d, e.getValue()));
+            } else if (fromCalls.contains(e.getKey())) {
+                in.put(e.getKey(), List.of(earlierOutput(e.getKey(), e.getValue(), earlier)));
+            } else {
                 throw new IllegalArgumentException("unknown argument '" + e.getKey() + "' for " + name + "; "
-                        + (known.isEmpty() ? "it takes none" : "its arguments are " + String.join(", ", known.keySet())));
+                        + (names.isEmpty() ? "it takes none" : "its arguments are " + String.join(", ", names)));
             }
-            out.set(d.name(), checked(d, e.getValue()));
         }
-        for (String n : known.keySet()) {
-            if (!args.has(n)) throw new IllegalArgumentException("missing argument '" + n + "' for " + name + " (" + describe(known.get(n)) + ")");
+        for (String n : names) {
+            if (!args.has(n)) {
+                throw new IllegalArgumentException("missing argument '" + n + "' for " + name + " ("
+                        + (known.containsKey(n) ? describe(known.get(n)) : "an earlier call's output, e.g. call1." + n) + ")");
+            }
         }
-        out.setAll(fixed.deepCopy());
-        return out;
+        ObjectNode out = fixed.deepCopy();
+        if (into == null) {
+            out.setAll(given);
+        } else {
+            ObjectNode nested = out.has(into) ? (ObjectNode) out.get(into) : out.putObject(into);
+            nested.setAll(given);
+        }
+        return new Bound(out, in);
+    }
+
+    private static ArtifactRef earlierOutput(String arg, JsonNode v, Map<String, SubtaskResult> earlier) {
+        var m = v.isTextual() ? CALL_OUTPUT.matcher(v.asText()) : null;
+        if (m == null || !m.matches()) throw new IllegalArgumentException("argument '" + arg + "' must name an earlier call's output as call<N>.<output>, got " + v);
+        SubtaskResult r = earlier.get(m.group(1));
+        if (r == null) {
+            throw new IllegalArgumentException("argument '" + arg + "' = " + v + " names no earlier call; "
+                    + (earlier.isEmpty() ? "no call has run yet" : "the calls so far are " + String.join(", ", earlier.keySet())));
+        }
+        if (!r.succeeded()) throw new IllegalArgumentException("argument '" + arg + "' = " + v + ": " + m.group(1) + " failed and has no outputs");
+        ArtifactRef ref = r.outputs().get(m.group(2));
+        if (ref == null) throw new IllegalArgumentException("argument '" + arg + "' = " + v + ": " + m.group(1) + " has no output '" + m.group(2) + "'; its outputs are " + String.join(", ", r.outputs().keySet()));
+        return ref;
     }
 
     private static JsonNode checked(SearchSpace.Dimension d, JsonNode v) {

@@ -368,6 +368,7 @@ class LlmAgentNodeTest {
             cases.put("tools=[{node: util.random, params: {low: {range: [0, 1]}}, fixed: {low: 0.5}}]", "tools[0]: param 'low' is both in params and in fixed");
             cases.put("tools=[{node: util.random}, {node: util.random}]", "tools[1]: a second tool named 'util_random'");
             cases.put("timeout=soon", "timeout 'soon' is not a duration");
+            cases.put("tools=[{node: util.randon}]", "tools[0].node: unknown node type 'util.randon'; did you mean 'util.random'?");
             for (Map.Entry<String, String> c : cases.entrySet()) {
                 String[] kv = c.getKey().split("=", 2);
                 Object value = kv[1].startsWith("[") || kv[1].startsWith("{")
@@ -388,6 +389,24 @@ class LlmAgentNodeTest {
             assertFalse(run.outcome().ok(), run.report().toString());
             assertTrue(error(run).contains("api-key-env names MTFLOW_TEST_UNSET_KEY, which is not set"), error(run));
             assertTrue(server.requests().isEmpty());
+        }
+    }
+
+    @Test
+    void aToolTakesAnEarlierCallsOutputAsItsInput() throws Exception {
+        long seed = TestSeeds.next();
+        List<Map<String, Object>> tools = List.of(TOOLS.get(0), ordered("node", "util.sum", "name", "sum", "from-calls", List.of("values")));
+        try (ScriptedServer server = new ScriptedServer(ScriptedServer.toolCalls(5, "random", args(-1, 1)),
+                ScriptedServer.toolCalls(5, "sum", "{\"values\": \"call2.tensor\"}", "sum", "{\"values\": \"call1.tensor\"}"),
+                ScriptedServer.answer("same", 5))) {
+            NodeRuns.Run run = runs.run(agent("llm-chain", seed, server).with("tools", tools).build());
+            String msg = "seed=" + seed + ": " + run.report();
+            assertTrue(run.outcome().ok(), msg);
+            List<JsonNode> results = toolMessages(server.requests().get(2));
+            assertEquals("error: argument 'values' = \"call2.tensor\" names no earlier call; the calls so far are call1", results.get(1).path("content").asText(), msg);
+            // the sum of one tensor is that tensor, byte for byte
+            assertEquals(run.hash("llm/call1", "tensor"), run.hash("llm/call2", "tensor"), msg);
+            assertTrue(run.report().path("tasks").path("llm/call3").isMissingNode(), msg);
         }
     }
 }
