@@ -96,7 +96,7 @@ class LlmAgentNodeTest {
                 assertArrayEquals(expected, run.tensor(task, "tensor").data(), msg);
             }
             assertEquals("succeeded", run.status("llm/call3"), msg);
-            assertEquals("util.sleep", run.task("llm/call3").path("type").asText("util.sleep"), msg);
+            assertTrue(run.task("llm/call3").path("outputs").has("out"), "util.sleep passes its input through as out: " + msg);
 
             // What the server saw: the protocol's request, the key as a bearer token, then the tool results.
             List<ScriptedServer.Request> requests = server.requests();
