@@ -6,12 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -47,19 +44,18 @@ class LlmMergeSampleTest {
             JsonNode request = JSON.readTree(ex.getRequestBody().readAllBytes());
             requests.add(request);
             auth.add(ex.getRequestHeaders().getFirst("Authorization"));
-            ObjectNode message = JSON.createObjectNode().put("role", "assistant");
-            switch (requests.size()) {
-                case 1 -> call(message, "merge_ties", "{\"lambda\": 0.4, \"density\": 0.5}");
-                case 2 -> call(message, "model_predict", "{\"model\": \"call1.model\"}");
-                case 3 -> call(message, "eval_metrics", "{\"predictions\": \"call2.predictions\"}");
+            ObjectNode message = switch (requests.size()) {
+                case 1 -> ChatAnswers.toolCall("c1", "merge_ties", "{\"lambda\": 0.4, \"density\": 0.5}");
+                case 2 -> ChatAnswers.toolCall("c2", "model_predict", "{\"model\": \"call1.model\"}");
+                case 3 -> ChatAnswers.toolCall("c3", "eval_metrics", "{\"predictions\": \"call2.predictions\"}");
                 default -> {
                     // the answer quotes what the last tool result said
                     JsonNode messages = request.path("messages");
                     JsonNode scored = JSON.readTree(messages.get(messages.size() - 1).path("content").asText());
-                    message.put("content", "lambda 0.4, density 0.5: accuracy " + scored.path("metrics").path("accuracy").asDouble());
+                    yield ChatAnswers.answer("lambda 0.4, density 0.5: accuracy " + scored.path("metrics").path("accuracy").asDouble());
                 }
-            }
-            send(ex, message);
+            };
+            ChatAnswers.send(ex, message, 100);
         });
         server.start();
         try {
@@ -105,25 +101,6 @@ class LlmMergeSampleTest {
     private Path artifact(String sha256) throws IOException {
         try (Stream<Path> files = Files.walk(home)) {
             return files.filter(f -> f.getFileName().toString().equals(sha256)).findFirst().orElseThrow();
-        }
-    }
-
-    private static void call(ObjectNode message, String name, String arguments) {
-        message.putNull("content");
-        ArrayNode calls = message.putArray("tool_calls");
-        calls.addObject().put("id", "c-" + name).put("type", "function").putObject("function").put("name", name).put("arguments", arguments);
-    }
-
-    private static void send(HttpExchange ex, ObjectNode message) throws IOException {
-        ObjectNode reply = JSON.createObjectNode().put("id", "x").put("object", "chat.completion");
-        ObjectNode choice = reply.putArray("choices").addObject().put("index", 0);
-        choice.set("message", message);
-        choice.put("finish_reason", message.has("tool_calls") ? "tool_calls" : "stop");
-        reply.putObject("usage").put("total_tokens", 100);
-        byte[] bytes = JSON.writeValueAsBytes(reply);
-        ex.sendResponseHeaders(200, bytes.length);
-        try (OutputStream out = ex.getResponseBody()) {
-            out.write(bytes);
         }
     }
 }
