@@ -8,19 +8,32 @@ import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Flow;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.mtflow.engine.event.Json;
 import org.mtflow.engine.node.NodeException;
+import org.mtflow.engine.spec.Durations;
 import org.mtflow.engine.spec.ErrorClass;
 
 /**
  * Posts chat-completions requests to an OpenAI-compatible endpoint ({@code <base-url>/chat/completions})
- * and returns the answer's body. Timeouts, 5xx and 429 answers are tried again up to {@code retries}
- * times with a doubling pause; any other non-2xx answer fails at once. The key travels only in the
- * Authorization header and is cut out of every message this class makes.
+ * and returns the answer's body. Timeouts, failed connections, 5xx, 408 and 429 answers are tried again
+ * up to {@code retries} times with a doubling pause; any other non-2xx answer fails at once, and so
+ * does a body over {@link #MAX_BODY} bytes. The key travels only in the Authorization header and is
+ * cut out of every message this class makes.
  */
 public final class ChatClient {
+    /** No chat answer comes near this; a server sending more is not one to keep reading from. */
+    static final int MAX_BODY = 16 << 20;
+
     private final URI endpoint;
     private final String apiKey;
     private final Duration requestTimeout;
@@ -77,24 +90,70 @@ public final class ChatClient {
         String last = null;
         for (int attempt = 1; attempt <= retries + 1; attempt++) {
             if (attempt > 1) Thread.sleep(backoff.toMillis() << Math.min(attempt - 2, 10));
+            CompletableFuture<HttpResponse<byte[]>> pending = http.sendAsync(httpRequest, info -> limited());
             try {
-                HttpResponse<String> r = http.send(httpRequest, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+                // The request timeout covers the headers; this bounds the body too (a server may trickle it).
+                HttpResponse<byte[]> r = pending.get(requestTimeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
+                String text = new String(r.body(), StandardCharsets.UTF_8);
                 int status = r.statusCode();
-                if (status / 100 == 2) return r.body();
-                last = "HTTP " + status + " " + snippet(r.body());
+                if (status / 100 == 2) return text;
+                last = "HTTP " + status + " " + snippet(text);
                 if (!(status >= 500 || status == 429 || status == 408)) {
                     throw new NodeException(ErrorClass.PERMANENT, redact(endpoint + " answered " + last
                             + (status == 401 || status == 403 ? " (check the key in the environment variable api-key-env names)" : "")));
                 }
-            } catch (HttpConnectTimeoutException e) {
-                last = "no connection within the connect timeout";
-            } catch (HttpTimeoutException e) {
-                last = "no answer within " + org.mtflow.engine.spec.Durations.format(requestTimeout);
-            } catch (IOException e) {
-                last = "connection failed: " + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : " " + e.getMessage());
+            } catch (TimeoutException e) {
+                pending.cancel(true);
+                last = "no answer within " + Durations.format(requestTimeout);
+            } catch (InterruptedException e) {
+                pending.cancel(true);
+                throw e;
+            } catch (ExecutionException e) {
+                Throwable c = e.getCause();
+                if (c instanceof BodyTooLarge) throw new NodeException(ErrorClass.PERMANENT, endpoint + " " + c.getMessage());
+                if (c instanceof HttpConnectTimeoutException) last = "no connection within the connect timeout";
+                else if (c instanceof HttpTimeoutException) last = "no answer within " + Durations.format(requestTimeout);
+                else last = "connection failed: " + c.getClass().getSimpleName() + (c.getMessage() == null ? "" : " " + c.getMessage());
             }
         }
         throw NodeException.transientError(redact(endpoint + ": " + last + " (" + (retries + 1) + " tries; raise timeout or retries)"));
+    }
+
+    /** An answer's body, refused past {@link #MAX_BODY} bytes. */
+    private static final class BodyTooLarge extends IOException {
+        BodyTooLarge() {
+            super("sent an answer over " + (MAX_BODY >> 20) + " MiB; that is no chat completion");
+        }
+    }
+
+    /** Collects a body of at most {@link #MAX_BODY} bytes; past that it stops reading and fails. */
+    private static HttpResponse.BodySubscriber<byte[]> limited() {
+        HttpResponse.BodySubscriber<byte[]> bytes = HttpResponse.BodySubscribers.ofByteArray();
+        return new HttpResponse.BodySubscriber<>() {
+            private long seen;
+            private Flow.Subscription subscription;
+
+            @Override public CompletionStage<byte[]> getBody() { return bytes.getBody(); }
+
+            @Override public void onSubscribe(Flow.Subscription s) {
+                subscription = s;
+                bytes.onSubscribe(s);
+            }
+
+            @Override public void onNext(List<ByteBuffer> items) {
+                for (ByteBuffer b : items) seen += b.remaining();
+                if (seen > MAX_BODY) {
+                    subscription.cancel();
+                    bytes.onError(new BodyTooLarge());
+                } else {
+                    bytes.onNext(items);
+                }
+            }
+
+            @Override public void onError(Throwable t) { bytes.onError(t); }
+
+            @Override public void onComplete() { bytes.onComplete(); }
+        };
     }
 
     /** {@code text} with the key replaced, for anything stored or shown. */

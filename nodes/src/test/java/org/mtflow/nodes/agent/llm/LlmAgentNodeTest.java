@@ -409,4 +409,15 @@ class LlmAgentNodeTest {
             assertTrue(run.report().path("tasks").path("llm/call3").isMissingNode(), msg);
         }
     }
+
+    @Test
+    void anAnswerTooLargeForAChatCompletionIsRefusedUnread() throws Exception {
+        String huge = "{\"pad\": \"" + "x".repeat(ChatClient.MAX_BODY) + "\"}";
+        try (ScriptedServer server = new ScriptedServer(ScriptedServer.body(huge))) {
+            NodeRuns.Run run = runs.run(agent("llm-huge", 2, server).with("retries", 2).build());
+            assertFalse(run.outcome().ok(), run.report().toString());
+            assertEquals("permanent: " + server.baseUrl() + "/chat/completions sent an answer over 16 MiB; that is no chat completion", error(run));
+            assertEquals(1, server.requests().size(), "not tried again");
+        }
+    }
 }
