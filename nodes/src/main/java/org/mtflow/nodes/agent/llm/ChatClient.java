@@ -74,6 +74,14 @@ public final class ChatClient {
 
     public URI endpoint() { return endpoint; }
 
+    /** Whether a key may go to {@code baseUrl}: https, or http to this machine (a loopback name or address). */
+    static boolean safeForKey(String baseUrl) {
+        URI u = endpoint(baseUrl);
+        if (u.getScheme().equalsIgnoreCase("https")) return true;
+        String host = u.getHost().toLowerCase(java.util.Locale.ROOT);
+        return host.equals("localhost") || host.matches("127(\\.[0-9]{1,3}){3}") || host.equals("[::1]") || host.equals("::1");
+    }
+
     /** Sends {@code request} and returns the 2xx answer's body, or throws after the last try. */
     public String send(ObjectNode request) throws NodeException, InterruptedException {
         byte[] body;

@@ -60,7 +60,8 @@ public final class LlmAgentNode implements NodeType<LlmAgentNode.Params> {
             @Doc("how long one request may take, default 60s") String timeout,
             @Doc("how long connecting may take, default 10s") String connectTimeout,
             @Doc("tries again after a timeout, 5xx or 429 answer, default 2") Integer retries,
-            @Doc("max_tokens for each answer, default none") Integer maxTokens) {
+            @Doc("max_tokens for each answer, default none") Integer maxTokens,
+            @Doc("send the key over plain http to a host other than this machine, default false (the key would travel in clear)") Boolean allowHttpKey) {
         public Params {
             ChatClient.endpoint(baseUrl);
             if (model.isBlank()) throw new IllegalArgumentException("model must name the model, e.g. gpt-4o-mini");
@@ -88,6 +89,7 @@ public final class LlmAgentNode implements NodeType<LlmAgentNode.Params> {
             if (retries == null) retries = 2;
             if (retries < 0 || retries > 10) throw new IllegalArgumentException("retries must be in [0, 10], got " + retries);
             if (maxTokens != null && maxTokens < 1) throw new IllegalArgumentException("max-tokens must be >= 1, got " + maxTokens);
+            if (allowHttpKey == null) allowHttpKey = false;
         }
 
         long limit(String name, long otherwise) { return limits.getOrDefault(name, otherwise); }
@@ -125,6 +127,10 @@ public final class LlmAgentNode implements NodeType<LlmAgentNode.Params> {
         List<ArtifactRef> x = ctx.hasInput("x") ? ctx.inputRefs("x") : List.of();
         List<Tool> tools = Tool.parseAll(Json.MAPPER.valueToTree(p.tools()), x.size(), "tools");
         String key = apiKey(p);
+        if (key != null && !p.allowHttpKey() && !ChatClient.safeForKey(p.baseUrl())) {
+            throw NodeException.permanent("base-url " + p.baseUrl() + " is plain http to another machine: the key in " + p.apiKeyEnv()
+                    + " would travel in clear; use https, or set allow-http-key: true on a network you trust");
+        }
         ChatClient client = new ChatClient(p.baseUrl(), key, Params.duration("connect-timeout", p.connectTimeout()),
                 Params.duration("timeout", p.timeout()), p.retries(), Duration.ofMillis(200));
         Exchanges journal = Exchanges.open(ctx.checkpointDir().resolve("llm-exchanges.jsonl"));

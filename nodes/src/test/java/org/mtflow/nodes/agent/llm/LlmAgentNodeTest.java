@@ -383,6 +383,23 @@ class LlmAgentNodeTest {
     }
 
     @Test
+    void theKeyIsNotSentInClearToAnotherMachine() throws Exception {
+        try (ScriptedServer server = new ScriptedServer()) {
+            // 192.0.2.0/24 is TEST-NET-1: nothing answers there, and nothing is asked
+            NodeRuns.Run run = runs.run(agent("llm-http", 1, server).with("base-url", "http://192.0.2.7:8080/v1").build());
+            assertFalse(run.outcome().ok(), run.report().toString());
+            assertEquals("permanent: base-url http://192.0.2.7:8080/v1 is plain http to another machine: the key in " + KEY_ENV
+                    + " would travel in clear; use https, or set allow-http-key: true on a network you trust", error(run));
+        }
+        assertTrue(ChatClient.safeForKey("https://api.example.com/v1"));
+        assertTrue(ChatClient.safeForKey("http://localhost:8080/v1"));
+        assertTrue(ChatClient.safeForKey("http://[::1]:8080/v1"));
+        assertTrue(ChatClient.safeForKey("http://127.0.0.1:8080/v1"));
+        assertFalse(ChatClient.safeForKey("http://127.0.0.1.example.com/v1"), "a name, not the loopback address");
+        assertFalse(ChatClient.safeForKey("http://10.0.0.5/v1"));
+    }
+
+    @Test
     void aKeyVariableThatIsNotSetIsAClearError() throws Exception {
         try (ScriptedServer server = new ScriptedServer(ScriptedServer.answer("unused", 1))) {
             NodeRuns.Run run = runs.run(agent("llm-nokey", 1, server).with("api-key-env", "MTFLOW_TEST_UNSET_KEY").build());
