@@ -437,4 +437,17 @@ class LlmAgentNodeTest {
             assertEquals(1, server.requests().size(), "not tried again");
         }
     }
+
+    @Test
+    void anAnswerCutAtMaxTokensStopsWithLength() throws Exception {
+        var message = Json.MAPPER.createObjectNode().put("role", "assistant").put("content", "the best lam");
+        try (ScriptedServer server = new ScriptedServer(ScriptedServer.body(ScriptedServer.reply(message, "length", 64).toString()))) {
+            NodeRuns.Run run = runs.run(agent("llm-length", 2, server).with("max-tokens", 64).build());
+            assertTrue(run.outcome().ok(), run.report().toString());
+            assertEquals(64, server.requests().get(0).body().path("max_tokens").asInt());
+            JsonNode result = json(run, "result");
+            assertEquals("length", result.path("stop").asText());
+            assertEquals("the best lam", result.path("answer").asText());
+        }
+    }
 }
