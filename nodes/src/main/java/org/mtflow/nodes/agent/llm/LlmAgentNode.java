@@ -9,6 +9,7 @@ import org.mtflow.engine.event.Json;
 import org.mtflow.engine.node.Doc;
 import org.mtflow.engine.node.NodeException;
 import org.mtflow.engine.node.NodeType;
+import org.mtflow.engine.node.ParamsBinder;
 import org.mtflow.engine.node.Port;
 import org.mtflow.engine.node.Required;
 import org.mtflow.engine.node.TaskContext;
@@ -62,12 +63,7 @@ public final class LlmAgentNode implements NodeType<LlmAgentNode.Params> {
             if (!apiKeyEnv.matches("[A-Za-z_][A-Za-z0-9_]*")) throw new IllegalArgumentException("api-key-env must be an environment variable's name, e.g. OPENAI_API_KEY, not the key itself");
             if (goal.isBlank()) throw new IllegalArgumentException("goal must say what the agent is to do");
             List<Tool> parsed = Tool.parseAll(Json.MAPPER.valueToTree(tools), -1, "tools");
-            for (int i = 0; i < parsed.size(); i++) {
-                String node = parsed.get(i).node();
-                if (!KnownNodes.NAMES.contains(node)) {
-                    throw new IllegalArgumentException("tools[" + i + "].node: unknown node type '" + node + "'; " + Suggestions.didYouMean(node, KnownNodes.NAMES));
-                }
-            }
+            for (int i = 0; i < parsed.size(); i++) checkAgainstNode(parsed.get(i), "tools[" + i + "]");
             limits = limits == null ? Map.of() : Map.copyOf(limits);
             for (Map.Entry<String, Long> e : limits.entrySet()) {
                 if (!LIMITS.contains(e.getKey())) throw new IllegalArgumentException("limits: unknown limit '" + e.getKey() + "'; the limits are calls, tokens, tasks, depth");
@@ -87,6 +83,45 @@ public final class LlmAgentNode implements NodeType<LlmAgentNode.Params> {
 
         long limit(String name, long otherwise) { return limits.getOrDefault(name, otherwise); }
 
+        /**
+         * A tool's params and inputs against its node type's: known names, required ones given (values
+         * are checked when a call spawns it: they depend on the model's arguments).
+         */
+        private static void checkAgainstNode(Tool t, String at) {
+            NodeType<?> type = KnownNodes.BY_NAME.get(t.node());
+            if (type == null) {
+                throw new IllegalArgumentException(at + ".node: unknown node type '" + t.node() + "'; " + Suggestions.didYouMean(t.node(), KnownNodes.BY_NAME.keySet()));
+            }
+            Map<String, Boolean> params = new java.util.LinkedHashMap<>();
+            ParamsBinder.describe(type.paramsType()).forEach(info -> params.put(info.name(), info.required()));
+            java.util.Set<String> given = new java.util.LinkedHashSet<>();
+            t.fixed().fieldNames().forEachRemaining(given::add);
+            if (t.into() != null) given.add(t.into());
+            else t.params().forEach(d -> given.add(d.name()));
+            for (String name : given) {
+                if (!params.containsKey(name)) {
+                    throw new IllegalArgumentException(at + ": " + t.node() + " has no param '" + name + "'; "
+                            + (params.isEmpty() ? "it takes none" : Suggestions.didYouMean(name, params.keySet())));
+                }
+            }
+            params.forEach((name, required) -> {
+                if (required && !given.contains(name)) throw new IllegalArgumentException(at + ": " + t.node() + " needs param '" + name + "': put it in params or fixed");
+            });
+            List<String> inputs = new java.util.ArrayList<>(t.inputs().keySet());
+            inputs.addAll(t.fromCalls());
+            for (String input : inputs) {
+                if (type.inputs().stream().noneMatch(port -> port.name().equals(input))) {
+                    throw new IllegalArgumentException(at + ": " + t.node() + " has no input '" + input + "'; its inputs are "
+                            + String.join(", ", type.inputs().stream().map(Port::name).toList()));
+                }
+            }
+            for (Port port : type.inputs()) {
+                if (port.required() && !inputs.contains(port.name())) {
+                    throw new IllegalArgumentException(at + ": input '" + port.name() + "' of " + t.node() + " must come from inputs (indices into x) or from-calls");
+                }
+            }
+        }
+
         static Duration duration(String param, String text) {
             Duration d = Durations.parse(text).orElseThrow(() -> new IllegalArgumentException(param + " '" + text + "' is not a duration like 500ms, 30s or 2m"));
             if (d.isZero()) throw new IllegalArgumentException(param + " must be above 0");
@@ -94,9 +129,10 @@ public final class LlmAgentNode implements NodeType<LlmAgentNode.Params> {
         }
     }
 
-    /** The built-in node types' names, looked up once (the registry builds every node type). */
+    /** The built-in node types by name, looked up once (the registry builds every node type). */
     private static final class KnownNodes {
-        static final Set<String> NAMES = BuiltinNodes.all().stream().map(NodeType::name).collect(java.util.stream.Collectors.toCollection(java.util.TreeSet::new));
+        static final Map<String, NodeType<?>> BY_NAME = new java.util.TreeMap<>(BuiltinNodes.all().stream()
+                .collect(java.util.stream.Collectors.toMap(NodeType::name, t -> t)));
     }
 
     @Override public String name() { return "agent.llm"; }

@@ -368,6 +368,10 @@ class LlmAgentNodeTest {
             cases.put("tools=[{node: util.random}, {node: util.random}]", "tools[1]: a second tool named 'util_random'");
             cases.put("timeout=soon", "timeout 'soon' is not a duration");
             cases.put("tools=[{node: util.randon}]", "tools[0].node: unknown node type 'util.randon'; did you mean 'util.random'?");
+            cases.put("tools=[{node: util.random, fixed: {shapes: [4]}}]", "tools[0]: util.random has no param 'shapes'; did you mean 'shape'?");
+            cases.put("tools=[{node: util.random, params: {low: {range: [0, 1]}}}]", "tools[0]: util.random needs param 'shape': put it in params or fixed");
+            cases.put("tools=[{node: util.sum}]", "tools[0]: input 'values' of util.sum must come from inputs (indices into x) or from-calls");
+            cases.put("tools=[{node: util.sum, from-calls: [value]}]", "tools[0]: util.sum has no input 'value'; its inputs are values");
             for (Map.Entry<String, String> c : cases.entrySet()) {
                 String[] kv = c.getKey().split("=", 2);
                 Object value = kv[1].startsWith("[") || kv[1].startsWith("{")
