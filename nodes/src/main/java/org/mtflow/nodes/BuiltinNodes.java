@@ -5,6 +5,7 @@ import java.util.List;
 import org.mtflow.engine.node.NodeCatalog;
 import org.mtflow.engine.node.NodeType;
 import org.mtflow.nodes.agent.SearchNode;
+import org.mtflow.nodes.agent.llm.LlmAgentNode;
 import org.mtflow.nodes.data.CsvNode;
 import org.mtflow.nodes.data.FashionMnistNode;
 import org.mtflow.nodes.data.SplitNode;
@@ -71,6 +72,7 @@ public final class BuiltinNodes {
                 new RegMeanMergeNode(),
                 new AdaMergingNode(),
                 new SearchNode(),
+                new LlmAgentNode(),
                 new MergeShardNode()));
         // the data-free methods: one node type per method of the registry
         MergeMethods.all().forEach(m -> all.add(new MergeNode(m)));

@@ -27,7 +27,7 @@ class BuiltinNodesTest {
                 "data.standardize", "data.split",
                 "data.subsample", "data.tasks", "data.task", "eval.dataset-stats", "eval.metrics", "eval.normalized",
                 "train.fit", "train.finetune", "train.multitask", "model.predict", "model.hf", "merge.fisher", "merge.regmean", "merge.adamerging", "agent.search",
-                "merge.shard", "merge.average", "merge.task-arithmetic", "merge.ties", "merge.dare-linear", "merge.dare-ties", "merge.breadcrumbs",
+                "agent.llm", "merge.shard", "merge.average", "merge.task-arithmetic", "merge.ties", "merge.dare-linear", "merge.dare-ties", "merge.breadcrumbs",
                 "merge.breadcrumbs-ties", "merge.della", "merge.della-linear", "merge.model-stock", "merge.slerp", "merge.lines",
                 "merge.consensus");
         assertEquals(expected, List.copyOf(catalog.names()));

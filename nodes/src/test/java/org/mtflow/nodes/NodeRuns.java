@@ -52,13 +52,17 @@ public final class NodeRuns implements BeforeAllCallback, AfterAllCallback, Auto
         this.extra = List.of();
     }
 
-    /** As {@link #NodeRuns()}, with test-only node types (say, one that feeds a prepared file) beside the built-in ones. */
+    /**
+     * As {@link #NodeRuns()}, with test-only node types (say, one that feeds a prepared file) beside the
+     * built-in ones; one named like a built-in replaces it (say, one built with a test environment).
+     */
     public NodeRuns(NodeType<?>... extra) {
         this.extra = List.of(extra);
     }
 
     private NodeCatalog catalog() {
         List<NodeType<?>> all = new ArrayList<>(BuiltinNodes.all());
+        all.removeIf(t -> extra.stream().anyMatch(e -> e.name().equals(t.name())));
         all.addAll(extra);
         return new NodeCatalog(all);
     }

@@ -37,8 +37,13 @@ public final class CacheKeys {
             refs.forEach(r -> list.add(r.sha256()));
         });
         key.put("seed", seed);
+        return canonicalSha256(key);
+    }
+
+    /** SHA-256 (hex) of a JSON value's canonical form: keys sorted at every level, no spaces. */
+    public static String canonicalSha256(JsonNode value) {
         try {
-            byte[] canonical = Json.MAPPER.writeValueAsString(sorted(key)).getBytes(StandardCharsets.UTF_8);
+            byte[] canonical = Json.MAPPER.writeValueAsString(sorted(value)).getBytes(StandardCharsets.UTF_8);
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(canonical));
         } catch (JsonProcessingException | NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
