@@ -288,6 +288,13 @@ public final class RunCoordinator {
     private ActorRef<RunJournal.Command> journal;
     private List<JournalEntry> unwritten = new ArrayList<>();
     private boolean writing;
+    /** Entries journaled so far; the last of them the journal has confirmed; the last of the batch in flight. */
+    private long journaled, journaledDurably, journaledInFlight;
+    /** Tasks whose waiting parents hear of them once the journal holds what they did (see {@link #answerWhenDurable}). */
+    private final java.util.ArrayDeque<DurableAnswer> unansweredUntilDurable = new java.util.ArrayDeque<>();
+
+    /** Answer {@code task}'s waiters once journal entry {@code entry} is durable. */
+    private record DurableAnswer(long entry, Task task) {}
     /** Events emitted so far, and when the journal write in flight was sent (see RunPlan.durable). */
     private long emitted;
     private long emittedAtWrite;
@@ -628,7 +635,7 @@ public final class RunCoordinator {
         try {
             while (!toRelease.isEmpty()) {
                 Task u = toRelease.poll();
-                answerWaiters(u);
+                answerWhenDurable(u);
                 orphaned(u);
                 for (Task d : u.dependents) {
                     if (d.status != Status.WAITING) continue;
@@ -1194,7 +1201,7 @@ public final class RunCoordinator {
     private void wait(Task sub, Spawn m) {
         if (sub.waiters == null) sub.waiters = new LinkedHashMap<>();
         sub.waiters.put(m.attemptKey(), m.worker());
-        if (sub.status.terminal()) answerWaiters(sub);
+        if (sub.status.terminal()) answerWhenDurable(sub);
     }
 
     private void answerWaiters(Task t) {
@@ -1216,8 +1223,32 @@ public final class RunCoordinator {
 
     private void journal(JournalEntry entry) {
         if (journal == null) return;
+        journaled++;
         unwritten.add(entry);
         flushJournal();
+    }
+
+    /**
+     * Tells {@code t}'s waiting parents how it ended, once the journal holds every entry made so far
+     * (its own TaskDone among them). A parent told sooner could act on the result — an agent journals
+     * its next decision — and a kill before the journal write would then leave a parent that went on
+     * from a subtask the resumed run must run again.
+     */
+    private void answerWhenDurable(Task t) {
+        if (t.waiters == null) return;
+        if (journal == null || journaled <= journaledDurably) {
+            answerWaiters(t);
+            return;
+        }
+        unansweredUntilDurable.add(new DurableAnswer(journaled, t));
+    }
+
+    /** Answers the waiters whose entries the journal now holds (or all of them, with no journal left). */
+    private void answerDurable() {
+        while (!unansweredUntilDurable.isEmpty()
+                && (journal == null || unansweredUntilDurable.peek().entry() <= journaledDurably)) {
+            answerWaiters(unansweredUntilDurable.poll().task());
+        }
     }
 
     /** One write in flight; the next carries everything that finished meanwhile. */
@@ -1226,12 +1257,15 @@ public final class RunCoordinator {
         writing = true;
         List<JournalEntry> batch = unwritten;
         unwritten = new ArrayList<>();
+        journaledInFlight = journaled;
         emittedAtWrite = emitted; // the events that report what this batch records
         journal.tell(new RunJournal.Append(batch, ctx.messageAdapter(RunJournal.Appended.class, JournalWritten::new)));
     }
 
     private Behavior<Command> onJournalWritten(JournalWritten m) {
         writing = false;
+        journaledDurably = journaledInFlight;
+        answerDurable();
         plan.durable().accept(emittedAtWrite);
         flushJournal();
         if (!writing) plan.durable().accept(emitted);
@@ -1241,6 +1275,7 @@ public final class RunCoordinator {
 
     private Behavior<Command> onJournalStopped(JournalStopped m) {
         journal = null;
+        answerDurable(); // nothing will become durable now: let waiting parents end
         ctx.getLog().error("run {}: the run journal stopped; ending the run (finished work is in the store)", runId);
         endStatus = "failed";
         for (Task t : tasks.values()) {
