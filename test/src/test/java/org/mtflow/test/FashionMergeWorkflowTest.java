@@ -83,6 +83,9 @@ class FashionMergeWorkflowTest {
         assertEquals(tasks.size(), second.size(), second.toString());
         second.fields().forEachRemaining(e -> assertEquals("cached", e.getValue().path("status").asText(), e.getKey() + ": " + e.getValue()));
         assertTrue(again.out().contains(printed), "a cached run prints the tables too:\n" + again);
+        Cli.Result status = Cli.run("status", "tiny", "--home", home.toString());
+        assertEquals(0, status.exit(), status.toString());
+        assertTrue(status.out().endsWith(printed), "mtflow status ends with the run's tables:\n" + status);
     }
 
     /**
