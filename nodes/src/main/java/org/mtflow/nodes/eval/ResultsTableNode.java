@@ -71,6 +71,8 @@ public final class ResultsTableNode implements NodeType<ResultsTableNode.Params>
             table = ResultsTable.of(ctx.params().reference(), NormalizedAccuracy.accuracies(refMetrics, refNames), models);
         } catch (FormatException | IllegalArgumentException e) {
             throw NodeException.permanent(e.getMessage());
+        } catch (java.io.IOException e) {
+            throw NodeException.transientError("cannot read a metrics input: " + e.getMessage());
         }
         ctx.metric("accuracy", table.accuracyTable());
         ctx.metric("normalized", table.normalizedTable());

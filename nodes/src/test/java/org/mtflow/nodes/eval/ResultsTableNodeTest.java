@@ -161,6 +161,13 @@ class ResultsTableNodeTest {
         assertEquals("failed", clash.status("table"), clash.report().toString());
         assertTrue(clash.task("table").path("error").asText().contains("is the references' row too"), clash.task("table").toString());
 
+        Path notMetrics = dir.resolve("not-metrics.json");
+        Files.writeString(notMetrics, "{\"format\": \"mtflow.normalized-accuracy/1\", \"tasks\": {}}");
+        NodeRuns.Run wrong = runs.run(workflow("wrong", refs, List.of(both, notMetrics), List.of("x", "y")).build());
+        assertEquals("failed", wrong.status("table"), wrong.report().toString());
+        String error = wrong.task("table").path("error").asText();
+        assertTrue(error.startsWith("permanent") && error.contains("not a metrics artifact (format is mtflow.normalized-accuracy/1"), error);
+
         IllegalArgumentException twice = assertThrows(IllegalArgumentException.class,
                 () -> new ResultsTableNode.Params(List.of("x", "y", "x"), null));
         assertEquals("rows[2] 'x' is rows[0] too: give every row its own label", twice.getMessage());
