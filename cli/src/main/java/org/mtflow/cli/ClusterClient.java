@@ -269,6 +269,12 @@ final class ClusterClient {
         return Main.OK;
     }
 
+    /** The run's report.json as the cluster has it, or null when the node does not answer with one. */
+    JsonNode report(String runId) throws IOException, InterruptedException {
+        HttpResponse<String> r = get("/runs/" + enc(runId));
+        return r.statusCode() == 200 ? Json.MAPPER.readTree(r.body()).path("report") : null;
+    }
+
     /** Asks the cluster to cancel the run; returns the exit code of the cancel command. */
     int cancel(String runId, String reason) throws IOException, InterruptedException {
         HttpResponse<String> r = send(u -> HttpRequest.newBuilder(u).timeout(ANSWER_WITHIN)

@@ -104,7 +104,9 @@ final class EngineOptions {
             }
             System.out.printf(Locale.ROOT, "run %s %s in %.1f s: %d done, %d cached, %d failed, %d skipped%n",
                     id, o.status(), o.millis() / 1000.0, o.succeeded(), o.cached(), o.failed(), o.skipped());
-            System.out.println("report: " + engine.runDir(id).resolve("report.json"));
+            Path report = engine.runDir(id).resolve("report.json");
+            System.out.println("report: " + report);
+            System.out.print(ReportTables.render(org.mtflow.engine.event.Json.MAPPER.readTree(report.toFile())));
             return o.ok() ? Main.OK : Main.FAILED;
         } catch (IllegalArgumentException e) {
             // A bad --slots device, or a run id that exists with another workflow.

@@ -105,6 +105,13 @@ final class RunCommand implements Callable<Integer> {
         if (f == null) return Main.FAILED;
         System.out.printf(java.util.Locale.ROOT, "run %s %s in %.1f s: %d done, %d cached, %d failed, %d skipped%n",
                 id, f.status(), f.millis() / 1000.0, f.succeeded(), f.cached(), f.failed(), f.skipped());
+        try {
+            com.fasterxml.jackson.databind.JsonNode report = client.report(id);
+            if (report != null) System.out.print(ReportTables.render(report));
+        } catch (java.io.IOException e) {
+            // The run is done and its summary printed; its tables are only lost from this console.
+            System.err.println("warning: cannot fetch the report of run " + id + " for its tables: " + e.getMessage());
+        }
         return f.status().equals("succeeded") ? Main.OK : Main.FAILED;
     }
 }

@@ -61,7 +61,7 @@ final class StatusCommand implements Callable<Integer> {
         return Main.OK;
     }
 
-    /** A line per task of a report.json: its id, status and device. */
+    /** A line per task of a report.json (its id, status and device), then the tables its tasks recorded. */
     static void printTasks(JsonNode report) {
         var tasks = report.path("tasks").fields();
         while (tasks.hasNext()) {
@@ -69,5 +69,6 @@ final class StatusCommand implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "  %-24s %-10s %s%n", t.getKey(), t.getValue().path("status").asText(),
                     t.getValue().path("device").asText(""));
         }
+        System.out.print(ReportTables.render(report));
     }
 }

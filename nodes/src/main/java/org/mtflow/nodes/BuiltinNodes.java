@@ -18,6 +18,7 @@ import org.mtflow.nodes.data.TasksNode;
 import org.mtflow.nodes.eval.DatasetStatsNode;
 import org.mtflow.nodes.eval.MetricsNode;
 import org.mtflow.nodes.eval.NormalizedAccuracyNode;
+import org.mtflow.nodes.eval.ResultsTableNode;
 import org.mtflow.nodes.merge.aware.AdaMergingNode;
 import org.mtflow.nodes.merge.aware.FisherMergeNode;
 import org.mtflow.nodes.merge.aware.RegMeanMergeNode;
@@ -63,6 +64,7 @@ public final class BuiltinNodes {
                 new DatasetStatsNode(),
                 new MetricsNode(),
                 new NormalizedAccuracyNode(),
+                new ResultsTableNode(),
                 new TrainFitNode(),
                 new TrainFinetuneNode(),
                 new TrainMultitaskNode(),

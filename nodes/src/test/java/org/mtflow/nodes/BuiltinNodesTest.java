@@ -25,7 +25,7 @@ class BuiltinNodesTest {
         List<String> expected = List.of("util.noop", "util.random", "util.sum", "util.sleep", "util.map", "util.flaky",
                 "util.matmul", "data.fashion-mnist", "data.csv", "data.synthetic", "data.synthetic-checkpoint",
                 "data.standardize", "data.split",
-                "data.subsample", "data.tasks", "data.task", "eval.dataset-stats", "eval.metrics", "eval.normalized",
+                "data.subsample", "data.tasks", "data.task", "eval.dataset-stats", "eval.metrics", "eval.normalized", "eval.table",
                 "train.fit", "train.finetune", "train.multitask", "model.predict", "model.hf", "merge.fisher", "merge.regmean", "merge.adamerging", "agent.search",
                 "agent.llm", "merge.shard", "merge.average", "merge.task-arithmetic", "merge.ties", "merge.dare-linear", "merge.dare-ties", "merge.breadcrumbs",
                 "merge.breadcrumbs-ties", "merge.della", "merge.della-linear", "merge.model-stock", "merge.slerp", "merge.lines",

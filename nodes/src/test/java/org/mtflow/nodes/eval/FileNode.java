@@ -9,7 +9,7 @@ import org.mtflow.engine.node.Port;
 import org.mtflow.engine.node.Required;
 import org.mtflow.engine.node.TaskContext;
 
-/** Test-only: a prepared file (say, predictions written by the test) as an output artifact. */
+/** Test-only: a prepared file (say, predictions or metrics written by the test) as an output artifact of any kind. */
 final class FileNode implements NodeType<FileNode.Params> {
     record Params(@Required @Doc("the file to copy") String path) {}
 
@@ -17,7 +17,7 @@ final class FileNode implements NodeType<FileNode.Params> {
     @Override public String description() { return "Copies a file into the store."; }
     @Override public Class<Params> paramsType() { return Params.class; }
     @Override public List<Port> inputs() { return List.of(); }
-    @Override public List<Port> outputs() { return List.of(Port.one("file", "the file's bytes").of(Port.Kind.TENSOR)); }
+    @Override public List<Port> outputs() { return List.of(Port.one("file", "the file's bytes").of(Port.Kind.ANY)); }
 
     @Override
     public void run(TaskContext<Params> ctx) throws Exception {
