@@ -20,15 +20,16 @@ import org.mtflow.cli.Main;
  *
  * <p>Each search is its own run of one generated workflow (the flagship's front part and one
  * agent.search, the template of samples/lib/merge-eval.yaml written inline) in one home, so the front
- * part runs once and comes from the cache afterwards, and each search's wall time is its own: the
- * agent.search task's start to end. The search runs with {@code cache: false}, which its candidates'
- * subtasks inherit, so every call times every candidate afresh. The searches: {@code grid} with {@code points} per dimension, then
- * {@code bayes} and {@code random} with {@code --budget} candidates for each of {@code --seeds} policy
- * seeds. The space: lambda linear on [--lambda], density log on [--density] (TIES keeps the top density
- * share of each task vector; its effect is multiplicative, so log). The table gives each search's best
- * mean normalized accuracy (points, ×100), where, the gap to the grid's best, the candidates after which
- * it first came within 1 point and within 0.25 point of the grid's best (the 1-point mark is easy where
- * many grid cells lie within it: the table's first line says how many), and the wall time.
+ * part runs once and comes from the cache afterwards (in later calls too), and each search's wall
+ * time is its own: the agent.search task's start to end. The search runs with {@code cache: false},
+ * which its candidates' subtasks inherit, so every call times every candidate afresh. The searches:
+ * {@code grid} with {@code points} per dimension, then {@code bayes} and {@code random} with
+ * {@code --budget} candidates for each of {@code --seeds} policy seeds. The space: lambda linear on
+ * [--lambda], density log on [--density] (TIES keeps the top density share of each task vector; its
+ * effect is multiplicative, so log). The table gives each search's best mean normalized accuracy
+ * (points, ×100), where, the gap to the grid's best, the candidates after which it first came within
+ * 1 point and within 0.25 point of the grid's best (the 1-point mark is easy where many grid cells lie
+ * within it: the table's first line says how many), and the wall time.
  *
  * <pre>flock /tmp/mtflow-bench.lock bench/run.sh MergeSearchStudy [--epochs 5] [--fraction 1.0]
  *     [--points 10] [--budget 25] [--seeds 1,..,10] [--parallel 1] [--grid-parallel 2]
@@ -42,9 +43,11 @@ public final class MergeSearchStudy {
     static final double MARK_POINTS = 1.0;
     /** A stricter mark, to tell policies apart where the 1-point one is easy (many grid cells within it). */
     static final double CLOSE_POINTS = 0.25;
+    /** The budget for bayes. */
+    static final int MARK_CANDIDATES = 25;
 
     record Options(int epochs, double fraction, int points, int budget, List<Integer> seeds, List<Integer> randomSeeds,
-                   int parallel, int gridParallel, Integer initial, double[] lambda, double[] density, Path home) {}
+                   int parallel, int gridParallel, Integer initial, double[] lambda, double[] density, Path home, long stamp) {}
 
     /** One search's outcome: its best score (a fraction), where, how many candidates ran, its trace's scores, seconds. */
     record Outcome(String policy, String seed, int candidates, double best, double lambda, double density,
@@ -65,7 +68,7 @@ public final class MergeSearchStudy {
                 o.epochs(), o.fraction(), o.lambda()[0], o.lambda()[1], o.density()[0], o.density()[1], o.points(), o.points(),
                 o.gridParallel(), o.budget(), o.parallel(), o.initial() == null ? "" : ", bayes initial " + o.initial());
         System.out.print(table(outcomes));
-        System.out.printf(Locale.ROOT, "total %.0f s (front part included on the first search); load average before: %s, after: %s%n",
+        System.out.printf(Locale.ROOT, "total %.0f s (the front part too, unless the home had it cached); load average before: %s, after: %s%n",
                 total, load, loadAverage());
         System.exit(0); // the engine's threads do not keep a finished bench alive
     }
@@ -98,7 +101,8 @@ public final class MergeSearchStudy {
             }
             i++;
         }
-        return new Options(epochs, fraction, points, budget, seeds, randomSeeds, parallel, gridParallel, initial, lambda, density, home);
+        return new Options(epochs, fraction, points, budget, seeds, randomSeeds, parallel, gridParallel, initial, lambda, density, home,
+                System.currentTimeMillis());
     }
 
     private static List<Integer> ints(String v) {
@@ -115,10 +119,9 @@ public final class MergeSearchStudy {
     static Outcome search(Options o, String policy, int seed, int candidates, int parallel) throws IOException {
         String name = policy + (policy.equals("grid") ? "" : "-" + seed);
         Path file = o.home().resolve(name + ".yaml");
-        String text = workflow(o, policy, seed, candidates, parallel);
-        Files.writeString(file, text);
-        // the run id names the spec, so other options start a run of their own rather than continue this one
-        String runId = name + "-" + Integer.toHexString(text.hashCode());
+        Files.writeString(file, workflow(o, policy, seed, candidates, parallel));
+        // a new run per call: an old run id would resume that run and report its search's old times
+        String runId = name + "-" + o.stamp();
         int exit = Main.execute(new String[] {"run", file.toString(), "--home", o.home().toString(), "--run-id", runId, "--progress=plain"});
         Path report = o.home().resolve("runs").resolve(runId).resolve("report.json");
         if (exit != 0) throw new IllegalStateException("the " + name + " run failed (exit " + exit + "); see " + report);
@@ -240,7 +243,7 @@ public final class MergeSearchStudy {
             double gap = 100 * (grid.best() - r.best());
             gaps.add(gap);
             out.append(String.format(Locale.ROOT, "bayes seed %s: gap %.2f points at %d candidates: %s%n", r.seed(), gap, r.candidates(),
-                    gap <= MARK_POINTS && r.candidates() <= 25 ? "within 1 point" : "MISSES the 1-point mark"));
+                    gap <= MARK_POINTS && r.candidates() <= MARK_CANDIDATES ? "within 1 point" : "MISSES the 1-point mark"));
         }
         if (!gaps.isEmpty()) {
             double median = median(gaps);
