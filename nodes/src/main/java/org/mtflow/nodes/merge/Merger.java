@@ -165,7 +165,8 @@ public final class Merger {
     /**
      * Each model's thresholds for one tensor, at the ranks the method asks for ({@link
      * MergeMethod#thresholdRanks}): [j][i] is model i's k_j-th largest |θᵢ − θ₀|, NaN where it asks for
-     * fewer; found in two streaming passes over pieces, as the whole tensor would give them.
+     * fewer; found in two streaming passes over pieces, as the whole tensor would give them. Each pass
+     * reads a piece of the base once for all the models.
      */
     private static double[][] tensorThresholds(TensorOps ops, MergeMethod method, Checkpoint ref, List<Checkpoint> ms,
                                                Safetensors.Entry e, TensorParams params, int piece) throws IOException {
@@ -173,21 +174,40 @@ public final class Merger {
         long n = e.elements();
         double[][] t = new double[2][ms.size()];
         for (double[] row : t) Arrays.fill(row, Double.NaN);
+        StreamingThreshold.Search[] searches = new StreamingThreshold.Search[ms.size()];
         for (int i = 0; i < ms.size(); i++) {
             long[] ranks = method.thresholdRanks(params, i, n);
             if (ranks.length == 0) continue; // kept whole, or rejected with its message when the piece is merged
             if (ranks.length > t.length) throw new IllegalStateException(method.name() + " asks for " + ranks.length + " thresholds; at most " + t.length);
-            Checkpoint model = ms.get(i);
-            float[] found = StreamingThreshold.kthLargest(n, ranks, consumer -> {
-                for (long from = 0; from < n; from += piece) {
-                    int len = (int) Math.min(piece, n - from);
-                    Tensor tau = Elementwise.delta(ops, model.readRange(name, from, len), ref.readRange(name, from, len));
-                    consumer.accept(tau.data(), len);
-                }
-            });
+            searches[i] = new StreamingThreshold.Search(n, ranks);
+        }
+        if (Arrays.stream(searches).allMatch(java.util.Objects::isNull)) return t;
+        feedTaskVectors(ops, ref, ms, name, n, piece, searches, true);
+        boolean second = false;
+        for (StreamingThreshold.Search s : searches) second |= s != null && s.needsSecondPass();
+        if (second) feedTaskVectors(ops, ref, ms, name, n, piece, searches, false);
+        for (int i = 0; i < ms.size(); i++) {
+            if (searches[i] == null) continue;
+            float[] found = searches[i].thresholds();
             for (int j = 0; j < found.length; j++) t[j][i] = found[j];
         }
         return t;
+    }
+
+    /** One pass over a tensor's pieces: each piece of θ₀ read once, each model's τᵢ = θᵢ − θ₀ counted by its search. */
+    private static void feedTaskVectors(TensorOps ops, Checkpoint ref, List<Checkpoint> ms, String name, long n, int piece,
+                                        StreamingThreshold.Search[] searches, boolean high) throws IOException {
+        for (long from = 0; from < n; from += piece) {
+            int len = (int) Math.min(piece, n - from);
+            Tensor base = ref.readRange(name, from, len);
+            for (int i = 0; i < ms.size(); i++) {
+                StreamingThreshold.Search s = searches[i];
+                if (s == null || (!high && !s.needsSecondPass())) continue;
+                Tensor tau = Elementwise.delta(ops, ms.get(i).readRange(name, from, len), base);
+                if (high) s.countHigh(tau.data(), len);
+                else s.countLow(tau.data(), len);
+            }
+        }
     }
 
     /** Each model's whole-model top-k threshold; density must be one value per model across tensors. */

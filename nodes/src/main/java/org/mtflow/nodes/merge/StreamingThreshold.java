@@ -51,13 +51,41 @@ final class StreamingThreshold {
 
     /** The k-th largest magnitude for each k of {@code ks}, from the same two passes over the pieces. */
     static float[] kthLargest(long n, long[] ks, Pieces pieces) throws IOException {
-        float[] out = new float[ks.length];
-        for (long k : ks) {
-            if (k < 0) throw new IllegalArgumentException("the top-k threshold needs k >= 0, got " + k);
+        Search search = new Search(n, ks);
+        pieces.each(search::countHigh);
+        if (search.needsSecondPass()) pieces.each(search::countLow);
+        return search.thresholds();
+    }
+
+    /**
+     * One tensor's search, for callers that feed the pieces themselves (the {@link Merger} feeds several
+     * models' searches from one read of the base): every piece to {@link #countHigh}, then, if {@link
+     * #needsSecondPass}, every piece again to {@link #countLow}; then {@link #thresholds}.
+     */
+    static final class Search {
+        private final long n;
+        private final long[] ks;
+        private final long[] high = new long[1 << 15];
+        private long seen;
+        /** Per k: the high bucket holding the k-th largest, and how many lie above that bucket. */
+        private final int[] prefix;
+        private final long[] above;
+        /** One low table per distinct bucket (at most ks.length of them). */
+        private int[] buckets;
+        private long[][] low;
+        private int tables = -1;
+
+        Search(long n, long[] ks) {
+            for (long k : ks) {
+                if (k < 0) throw new IllegalArgumentException("the top-k threshold needs k >= 0, got " + k);
+            }
+            this.n = n;
+            this.ks = ks.clone();
+            this.prefix = new int[ks.length];
+            this.above = new long[ks.length];
         }
-        long[] high = new long[1 << 15];
-        long[] seen = {0};
-        pieces.each((x, len) -> {
+
+        void countHigh(float[] x, int len) {
             inSlices(len, (lo, hi) -> {
                 int[] h = new int[1 << 15];
                 for (int i = lo; i < hi; i++) h[key(x[i]) >>> 16]++;
@@ -65,32 +93,36 @@ final class StreamingThreshold {
                     for (int b = 0; b < h.length; b++) high[b] += h[b];
                 }
             });
-            seen[0] += len;
-        });
-        if (seen[0] != n) throw new IllegalStateException("the pieces held " + seen[0] + " elements, expected " + n);
-        // Per k: the high bucket holding the k-th largest, and how many lie above that bucket.
-        int[] prefix = new int[ks.length];
-        long[] above = new long[ks.length];
-        // One low table per distinct bucket (at most ks.length of them).
-        int[] buckets = new int[ks.length];
-        long[][] low = new long[ks.length][];
-        int distinct = 0;
-        for (int j = 0; j < ks.length; j++) {
-            long k = ks[j];
-            if (k >= n || k == 0) continue;
-            int bucket = high.length - 1;
-            while (above[j] + high[bucket] < k) above[j] += high[bucket--];
-            prefix[j] = bucket;
-            int t = 0;
-            while (t < distinct && buckets[t] != bucket) t++;
-            if (t == distinct) {
-                buckets[distinct] = bucket;
-                low[distinct++] = new long[1 << 16];
-            }
+            seen += len;
         }
-        int tables = distinct;
-        if (tables > 0) {
-            pieces.each((x, len) -> inSlices(len, (lo, hi) -> {
+
+        /** Ends the first pass: whether some k needs the second. */
+        boolean needsSecondPass() {
+            if (tables >= 0) return tables > 0;
+            if (seen != n) throw new IllegalStateException("the pieces held " + seen + " elements, expected " + n);
+            buckets = new int[ks.length];
+            low = new long[ks.length][];
+            int distinct = 0;
+            for (int j = 0; j < ks.length; j++) {
+                long k = ks[j];
+                if (k >= n || k == 0) continue;
+                int bucket = high.length - 1;
+                while (above[j] + high[bucket] < k) above[j] += high[bucket--];
+                prefix[j] = bucket;
+                int t = 0;
+                while (t < distinct && buckets[t] != bucket) t++;
+                if (t == distinct) {
+                    buckets[distinct] = bucket;
+                    low[distinct++] = new long[1 << 16];
+                }
+            }
+            tables = distinct;
+            return tables > 0;
+        }
+
+        void countLow(float[] x, int len) {
+            int tables = this.tables;
+            inSlices(len, (lo, hi) -> {
                 int[][] l = new int[tables][1 << 16];
                 for (int i = lo; i < hi; i++) {
                     int kk = key(x[i]), b = kk >>> 16;
@@ -103,24 +135,30 @@ final class StreamingThreshold {
                         for (int v = 0; v < l[t].length; v++) low[t][v] += l[t][v];
                     }
                 }
-            }));
+            });
         }
-        for (int j = 0; j < ks.length; j++) {
-            long k = ks[j];
-            if (k >= n) {
-                out[j] = 0f;
-            } else if (k == 0) {
-                out[j] = Float.POSITIVE_INFINITY;
-            } else {
-                int t = 0;
-                while (buckets[t] != prefix[j]) t++;
-                long[] table = low[t];
-                long need = k - above[j];
-                int l = table.length - 1;
-                while (table[l] < need) need -= table[l--];
-                out[j] = Float.intBitsToFloat(prefix[j] << 16 | l);
+
+        /** The thresholds, in the order of the ranks given. */
+        float[] thresholds() {
+            if (tables < 0) needsSecondPass();
+            float[] out = new float[ks.length];
+            for (int j = 0; j < ks.length; j++) {
+                long k = ks[j];
+                if (k >= n) {
+                    out[j] = 0f;
+                } else if (k == 0) {
+                    out[j] = Float.POSITIVE_INFINITY;
+                } else {
+                    int t = 0;
+                    while (buckets[t] != prefix[j]) t++;
+                    long[] table = low[t];
+                    long need = k - above[j];
+                    int l = table.length - 1;
+                    while (table[l] < need) need -= table[l--];
+                    out[j] = Float.intBitsToFloat(prefix[j] << 16 | l);
+                }
             }
+            return out;
         }
-        return out;
     }
 }
