@@ -227,7 +227,16 @@ public interface TensorOps extends AutoCloseable {
      * {@link org.mtflow.kernels.random.Philox#toUniform}, i.e. {@code min(fma(hi − lo, u, lo),
      * nextDown(hi))} with u = (bits >>> 8)·2⁻²⁴ — an fma, so no compiler can round it differently. Exact.
      */
-    void uniform(long seed, long stream, float lo, float hi, Tensor out);
+    default void uniform(long seed, long stream, float lo, float hi, Tensor out) {
+        uniform(seed, stream, 0, lo, hi, out);
+    }
+
+    /**
+     * {@link #uniform(long, long, float, float, Tensor)} of a piece of a larger draw that starts at
+     * element {@code offset}: element i takes Philox draw offset + i, so a tensor drawn in pieces gets
+     * the whole draw's bits. 0 ≤ offset and offset + size ≤ 2^34.
+     */
+    void uniform(long seed, long stream, long offset, float lo, float hi, Tensor out);
 
     /**
      * Element i = a normal draw (Box–Muller over draws 2i and 2i+1 of (seed, stream)), defined bit for

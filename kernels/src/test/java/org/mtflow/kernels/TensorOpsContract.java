@@ -800,6 +800,25 @@ public abstract class TensorOpsContract {
         return kept;
     }
 
+    interface PieceCheck {
+        void check(int from, int len, String where);
+    }
+
+    /**
+     * Cuts [0, n) into random pieces three times — on the 16-element grid, on the 4-element grid and
+     * anywhere: every kind of draw offset — and checks each piece.
+     */
+    private static void forEachPiece(SplittableRandom rng, int n, PieceCheck check) {
+        for (int grid : new int[] {16, 4, 1}) {
+            int from = 0;
+            while (from < n) {
+                int len = Math.min(n - from, grid * (1 + rng.nextInt(Math.max(1, n / (3 * grid)))) + (grid == 1 ? rng.nextInt(3) : 0));
+                check.check(from, len, "piece at " + from + " grid " + grid);
+                from += len;
+            }
+        }
+    }
+
     @ParameterizedTest(name = "dropAndRescale in pieces n={0}")
     @MethodSource("sizes")
     void dropAndRescaleInPiecesEqualsWhole(int n) {
@@ -809,19 +828,13 @@ public abstract class TensorOpsContract {
         float p = (float) rng.nextDouble();
         Tensor whole = Reference.poisoned(n);
         ops().dropAndRescale(a, p, seed, stream, whole);
-        // Cuts on the 16-element grid, on the 4-element grid and anywhere: every kind of offset.
-        for (int grid : new int[] {16, 4, 1}) {
-            int from = 0;
-            while (from < n) {
-                int len = Math.min(n - from, grid * (1 + rng.nextInt(Math.max(1, n / (3 * grid)))) + (grid == 1 ? rng.nextInt(3) : 0));
-                Tensor piece = Tensor.of(java.util.Arrays.copyOfRange(a.data(), from, from + len), len);
-                Tensor out = Reference.poisoned(len);
-                ops().dropAndRescale(piece, p, seed, stream, from, out);
-                afterOp("dropAndRescale");
-                for (int i = 0; i < len; i++) same(whole.data()[from + i], out.data()[i], "piece at " + from + " grid " + grid, from + i);
-                from += len;
-            }
-        }
+        forEachPiece(rng, n, (from, len, where) -> {
+            Tensor piece = Tensor.of(java.util.Arrays.copyOfRange(a.data(), from, from + len), len);
+            Tensor out = Reference.poisoned(len);
+            ops().dropAndRescale(piece, p, seed, stream, from, out);
+            afterOp("dropAndRescale");
+            for (int i = 0; i < len; i++) same(whole.data()[from + i], out.data()[i], where, from + i);
+        });
         // Far offsets (block counters past 2^31) against the single-draw reference.
         long far = (1L << 34) - n - rng.nextInt(64);
         Tensor out = Reference.poisoned(n);
@@ -896,6 +909,30 @@ public abstract class TensorOpsContract {
             check(out.data()[i] >= lo && out.data()[i] < hi, "uniform in range", i);
         }
         assertThrows(IllegalArgumentException.class, () -> ops().uniform(1, 2, 1f, 1f, Tensor.zeros(3)));
+    }
+
+    @ParameterizedTest(name = "uniform in pieces n={0}")
+    @MethodSource("sizes")
+    void uniformInPiecesEqualsWhole(int n) {
+        SplittableRandom rng = rng("uniform pieces", n);
+        long seed = rng.nextLong(), stream = rng.nextLong();
+        float lo = (float) (rng.nextDouble() * 2 - 1), hi = lo + 0.5f + (float) rng.nextDouble();
+        Tensor whole = Reference.poisoned(n);
+        ops().uniform(seed, stream, lo, hi, whole);
+        forEachPiece(rng, n, (from, len, where) -> {
+            Tensor out = Reference.poisoned(len);
+            ops().uniform(seed, stream, from, lo, hi, out);
+            afterOp("uniform");
+            for (int i = 0; i < len; i++) same(whole.data()[from + i], out.data()[i], where, from + i);
+        });
+        // Far offsets (block counters past 2^31) against the single-draw reference.
+        long far = (1L << 34) - n - rng.nextInt(64);
+        Tensor out = Reference.poisoned(n);
+        ops().uniform(seed, stream, far, lo, hi, out);
+        afterOp("uniform");
+        for (int i = 0; i < n; i++) same(Philox.toUniform(Philox.bits(seed, stream, far + i), lo, hi), out.data()[i], "uniform at offset " + far, i);
+        assertThrows(IllegalArgumentException.class, () -> ops().uniform(seed, stream, -1, lo, hi, Tensor.zeros(n)));
+        assertThrows(IllegalArgumentException.class, () -> ops().uniform(seed, stream, (1L << 34) - n + 1, lo, hi, Tensor.zeros(n)));
     }
 
     @Test

@@ -950,11 +950,13 @@ public final class AparapiOps implements TensorOps {
     // ================================================================ random
 
     @Override
-    public synchronized void uniform(long seed, long stream, float lo, float hi, Tensor out) {
+    public synchronized void uniform(long seed, long stream, long offset, float lo, float hi, Tensor out) {
         Shapes.requireRange(lo, hi);
+        Shapes.requireDrawOffset(offset, out.size());
         if (out.size() == 0) return;
-        if (!onDevice("uniform", out.size(), RANDOM_MIN, random, streamShape() + ", Philox in-kernel")) {
-            small.uniform(seed, stream, lo, hi, out);
+        // The kernel evaluates whole Philox blocks of 4: an offset off that grid runs in plain Java.
+        if (offset % 4 != 0 || !onDevice("uniform", out.size(), RANDOM_MIN, random, streamShape() + ", Philox in-kernel")) {
+            small.uniform(seed, stream, offset, lo, hi, out);
             return;
         }
         RandomKernel r = random;
@@ -966,7 +968,12 @@ public final class AparapiOps implements TensorOps {
         r.lo = lo;
         r.cap = Math.nextDown(hi);
         r.setKey(seed, stream);
-        launch1D(r, ceilDiv(out.size(), chunk));
+        r.counterBase = (int) (offset >>> 2);
+        try {
+            launch1D(r, ceilDiv(out.size(), chunk));
+        } finally {
+            r.counterBase = 0;
+        }
         r.release();
     }
 

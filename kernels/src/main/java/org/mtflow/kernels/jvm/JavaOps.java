@@ -320,12 +320,13 @@ public final class JavaOps implements TensorOps {
     // ---------------------------------------------------------------- random
 
     @Override
-    public void uniform(long seed, long stream, float lo, float hi, Tensor out) {
+    public void uniform(long seed, long stream, long offset, float lo, float hi, Tensor out) {
         Shapes.requireRange(lo, hi);
+        Shapes.requireDrawOffset(offset, out.size());
         float[] z = out.data();
         par.forEach(Parallel.blocks(z.length), z.length >= Parallel.MIN_PARALLEL_ELEMENTS / 16, blk -> {
             int from = blk * BLOCK;
-            Philox.fillUniform(z, from, Math.min(z.length, from + BLOCK), seed, stream, lo, hi);
+            Philox.fillUniform(z, from, Math.min(z.length, from + BLOCK), seed, stream, offset, lo, hi);
         });
     }
 

@@ -119,16 +119,24 @@ public final class Philox {
      * lo, hi)}. One Philox block per four elements, no allocation.
      */
     public static void fillUniform(float[] out, int from, int to, long seed, long stream, float lo, float hi) {
+        fillUniform(out, from, to, seed, stream, 0, lo, hi);
+    }
+
+    /**
+     * Fills {@code out[from..to)} so that element i holds draw offset + i (offset + to ≤ 2^34): a piece,
+     * starting at element offset, of a draw made whole by the method above.
+     */
+    public static void fillUniform(float[] out, int from, int to, long seed, long stream, long offset, float lo, float hi) {
         int k0 = (int) seed, k1 = (int) (seed >>> 32), s0 = (int) stream, s1 = (int) (stream >>> 32);
         int[] w = new int[16];
         float width = hi - lo, cap = Math.nextDown(hi);
         int i = from;
         while (i < to) {
-            // Four blocks (16 elements) at a time from the 16-aligned element at or below i.
-            int first = i & ~15;
-            block4(first >>> 2, s0, s1, k0, k1, w);
+            // Four blocks (16 draws) at a time from the 16-aligned draw at or below offset + i.
+            long draw = offset + i, first = draw & ~15L;
+            block4((int) (first >>> 2), s0, s1, k0, k1, w);
             // toUniform(w[word], lo, hi), its constants hoisted.
-            for (int word = i - first; word < 16 && i < to; word++, i++) {
+            for (int word = (int) (draw - first); word < 16 && i < to; word++, i++) {
                 out[i] = Math.min(Math.fma(width, toUnitFloat(w[word]), lo), cap);
             }
         }

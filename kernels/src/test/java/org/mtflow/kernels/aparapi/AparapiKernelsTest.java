@@ -944,6 +944,13 @@ class AparapiKernelsTest {
                 assertTrue(out.data()[i] >= r[0] && out.data()[i] < r[1], ctx("uniform out of range at " + i));
             }
         }
+        // A piece at an offset on the 4-element grid (the kernel's), block counters past 2^31.
+        long offset = (1L << 33) + 4L * rng.nextInt(1 << 20);
+        Tensor out = Reference.poisoned(n);
+        onPath(ops, n, AparapiOps.RANDOM_MIN, "uniform", () -> ops.uniform(seed, stream, offset, -1f, 1f, out));
+        float[] expected = new float[n];
+        Philox.fillUniform(expected, seed, stream, offset, -1f, 1f);
+        for (int i = 0; i < n; i++) assertBits(expected[i], out.data()[i], "uniform at offset " + offset, i);
     }
 
     @Test
