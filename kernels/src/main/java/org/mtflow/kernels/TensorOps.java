@@ -215,6 +215,19 @@ public interface TensorOps extends AutoCloseable {
     void slerp(Tensor a, Tensor b, float t, Tensor out);
 
     /**
+     * SLERP's weights of a and b from Σ a², Σ b² and Σ a·b: {sin((1−t)θ)/sin θ, sin(tθ)/sin θ}, or
+     * {1 − t, t} where the vectors are (nearly) colinear (|cos θ| &gt; 0.9995) or one is zero. Every
+     * backend's {@link #slerp} uses these, and so can callers that find the sums themselves.
+     */
+    static double[] slerpWeights(double aa, double bb, double ab, double t) {
+        double normA = Math.sqrt(aa), normB = Math.sqrt(bb);
+        double cos = normA == 0 || normB == 0 ? 1 : ab / (normA * normB);
+        if (Math.abs(cos) > 0.9995) return new double[] {1 - t, t};
+        double theta = Math.acos(Math.max(-1, Math.min(1, cos))), sin = Math.sin(theta);
+        return new double[] {Math.sin((1 - t) * theta) / sin, Math.sin(t * theta) / sin};
+    }
+
+    /**
      * Per-row rank mask: in each row of a [rows, cols], 1 for the k elements of largest |x| (ties go
      * to the lower column index), 0 elsewhere. Exact.
      */

@@ -939,7 +939,7 @@ public final class AparapiOps implements TensorOps {
     public synchronized void slerp(Tensor a, Tensor b, float t, Tensor out) {
         Shapes.requireSame(a, b, out);
         if (out.size() == 0) return;
-        double[] c = HostSteps.slerpCoefficients(HostSteps.squaresAndDot(a.data(), b.data()), t);
+        double[] s = HostSteps.squaresAndDot(a.data(), b.data()), c = TensorOps.slerpWeights(s[0], s[1], s[2], t);
         if (!elementwise("slerp", ElementwiseKernel.LINCOMB, a, b, (float) c[0], (float) c[1], out)) {
             float ca = (float) c[0], cb = (float) c[1];
             float[] x = a.data(), y = b.data(), o = out.data();

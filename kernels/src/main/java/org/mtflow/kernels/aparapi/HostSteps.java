@@ -56,17 +56,4 @@ final class HostSteps {
         for (double[] p : partial) for (int j = 0; j < 3; j++) sums[j] += p[j];
         return sums;
     }
-
-    /**
-     * The weights of a and b from {Σ a², Σ b², Σ a·b}: sin((1−t)θ)/sin θ and sin(tθ)/sin θ, or
-     * 1 − t and t where the vectors are (nearly) colinear (|cos θ| &gt; 0.9995) or one is zero.
-     */
-    static double[] slerpCoefficients(double[] squaresAndDot, float t) {
-        double normA = Math.sqrt(squaresAndDot[0]), normB = Math.sqrt(squaresAndDot[1]);
-        double cos = normA == 0 || normB == 0 ? 1 : squaresAndDot[2] / (normA * normB);
-        if (Math.abs(cos) > 0.9995) return new double[] {1 - (double) t, t};
-        double theta = Math.acos(Math.max(-1, Math.min(1, cos)));
-        double sin = Math.sin(theta);
-        return new double[] {Math.sin((1 - (double) t) * theta) / sin, Math.sin(t * theta) / sin};
-    }
 }

@@ -4,6 +4,7 @@ import static org.mtflow.kernels.jvm.JavaElementwise.S1;
 import static org.mtflow.kernels.jvm.JavaElementwise.S2;
 import static org.mtflow.kernels.jvm.Parallel.BLOCK;
 
+import org.mtflow.kernels.TensorOps;
 import org.mtflow.kernels.TensorOps.SignElection;
 import org.mtflow.kernels.random.Philox;
 
@@ -190,18 +191,8 @@ final class JavaMerge {
      */
     static void slerp(Parallel par, float[] a, float[] b, float t, float[] out) {
         double[] s = JavaReduce.squaresAndDot(par, a, b);
-        double na = Math.sqrt(s[0]), nb = Math.sqrt(s[1]);
-        double cos = na == 0 || nb == 0 ? 1 : s[2] / (na * nb);
-        double ca, cb;
-        if (Math.abs(cos) > 0.9995) {
-            ca = 1 - (double) t;
-            cb = t;
-        } else {
-            double theta = Math.acos(Math.max(-1, Math.min(1, cos))), sin = Math.sin(theta);
-            ca = Math.sin((1 - (double) t) * theta) / sin;
-            cb = Math.sin(t * theta) / sin;
-        }
-        float fa = (float) ca, fb = (float) cb;
+        double[] w = TensorOps.slerpWeights(s[0], s[1], s[2], t);
+        float fa = (float) w[0], fb = (float) w[1];
         par.forEachBlock(out.length, blk -> {
             int lo = blk * BLOCK, hi = Math.min(out.length, lo + BLOCK);
             for (int i = lo; i < hi; i++) out[i] = Math.fma(fb, b[i], fa * a[i]);

@@ -11,7 +11,8 @@ import org.mtflow.kernels.TensorOps;
 public final class AverageMerge implements MergeMethod {
     @Override public String name() { return "average"; }
     @Override public boolean needsBase() { return false; }
-    @Override public boolean elementwise() { return true; }
+    /** Elementwise: element i of the result depends only on element i of the inputs. */
+    @Override public boolean piecewise(TensorParams params) { return true; }
     @Override public Set<String> parameters() { return Set.of("weight", "normalize"); }
 
     @Override

@@ -16,7 +16,8 @@ public final class ConsensusMerge implements MergeMethod {
     @Override public String name() { return "consensus"; }
     @Override public boolean needsBase() { return true; }
     @Override public Set<String> parameters() { return Set.of("weight", "lambda", "k", "mask_lambda"); }
-    @Override public boolean elementwise() { return true; }
+    /** Elementwise: element i of the result depends only on element i of the inputs. */
+    @Override public boolean piecewise(TensorParams params) { return true; }
 
     @Override
     public Tensor merge(TensorOps ops, TensorSlot slot, long seed) {

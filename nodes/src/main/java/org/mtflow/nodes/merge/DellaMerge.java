@@ -1,9 +1,5 @@
 package org.mtflow.nodes.merge;
 
-import java.util.Set;
-import org.mtflow.kernels.Tensor;
-import org.mtflow.kernels.TensorOps;
-
 /**
  * DELLA-Merging (Deep et al. 2024; mergekit della): MagPrune keeps each entry of τᵢ with probability
  * pⱼ = density − ε + 2ε·(rankⱼ − 1)/(n − 1), ranks by |τ| within each row (largest magnitudes most
@@ -11,15 +7,10 @@ import org.mtflow.kernels.TensorOps;
  * consensus and the weighted disjoint mean ({@code normalize} default true); θ = θ₀ + λ·mean.
  * Default epsilon 0.15.
  */
-public final class DellaMerge implements MergeMethod {
-    private static final TaskVectorMerge PIPELINE = new TaskVectorMerge(Sparsification.DELLA, true, true, true);
+public final class DellaMerge extends TaskVectorMethod {
+    public DellaMerge() {
+        super(new TaskVectorMerge(Sparsification.DELLA, true, true, true), "epsilon");
+    }
 
     @Override public String name() { return "della"; }
-    @Override public boolean needsBase() { return true; }
-    @Override public Set<String> parameters() { return PIPELINE.parameters("epsilon"); }
-
-    @Override
-    public Tensor merge(TensorOps ops, TensorSlot slot, long seed) {
-        return PIPELINE.merge(ops, slot, seed);
-    }
 }

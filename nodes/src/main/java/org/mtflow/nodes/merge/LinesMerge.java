@@ -17,7 +17,8 @@ public final class LinesMerge implements MergeMethod {
     @Override public String name() { return "lines"; }
     @Override public boolean needsBase() { return true; }
     @Override public Set<String> parameters() { return Set.of("weight", "normalize", "alpha", "beta"); }
-    @Override public boolean elementwise() { return true; }
+    /** Elementwise: element i of the result depends only on element i of the inputs. */
+    @Override public boolean piecewise(TensorParams params) { return true; }
 
     @Override
     public Tensor merge(TensorOps ops, TensorSlot slot, long seed) {

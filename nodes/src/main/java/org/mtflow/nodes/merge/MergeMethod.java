@@ -31,25 +31,44 @@ public interface MergeMethod {
     Tensor merge(TensorOps ops, TensorSlot slot, long seed);
 
     /**
-     * Whether merged element i depends only on element i of the inputs and on the slot's parameters:
-     * such a method may be given a tensor in pieces (1-D slots of consecutive elements), and must then
-     * give the same bits as for the whole tensor. Methods with a per-tensor statistic (a top-k
-     * threshold, a norm, an angle) or keyed random drops are not.
+     * Whether, with these parameters, the method may be given a tensor in pieces (1-D slots of
+     * consecutive elements; rows when {@link #wholeRows}), giving the bits it gives for the whole
+     * tensor, once the {@link Merger} has found over the whole tensor what the method asks for: its
+     * magnitude thresholds ({@link #thresholdRanks}) and its sums ({@link #sums}). Then the Merger
+     * never holds a big tensor whole. A method with some other whole-tensor step (a decomposition, a
+     * sort) says no, the default.
      */
-    default boolean elementwise() { return false; }
+    default boolean piecewise(TensorParams params) { return false; }
+
+    /** Whether each piece must hold whole rows (the last dimension), shaped [rows, cols]: DELLA ranks within rows. */
+    default boolean wholeRows(TensorParams params) { return false; }
 
     /**
-     * Whether, with these parameters, the method is elementwise once each model's magnitude threshold
-     * for the tensor is known (TIES without rescale; DARE, whose drops are keyed by element index, needs
-     * none): the {@link Merger} then finds the thresholds of a method reading {@code topk} in a streaming
-     * pass ({@link StreamingThreshold}) and merges the tensor in pieces.
-     */
-    default boolean elementwiseGivenThresholds(TensorParams params) { return false; }
-
-    /**
-     * For a method {@linkplain #elementwiseGivenThresholds elementwise given thresholds}: the ranks k
-     * whose k-th largest |θᵢ − θ₀| of model i's n-element tensor it needs (none by default). The
-     * {@link Merger} finds them in one streaming pass and hands them over as computed parameters.
+     * For a {@linkplain #piecewise piecewise} method: the ranks k whose k-th largest |θᵢ − θ₀| of model
+     * i's n-element tensor it needs (none by default). The {@link Merger} finds them in one streaming
+     * pass ({@link StreamingThreshold}) and hands them over as computed parameters.
      */
     default long[] thresholdRanks(TensorParams params, int model, long elements) { return new long[0]; }
+
+    /**
+     * The float64 sums over the whole tensor (norms, dot products, Σ|τ|) the method needs: a fresh
+     * accumulator for a tensor of {@code elements} elements in rows of {@code cols} merged from
+     * {@code models} models, or null (the default) for none. For a tensor merged in pieces, the
+     * {@link Merger} feeds it every piece ({@link #feedSums}) before merging the first, and each piece's
+     * slot carries it; a whole tensor's slot carries none, and the method finds them itself
+     * ({@link #sumsOf}): the same bits either way.
+     */
+    default TensorSums sums(TensorParams params, int models, long elements, int cols) { return null; }
+
+    /** Feeds a slot (a piece, or a whole tensor) to the accumulator {@link #sums} made. */
+    default void feedSums(TensorOps ops, TensorSlot slot, long seed, TensorSums sums) {}
+
+    /** The slot's sums: the Merger's for a piece, else found here over the whole tensor; null when the method needs none. */
+    default TensorSums sumsOf(TensorOps ops, TensorSlot slot, long seed) {
+        if (slot.sums() != null) return slot.sums();
+        Tensor like = slot.models().get(0);
+        TensorSums s = sums(slot.params(), slot.models().size(), like.size(), like.cols());
+        if (s != null) feedSums(ops, slot, seed, s);
+        return s;
+    }
 }

@@ -30,9 +30,9 @@ public final class Merger {
         void put(String name, Tensor merged, Safetensors.Entry like) throws IOException;
 
         /**
-         * The most elements of a tensor merged at once by an {@linkplain MergeMethod#elementwise()
-         * elementwise} method, which then hands larger tensors over in order through {@link #putPiece};
-         * 0 (the default): whole tensors only.
+         * The most elements of a tensor merged at once by a {@linkplain MergeMethod#piecewise piecewise}
+         * method, which then hands larger tensors over in order through {@link #putPiece}; 0 (the
+         * default): whole tensors only.
          */
         default int pieceElements() { return 0; }
 
@@ -131,42 +131,75 @@ public final class Merger {
             Safetensors.Entry e = ref.entries().get(name);
             if (e == null) throw new IllegalArgumentException("tensor '" + name + "' is not in " + ref.path());
             TensorParams tp = params.forTensor(name);
-            boolean thresholds = method.elementwiseGivenThresholds(tp);
-            if (piece > 0 && e.elements() > piece && (method.elementwise() || thresholds)) {
-                if (thresholds) {
-                    double[][] t = tensorThresholds(ops, method, ref, ms, e, tp, piece);
-                    tp = params.withComputed(Sparsification.TENSOR_THRESHOLD, t[0])
-                            .withComputed(Sparsification.TENSOR_THRESHOLD_2, t[1]).forTensor(name);
+            if (piece > 0 && e.elements() > piece && method.piecewise(tp)) {
+                int cols = cols(e);
+                int len = method.wholeRows(tp) ? piece / cols * cols : piece; // 0: a row longer than a piece
+                if (len > 0) {
+                    mergeInPieces(ops, method, ref, ms, e, params, seed, len, sink);
+                    continue;
                 }
-                mergeInPieces(ops, method, ref, ms, e, tp, seed, piece, sink);
-                continue;
             }
             Tensor b = method.needsBase() ? ref.read(name) : null;
             List<Tensor> ts = new ArrayList<>(ms.size());
             for (Checkpoint c : ms) ts.add(c.read(name));
-            Tensor merged = method.merge(ops, new TensorSlot(name, b, ts, params.forTensor(name)), seed);
+            Tensor merged = method.merge(ops, new TensorSlot(name, b, ts, tp), seed);
             sink.put(name, merged, e);
         }
     }
 
-    /** One tensor, {@code piece} elements at a time from every input: the heap holds pieces, never the tensor. */
+    /** The tensor's row length: its last dimension (1 for a scalar). */
+    private static int cols(Safetensors.Entry e) {
+        int[] shape = e.shape();
+        return shape.length == 0 ? 1 : Math.max(1, shape[shape.length - 1]);
+    }
+
+    /**
+     * One tensor, {@code piece} elements at a time from every input: the heap holds pieces, never the
+     * tensor. First the passes the method asks for over the whole tensor — its thresholds, then its
+     * sums — then the merge, piece by piece.
+     */
     private static void mergeInPieces(TensorOps ops, MergeMethod method, Checkpoint ref, List<Checkpoint> ms, Safetensors.Entry e,
-                                      TensorParams params, long seed, int piece, Sink sink) throws IOException {
+                                      MergeParams params, long seed, int piece, Sink sink) throws IOException {
         String name = e.name();
-        for (long from = 0; from < e.elements(); from += piece) {
-            int len = (int) Math.min(piece, e.elements() - from);
-            Tensor b = method.needsBase() ? ref.readRange(name, from, len) : null;
-            List<Tensor> ts = new ArrayList<>(ms.size());
-            for (Checkpoint c : ms) ts.add(c.readRange(name, from, len));
-            sink.putPiece(name, from, method.merge(ops, new TensorSlot(name, b, ts, params, from), seed), e);
+        TensorParams tp = params.forTensor(name);
+        double[][] t = tensorThresholds(ops, method, ref, ms, e, tp, piece);
+        if (t != null) {
+            tp = params.withComputed(Sparsification.TENSOR_THRESHOLD, t[0]).withComputed(Sparsification.TENSOR_THRESHOLD_2, t[1]).forTensor(name);
         }
+        TensorSums sums = method.sums(tp, ms.size(), e.elements(), cols(e));
+        if (sums != null) {
+            for (long from = 0; from < e.elements(); from += piece) {
+                method.feedSums(ops, readPiece(method, ref, ms, e, tp, from, piece, null), seed, sums);
+            }
+        }
+        for (long from = 0; from < e.elements(); from += piece) {
+            TensorSlot slot = readPiece(method, ref, ms, e, tp, from, piece, sums);
+            sink.putPiece(name, from, method.merge(ops, slot, seed), e);
+        }
+    }
+
+    /** Elements [from, from + piece) of every input (fewer at the end), shaped [rows, cols] for a method that needs whole rows. */
+    private static TensorSlot readPiece(MergeMethod method, Checkpoint ref, List<Checkpoint> ms, Safetensors.Entry e, TensorParams tp,
+                                        long from, int piece, TensorSums sums) throws IOException {
+        String name = e.name();
+        int len = (int) Math.min(piece, e.elements() - from);
+        int cols = cols(e);
+        boolean rows = method.wholeRows(tp);
+        Tensor b = method.needsBase() ? shaped(ref.readRange(name, from, len), rows, cols) : null;
+        List<Tensor> ts = new ArrayList<>(ms.size());
+        for (Checkpoint c : ms) ts.add(shaped(c.readRange(name, from, len), rows, cols));
+        return new TensorSlot(name, b, ts, tp, from, sums);
+    }
+
+    private static Tensor shaped(Tensor piece, boolean rows, int cols) {
+        return rows ? Tensor.of(piece.data(), piece.size() / cols, cols) : piece;
     }
 
     /**
      * Each model's thresholds for one tensor, at the ranks the method asks for ({@link
      * MergeMethod#thresholdRanks}): [j][i] is model i's k_j-th largest |θᵢ − θ₀|, NaN where it asks for
-     * fewer; found in two streaming passes over pieces, as the whole tensor would give them. Each pass
-     * reads a piece of the base once for all the models.
+     * fewer, or null when it asks for none; found in two streaming passes over pieces, as the whole
+     * tensor would give them. Each pass reads a piece of the base once for all the models.
      */
     private static double[][] tensorThresholds(TensorOps ops, MergeMethod method, Checkpoint ref, List<Checkpoint> ms,
                                                Safetensors.Entry e, TensorParams params, int piece) throws IOException {
@@ -181,7 +214,7 @@ public final class Merger {
             if (ranks.length > t.length) throw new IllegalStateException(method.name() + " asks for " + ranks.length + " thresholds; at most " + t.length);
             searches[i] = new StreamingThreshold.Search(n, ranks);
         }
-        if (Arrays.stream(searches).allMatch(java.util.Objects::isNull)) return t;
+        if (Arrays.stream(searches).allMatch(java.util.Objects::isNull)) return null;
         feedTaskVectors(ops, ref, ms, name, n, piece, searches, true);
         boolean second = false;
         for (StreamingThreshold.Search s : searches) second |= s != null && s.needsSecondPass();

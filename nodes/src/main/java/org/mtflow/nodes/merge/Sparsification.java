@@ -40,16 +40,27 @@ enum Sparsification {
             throw new IllegalArgumentException(slot.name() + ": rescale_norm is '" + norm + "'; want inverse (the papers' 1/keep-probability) or l1 (mergekit's)");
         }
         if (rescale && norm.equals("l1") && (this == RANDOM || this == DELLA)) {
-            return rescaleSum(ops, tau, apply(ops, tau, slot, i, seed, false), true);
+            return rescaleSum(ops, tau, apply(ops, tau, slot, i, seed, false), slot, i);
         }
-        return switch (this) {
-            case MAGNITUDE -> rescaleSum(ops, tau, Elementwise.keepAtLeast(ops, tau, magnitudeThreshold(ops, tau, slot, i, density)), rescale);
+        Tensor kept = switch (this) {
+            case MAGNITUDE -> Elementwise.keepAtLeast(ops, tau, magnitudeThreshold(ops, tau, slot, i, density));
             case RANDOM -> random(ops, tau, (float) density, seed, stream("dare", slot.name(), i), slot.offset(), rescale);
-            case MAGNITUDE_OUTLIERS -> rescaleSum(ops, tau, outliers(ops, tau, density, p.model(i, "gamma", 0.01), slot.name(),
-                    computed(p, TENSOR_THRESHOLD, i), computed(p, TENSOR_THRESHOLD_2, i)), rescale);
-            case DELLA -> della(ops, tau, density, p.model(i, "epsilon", 0.15), seed, stream("della", slot.name(), i), rescale, slot.name());
+            case MAGNITUDE_OUTLIERS -> outliers(ops, tau, density, p.model(i, "gamma", 0.01), slot.name(),
+                    computed(p, TENSOR_THRESHOLD, i), computed(p, TENSOR_THRESHOLD_2, i));
+            case DELLA -> della(ops, tau, density, p.model(i, "epsilon", 0.15), seed, stream("della", slot.name(), i), slot.offset(), rescale, slot.name());
             case NONE -> tau;
         };
+        return rescale && (this == MAGNITUDE || this == MAGNITUDE_OUTLIERS) ? rescaleSum(ops, tau, kept, slot, i) : kept;
+    }
+
+    /**
+     * Whether model i's thinned τ is rescaled by Σ|τ| / Σ|kept| (sums over the whole tensor, which a
+     * merge in pieces finds first): MAGNITUDE's and MAGNITUDE_OUTLIERS' rescale, and RANDOM's and
+     * DELLA's with {@code rescale_norm: l1}, for a model that drops something (density < 1).
+     */
+    boolean rescalesBySums(TensorParams p, int i, boolean rescale) {
+        if (this == NONE || !rescale || !(p.model(i, "density", 1.0) < 1)) return false;
+        return this == MAGNITUDE || this == MAGNITUDE_OUTLIERS || p.option("rescale_norm", "inverse").equals("l1");
     }
 
     /**
@@ -114,9 +125,21 @@ enum Sparsification {
         return Philox.stream("merge", method, tensor, Integer.toString(model));
     }
 
-    private static Tensor rescaleSum(TensorOps ops, Tensor tau, Tensor kept, boolean rescale) {
-        if (!rescale) return kept;
-        double before = ops.norm1(tau), after = ops.norm1(kept);
+    private static final TensorSums.Term[] L1 = {TensorSums.Term.abs(0), TensorSums.Term.abs(1)};
+
+    /**
+     * kept · Σ|τ| / Σ|kept| (unchanged when either sum is below 1e-7): the sums over the whole tensor,
+     * model i's terms 2i and 2i + 1 of the slot's sums for a piece ({@link TaskVectorMerge#sums}), else
+     * found here.
+     */
+    private static Tensor rescaleSum(TensorOps ops, Tensor tau, Tensor kept, TensorSlot slot, int i) {
+        TensorSums sums = slot.sums();
+        int at = 2 * i;
+        if (sums == null) {
+            sums = TensorSums.of(tau.size(), L1, tau.data(), kept.data());
+            at = 0;
+        }
+        double before = sums.get(0, at), after = sums.get(0, at + 1);
         if (before >= 1e-7 && after >= 1e-7) ops.scale(kept, (float) (before / after), kept);
         return kept;
     }
@@ -150,7 +173,7 @@ enum Sparsification {
         return mask;
     }
 
-    private static Tensor della(TensorOps ops, Tensor tau, double density, double epsilon, long seed, long stream,
+    private static Tensor della(TensorOps ops, Tensor tau, double density, double epsilon, long seed, long stream, long offset,
                                 boolean rescale, String name) {
         if (!(epsilon > 0 && density - epsilon > 0 && density + epsilon < 1)) {
             throw new IllegalArgumentException(name + ": DELLA needs 0 < density − epsilon and density + epsilon < 1, got density "
@@ -161,21 +184,23 @@ enum Sparsification {
         float[] prob = new float[tau.size()], inverse = new float[tau.size()];
         float[] x = tau.data();
         float low = (float) (density - epsilon), span = (float) (2 * epsilon);
-        Integer[] order = new Integer[cols];
+        long[] order = new long[cols];
         for (int r = 0; r < rows; r++) {
             int base = r * cols;
-            for (int c = 0; c < cols; c++) order[c] = c;
-            java.util.Arrays.sort(order, (a, b) -> Float.compare(Math.abs(x[base + a]), Math.abs(x[base + b])));
+            // |x| then column, packed in a long: Float.compare's order on |x| (one NaN bit pattern), ties by column.
+            for (int c = 0; c < cols; c++) order[c] = (long) Float.floatToIntBits(Math.abs(x[base + c])) << 32 | c;
+            java.util.Arrays.sort(order);
             for (int rank = 0; rank < cols; rank++) {
                 float norm = cols == 1 ? 0f : rank / (float) (cols - 1);
                 float pi = low + norm * span;
-                prob[base + order[rank]] = pi;
-                inverse[base + order[rank]] = 1f / pi;
+                int at = base + (int) order[rank];
+                prob[at] = pi;
+                inverse[at] = 1f / pi;
             }
         }
         Tensor p = Tensor.of(prob, tau.shape());
         Tensor u = Tensor.zerosLike(tau);
-        ops.uniform(seed, stream, 0f, 1f, u);
+        ops.uniform(seed, stream, offset, 0f, 1f, u);
         Tensor keep = Elementwise.greater(ops, p, u); // keep ⇔ u < p
         ops.mul(tau, keep, keep);
         if (rescale) ops.mul(keep, Tensor.of(inverse, tau.shape()), keep);

@@ -52,6 +52,36 @@ final class TaskVectorMerge {
         return sparsification.ranks(params, model, elements);
     }
 
+    /** See {@link MergeMethod#wholeRows}: DELLA ranks magnitudes within rows. */
+    boolean wholeRows() {
+        return sparsification == Sparsification.DELLA;
+    }
+
+    /**
+     * See {@link MergeMethod#sums}: with a rescale by Σ|τᵢ| / Σ|τ̃ᵢ|, both sums for every model (model
+     * i's are terms 2i and 2i + 1, as {@link Sparsification#apply} reads them); else none.
+     */
+    TensorSums sums(TensorParams params, int models, long elements) {
+        boolean any = false;
+        for (int i = 0; i < models; i++) any |= sparsification.rescalesBySums(params, i, params.flag("rescale", defaultRescale));
+        if (!any) return null;
+        TensorSums.Term[] terms = new TensorSums.Term[2 * models];
+        for (int j = 0; j < terms.length; j++) terms[j] = TensorSums.Term.abs(j);
+        return new TensorSums(elements, Math.max(1, elements), terms);
+    }
+
+    /** Feeds each model's τᵢ and its thinned τ̃ᵢ (not rescaled) to {@link #sums}' accumulator. */
+    void feedSums(TensorOps ops, TensorSlot slot, long seed, TensorSums sums) {
+        int k = slot.models().size();
+        float[][] v = new float[2 * k][];
+        for (int i = 0; i < k; i++) {
+            Tensor tau = Elementwise.delta(ops, slot.models().get(i), slot.base());
+            v[2 * i] = tau.data();
+            v[2 * i + 1] = sparsification.apply(ops, tau, slot, i, seed, false).data();
+        }
+        sums.feed(v);
+    }
+
     Tensor merge(TensorOps ops, TensorSlot slot, long seed) {
         return ops.add(slot.base(), update(ops, slot, seed));
     }

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -20,8 +21,9 @@ import org.mtflow.kernels.jvm.JavaOps;
 import org.mtflow.nodes.TestSeeds;
 
 /**
- * A tensor merged in pieces — by an elementwise method, by DARE, or by TIES with its thresholds found in a
- * streaming pass — has the bits of the same tensor merged whole.
+ * A tensor merged in pieces has the bits of the same tensor merged whole, for every data-free method
+ * and every variant that needs something of the whole tensor first: thresholds (TIES, Breadcrumbs),
+ * sums (rescales, SLERP's angle, Model Stock's cosines, per tensor or per row), whole rows (DELLA).
  */
 class PiecewiseMergeTest {
     @TempDir Path dir;
@@ -74,23 +76,33 @@ class PiecewiseMergeTest {
             Safetensors.writeFile(f, t, Map.of());
             files.add(f);
         }
-        int methods = 0;
-        for (MergeMethod method : MergeMethods.all()) {
+        int methods = 0, rounds = 4;
+        for (MergeMethod method : java.util.Collections.nCopies(rounds, MergeMethods.all()).stream().flatMap(List::stream).toList()) {
             Map<String, Object> params = new LinkedHashMap<>();
+            Set<String> known = method.parameters();
+            // Every variant that changes what must be known of the whole tensor first.
+            if (known.contains("rescale")) params.put("rescale", rnd.nextBoolean());
+            if (known.contains("rescale_norm")) params.put("rescale_norm", rnd.nextBoolean() ? "l1" : "inverse");
+            if (known.contains("topk") && rnd.nextInt(3) == 0) params.put("topk", "global");
+            if (known.contains("filter_wise")) params.put("filter_wise", rnd.nextBoolean());
+            if (known.contains("t")) params.put("t", rnd.nextDouble());
+            int models = method.name().equals("slerp") ? 1 : 3;
+            boolean della = known.contains("epsilon");
             List<Map<String, Object>> perModel = new ArrayList<>();
-            for (int i = 0; i < 3; i++) {
+            for (int i = 0; i < models; i++) {
                 Map<String, Object> m = new LinkedHashMap<>();
-                if (method.parameters().contains("weight")) m.put("weight", 0.1 + rnd.nextDouble());
-                if (method.parameters().contains("density")) m.put("density", i == 2 ? 1.0 : 0.05 + 0.9 * rnd.nextDouble());
+                if (known.contains("weight")) m.put("weight", 0.1 + rnd.nextDouble());
+                if (known.contains("density")) m.put("density", i == 2 ? 1.0 : della ? 0.2 + 0.6 * rnd.nextDouble() : 0.05 + 0.9 * rnd.nextDouble());
                 perModel.add(m);
             }
-            TensorParams tp = MergeParams.of(method, params, perModel, 3, Layers.of(SHAPES.keySet())).forTensor("layers.0.w");
-            if (!method.elementwise() && !method.elementwiseGivenThresholds(tp)) continue;
-            int piece = 1 + rnd.nextInt(40);
+            TensorParams tp = MergeParams.of(method, params, perModel, models, Layers.of(SHAPES.keySet())).forTensor("layers.0.w");
+            assertTrue(method.piecewise(tp), method.name() + " " + params + " does not merge in pieces");
+            // Whole rows of 11 and 16 columns fit in a piece of 16 or more.
+            int piece = method.wholeRows(tp) ? 16 + rnd.nextInt(40) : 1 + rnd.nextInt(40);
             Collecting whole = new Collecting(0), pieces = new Collecting(piece);
-            Merger.merge(OPS, method, files.get(0), files.subList(1, 4), params, perModel, seed, whole);
-            Merger.merge(OPS, method, files.get(0), files.subList(1, 4), params, perModel, seed, pieces);
-            String where = method.name() + ", seed " + seed + ", piece " + piece;
+            Merger.merge(OPS, method, files.get(0), files.subList(1, 1 + models), params, perModel, seed, whole);
+            Merger.merge(OPS, method, files.get(0), files.subList(1, 1 + models), params, perModel, seed, pieces);
+            String where = method.name() + " " + params + ", seed " + seed + ", piece " + piece;
             methods++;
             assertFalse(pieces.piecewise.isEmpty(), where + ": no tensor was merged in pieces");
             for (String name : SHAPES.keySet()) {
@@ -101,6 +113,6 @@ class PiecewiseMergeTest {
                 }
             }
         }
-        assertTrue(methods >= 9, "methods merged in pieces: " + methods); // average, task-arithmetic, ties, dare-linear, dare-ties, lines, consensus, breadcrumbs(-ties)
+        assertEquals(rounds * MergeMethods.all().size(), methods, "methods merged in pieces");
     }
 }
