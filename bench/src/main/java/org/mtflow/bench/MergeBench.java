@@ -25,14 +25,16 @@ import org.mtflow.nodes.merge.ShardedMerge;
  * {@code --dir} and reused when the same parameters wrote them. Measures
  * <ol>
  *   <li>a straight read of base + models, tensor by tensor, as float32 (GB/s of file bytes);</li>
- *   <li>per method (ties and dare-ties, density 0.2) and backend (JavaOps, and each OpenCL device found):
+ *   <li>per method (ties and dare-ties by default; any data-free method, {@code NAME:FLAG} sets a boolean
+ *       parameter, e.g. {@code ties:rescale}; density 0.2 where the method takes one, slerp t = 0.5 on the
+ *       base and the first model) and backend (JavaOps, and each OpenCL device found):
  *       {@link ShardedMerge#mergeIntoDirectory}: the shards merged one after the other into a sharded
  *       directory, as {@code merge.<method>} with param output does with one subtask per shard (GB/s of
  *       input = base + models bytes, and the ratio to the straight read).</li>
  * </ol>
  * Each phase prints its peak live heap (after collections) and peak RSS (VmHWM), reset per phase.
  *
- * <p>The heap bound: Merger merges tensors above 4M elements in pieces (ties and dare-ties among them), so a
+ * <p>The heap bound: Merger merges tensors above 4M elements in pieces (every data-free method), so a
  * merge holds a few pieces per input, not the 32000 × 2048 embedding (262 MB as float32) per input; run it
  * with {@code JAVA_OPTS=-Xmx1g} to check the 1 GiB target of issue 8.
  *
@@ -64,9 +66,7 @@ public final class MergeBench {
                 }
             }
             if (layers < 1 || threads < 1) throw new IllegalArgumentException("--layers and --threads must be at least 1");
-            for (String m : methods) {
-                if (MergeMethods.named(m).isEmpty()) throw new IllegalArgumentException("--methods: no merge method '" + m + "'");
-            }
+            for (String m : methods) method(m);
             return new Options(layers, dir, methods, density, device, threads, maxShard);
         }
     }
@@ -117,24 +117,47 @@ public final class MergeBench {
                 continue;
             }
             for (String name : o.methods()) {
-                MergeMethod method = MergeMethods.named(name).orElseThrow();
+                MergeMethod method = method(name);
+                // slerp interpolates the base and one model; the others merge all three
+                List<Path> merged = method.name().equals("slerp") ? models.subList(0, 1) : models;
+                long inBytes = weightBytes(base);
+                for (Path m : merged) inBytes += weightBytes(m);
                 Path out = o.dir().resolve("merged");
                 deleteTree(out);
                 CheckpointBench.Peaks.reset();
                 t0 = System.nanoTime();
                 try {
-                    ShardedMerge.mergeIntoDirectory(ops, new ShardedMerge.Spec(method, base, models, Map.of("density", o.density()), null,
+                    ShardedMerge.mergeIntoDirectory(ops, new ShardedMerge.Spec(method, base, merged, parameters(name, method, o.density()), null,
                             1L, null, o.maxShardBytes()), out);
                 } catch (OutOfMemoryError e) {
                     System.out.printf(Locale.ROOT, "%-28s out of heap (%s): raise -Xmx%n", name + " on " + d.id(), e.getMessage());
                     continue;
                 }
-                report(name + " on " + d.id(), bytes, (System.nanoTime() - t0) / 1e9, readSeconds);
+                report(name + " on " + d.id(), inBytes, (System.nanoTime() - t0) / 1e9, readSeconds * inBytes / bytes);
                 sink += checkAgainstBase(base, out);
                 deleteTree(out);
             }
         }
         if (sink == 42.4242) System.out.println(); // keeps the reads
+    }
+
+    /** A method by name, with an optional flag set: {@code ties:rescale}. */
+    private static MergeMethod method(String spec) {
+        String name = spec.split(":", 2)[0];
+        return MergeMethods.named(name).orElseThrow(() -> new IllegalArgumentException("--methods: no merge method '" + name + "'"));
+    }
+
+    /** density where the method takes one, t = 0.5 for slerp, and the spec's flag (ties:rescale sets rescale: true). */
+    private static Map<String, Object> parameters(String spec, MergeMethod method, double density) {
+        Map<String, Object> p = new java.util.LinkedHashMap<>();
+        if (method.parameters().contains("density")) p.put("density", density);
+        if (method.parameters().contains("t")) p.put("t", 0.5);
+        String[] parts = spec.split(":", 2);
+        if (parts.length == 2) {
+            if (!method.parameters().contains(parts[1])) throw new IllegalArgumentException("--methods: " + parts[0] + " has no parameter '" + parts[1] + "'");
+            p.put(parts[1], true);
+        }
+        return p;
     }
 
     /** A sanity check, not a correctness test (MergeNodeTest checks every element): the merge moved off the base by about the task vectors' size. */

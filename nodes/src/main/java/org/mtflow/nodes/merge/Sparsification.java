@@ -182,22 +182,13 @@ enum Sparsification {
         int cols = tau.rank() == 0 ? 1 : tau.cols(), rows = tau.size() / Math.max(cols, 1);
         // keep probabilities from per-row magnitude ranks: a sort, so plain Java (no rank kernel)
         float[] prob = new float[tau.size()], inverse = new float[tau.size()];
-        float[] x = tau.data();
         float low = (float) (density - epsilon), span = (float) (2 * epsilon);
-        long[] order = new long[cols];
-        for (int r = 0; r < rows; r++) {
-            int base = r * cols;
-            // |x| then column, packed in a long: Float.compare's order on |x| (one NaN bit pattern), ties by column.
-            for (int c = 0; c < cols; c++) order[c] = (long) Float.floatToIntBits(Math.abs(x[base + c])) << 32 | c;
-            java.util.Arrays.sort(order);
-            for (int rank = 0; rank < cols; rank++) {
-                float norm = cols == 1 ? 0f : rank / (float) (cols - 1);
-                float pi = low + norm * span;
-                int at = base + (int) order[rank];
-                prob[at] = pi;
-                inverse[at] = 1f / pi;
-            }
-        }
+        MagnitudeRanks.forEach(tau.data(), rows, cols, (at, rank) -> {
+            float norm = cols == 1 ? 0f : rank / (float) (cols - 1);
+            float pi = low + norm * span;
+            prob[at] = pi;
+            inverse[at] = 1f / pi;
+        });
         Tensor p = Tensor.of(prob, tau.shape());
         Tensor u = Tensor.zerosLike(tau);
         ops.uniform(seed, stream, offset, 0f, 1f, u);

@@ -61,7 +61,7 @@ class PiecewiseMergeTest {
     }
 
     @Test
-    void elementwiseMethodsGiveTheWholeTensorsBitsInPieces() throws Exception {
+    void everyMethodGivesTheWholeTensorsBitsInPieces() throws Exception {
         long seed = TestSeeds.next();
         SplittableRandom rnd = new SplittableRandom(seed);
         List<Path> files = new ArrayList<>();
