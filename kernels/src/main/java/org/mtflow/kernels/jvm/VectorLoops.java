@@ -70,78 +70,119 @@ final class VectorLoops {
     }
 
     /**
-     * {@link HalfFloats#floatToHalf} lane by lane. Normal halves round in integers (rebias 127 → 15,
-     * 23 → 10 mantissa bits, ties to even). Vectors with a lane outside that range take a branch:
+     * How far ahead of the vector being converted the cast loops load one element of each cache line:
+     * a load the hardware prefetcher did not issue yet, so more lines stream in at once. On this VM it
+     * took the F16 encode of 32M floats from 10.6 ms (77 % of the copy bandwidth) to 7.8–9.4 ms
+     * (92–107 %); 512 to 4096 elements ahead did alike.
+     */
+    private static final int AHEAD = 1024;
+    /** Keeps the look-ahead loads: C2 drops a load whose value nothing uses. */
+    @SuppressWarnings("unused")
+    private static int ahead;
+
+    /** {@code out[offset + i] = floatToHalf(x[i])} for i in [lo, hi), vectors with look-ahead loads. */
+    private static void toHalf(float[] x, int lo, int hi, short[] out, int offset) {
+        int i = lo, touched = 0;
+        for (int far = Math.min(hi, x.length - AHEAD) - L; i <= far; i += L) {
+            touched += Float.floatToRawIntBits(x[i + AHEAD]);
+            toHalf(x, i, out, offset + i);
+        }
+        for (; i + L <= hi; i += L) toHalf(x, i, out, offset + i);
+        for (; i < hi; i++) out[offset + i] = HalfFloats.floatToHalf(x[i]);
+        ahead = touched;
+    }
+
+    /**
+     * {@link HalfFloats#floatToHalf} of one vector, lane by lane. Normal halves round in integers
+     * (rebias 127 → 15, 23 → 10 mantissa bits, ties to even). Vectors with a lane outside that range take a branch:
      * below 2^-14 (subnormal halves, zero) a float add of 0.5 rounds |f| to a multiple of 2^-24
      * (ties to even, as every float add), whose low bits are then the half's bits; ∞ and NaN are
      * set from the bits. (Computing those cases for every vector cost ~15 % of the throughput.)
      */
-    private static void toHalf(float[] x, int lo, int hi, short[] out, int offset) {
-        int i = lo;
-        for (; i + L <= hi; i += L) {
-            IntVector w = FloatVector.fromArray(F, x, i).reinterpretAsInts();
-            IntVector abs = w.and(0x7fffffff);
-            IntVector h = abs.add(0x0fff - 0x38000000).add(abs.lanewise(VectorOperators.LSHR, 13).and(1))
-                    .lanewise(VectorOperators.LSHR, 13);
-            // Outside 2^-14 ≤ |f| < 65520: one signed compare of abs shifted by MIN_VALUE (an unsigned range test).
-            VectorMask<Integer> special = abs.add(Integer.MIN_VALUE - 0x38800000)
-                    .compare(VectorOperators.GE, Integer.MIN_VALUE + (0x477ff000 - 0x38800000));
-            if (special.anyTrue()) {
-                IntVector small = abs.reinterpretAsFloats().add(0.5f).reinterpretAsInts().sub(0x3f000000);
-                h = h.blend(small, abs.compare(VectorOperators.LT, 0x38800000));
-                // ≥ 65520 rounds to ∞; NaN stays NaN, forced quiet, with the payload's top bits.
-                IntVector nan = abs.lanewise(VectorOperators.LSHR, 13).and(0x3ff).or(0x7e00);
-                h = h.blend(0x7c00, abs.compare(VectorOperators.GE, 0x477ff000))
-                        .blend(nan, abs.compare(VectorOperators.GT, 0x7f800000));
-            }
-            h = h.or(w.lanewise(VectorOperators.LSHR, 16).and(0x8000));
-            ((ShortVector) h.convertShape(VectorOperators.I2S, S, 0)).intoArray(out, offset + i);
+    private static void toHalf(float[] x, int i, short[] out, int at) {
+        IntVector w = FloatVector.fromArray(F, x, i).reinterpretAsInts();
+        IntVector abs = w.and(0x7fffffff);
+        IntVector h = abs.add(0x0fff - 0x38000000).add(abs.lanewise(VectorOperators.LSHR, 13).and(1))
+                .lanewise(VectorOperators.LSHR, 13);
+        // Outside 2^-14 ≤ |f| < 65520: one signed compare of abs shifted by MIN_VALUE (an unsigned range test).
+        VectorMask<Integer> special = abs.add(Integer.MIN_VALUE - 0x38800000)
+                .compare(VectorOperators.GE, Integer.MIN_VALUE + (0x477ff000 - 0x38800000));
+        if (special.anyTrue()) {
+            IntVector small = abs.reinterpretAsFloats().add(0.5f).reinterpretAsInts().sub(0x3f000000);
+            h = h.blend(small, abs.compare(VectorOperators.LT, 0x38800000));
+            // ≥ 65520 rounds to ∞; NaN stays NaN, forced quiet, with the payload's top bits.
+            IntVector nan = abs.lanewise(VectorOperators.LSHR, 13).and(0x3ff).or(0x7e00);
+            h = h.blend(0x7c00, abs.compare(VectorOperators.GE, 0x477ff000))
+                    .blend(nan, abs.compare(VectorOperators.GT, 0x7f800000));
         }
-        for (; i < hi; i++) out[offset + i] = HalfFloats.floatToHalf(x[i]);
+        h = h.or(w.lanewise(VectorOperators.LSHR, 16).and(0x8000));
+        ((ShortVector) h.convertShape(VectorOperators.I2S, S, 0)).intoArray(out, at);
     }
 
-    /** {@link HalfFloats#floatToBf16} lane by lane. */
+    /** {@code out[offset + i] = floatToBf16(x[i])} for i in [lo, hi), vectors with look-ahead loads. */
     private static void toBf16(float[] x, int lo, int hi, short[] out, int offset) {
-        int i = lo;
-        for (; i + L <= hi; i += L) {
-            IntVector w = FloatVector.fromArray(F, x, i).reinterpretAsInts();
-            IntVector top = w.lanewise(VectorOperators.LSHR, 16);
-            IntVector b = w.add(0x7fff).add(top.and(1)).lanewise(VectorOperators.LSHR, 16);
-            b = b.blend(top.or(0x0040), w.and(0x7fffffff).compare(VectorOperators.GT, 0x7f800000));
-            // I2S keeps the low 16 bits, as the (short) cast does.
-            ((ShortVector) b.convertShape(VectorOperators.I2S, S, 0)).intoArray(out, offset + i);
+        int i = lo, touched = 0;
+        for (int far = Math.min(hi, x.length - AHEAD) - L; i <= far; i += L) {
+            touched += Float.floatToRawIntBits(x[i + AHEAD]);
+            toBf16(x, i, out, offset + i);
         }
+        for (; i + L <= hi; i += L) toBf16(x, i, out, offset + i);
         for (; i < hi; i++) out[offset + i] = HalfFloats.floatToBf16(x[i]);
+        ahead = touched;
+    }
+
+    /** {@link HalfFloats#floatToBf16} of one vector, lane by lane. */
+    private static void toBf16(float[] x, int i, short[] out, int at) {
+        IntVector w = FloatVector.fromArray(F, x, i).reinterpretAsInts();
+        IntVector top = w.lanewise(VectorOperators.LSHR, 16);
+        IntVector b = w.add(0x7fff).add(top.and(1)).lanewise(VectorOperators.LSHR, 16);
+        b = b.blend(top.or(0x0040), w.and(0x7fffffff).compare(VectorOperators.GT, 0x7f800000));
+        // I2S keeps the low 16 bits, as the (short) cast does.
+        ((ShortVector) b.convertShape(VectorOperators.I2S, S, 0)).intoArray(out, at);
+    }
+
+    /** {@code z[i] = halfToFloat(in[offset + i])} for i in [lo, hi), vectors with look-ahead loads. */
+    private static void fromHalf(short[] in, int offset, float[] z, int lo, int hi) {
+        int i = lo, touched = 0;
+        for (int far = Math.min(hi, in.length - offset - AHEAD) - L; i <= far; i += L) {
+            touched += in[offset + i + AHEAD];
+            fromHalf(in, offset + i, z, i);
+        }
+        for (; i + L <= hi; i += L) fromHalf(in, offset + i, z, i);
+        for (; i < hi; i++) z[i] = HalfFloats.halfToFloat(in[offset + i]);
+        ahead = touched;
     }
 
     /**
-     * {@link HalfFloats#halfToFloat} lane by lane: (h & 0x7fff) << 13 read as a float is the half's
-     * magnitude · 2^-112 (subnormal halves included), so one exact multiply by 2^112 decodes every
-     * finite half; ∞ and NaN (exponent 31) are built from the bits.
+     * {@link HalfFloats#halfToFloat} of one vector, lane by lane: (h & 0x7fff) << 13 read as a float
+     * is the half's magnitude · 2^-112 (subnormal halves included), so one exact multiply by 2^112
+     * decodes every finite half; ∞ and NaN (exponent 31) are built from the bits.
      */
-    private static void fromHalf(short[] in, int offset, float[] z, int lo, int hi) {
-        int i = lo;
-        FloatVector scale = FloatVector.broadcast(F, 0x1p112f);
-        for (; i + L <= hi; i += L) {
-            IntVector h = ((IntVector) ShortVector.fromArray(S, in, offset + i).convertShape(VectorOperators.S2I, I, 0))
-                    .and(0xffff);
-            IntVector mag = h.and(0x7fff).lanewise(VectorOperators.LSHL, 13);
-            IntVector bits = mag.reinterpretAsFloats().mul(scale).reinterpretAsInts();
-            bits = bits.blend(mag.or(0x7f800000), mag.compare(VectorOperators.GE, 0x0f800000));
-            bits = bits.or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16));
-            bits.reinterpretAsFloats().intoArray(z, i);
-        }
-        for (; i < hi; i++) z[i] = HalfFloats.halfToFloat(in[offset + i]);
+    private static void fromHalf(short[] in, int at, float[] z, int i) {
+        IntVector h = ((IntVector) ShortVector.fromArray(S, in, at).convertShape(VectorOperators.S2I, I, 0)).and(0xffff);
+        IntVector mag = h.and(0x7fff).lanewise(VectorOperators.LSHL, 13);
+        IntVector bits = mag.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts();
+        bits = bits.blend(mag.or(0x7f800000), mag.compare(VectorOperators.GE, 0x0f800000));
+        bits = bits.or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16));
+        bits.reinterpretAsFloats().intoArray(z, i);
     }
 
+    /** {@code z[i] = bf16ToFloat(in[offset + i])} for i in [lo, hi), vectors with look-ahead loads. */
     private static void fromBf16(short[] in, int offset, float[] z, int lo, int hi) {
-        int i = lo;
-        for (; i + L <= hi; i += L) {
-            // S2I sign-extends; the shift drops those bits.
-            IntVector h = (IntVector) ShortVector.fromArray(S, in, offset + i).convertShape(VectorOperators.S2I, I, 0);
-            h.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().intoArray(z, i);
+        int i = lo, touched = 0;
+        for (int far = Math.min(hi, in.length - offset - AHEAD) - L; i <= far; i += L) {
+            touched += in[offset + i + AHEAD];
+            fromBf16(in, offset + i, z, i);
         }
+        for (; i + L <= hi; i += L) fromBf16(in, offset + i, z, i);
         for (; i < hi; i++) z[i] = HalfFloats.bf16ToFloat(in[offset + i]);
+        ahead = touched;
+    }
+
+    /** {@link HalfFloats#bf16ToFloat} of one vector: S2I sign-extends; the shift drops those bits. */
+    private static void fromBf16(short[] in, int at, float[] z, int i) {
+        IntVector h = (IntVector) ShortVector.fromArray(S, in, at).convertShape(VectorOperators.S2I, I, 0);
+        h.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().intoArray(z, i);
     }
 
     // ---------------------------------------------------------------- reductions
