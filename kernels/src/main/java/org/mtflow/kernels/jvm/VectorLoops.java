@@ -73,7 +73,8 @@ final class VectorLoops {
      * How far ahead of the vector being converted the cast loops load one element of each cache line:
      * a load the hardware prefetcher did not issue yet, so more lines stream in at once. On this VM it
      * took the F16 encode of 32M floats from 10.6 ms (77 % of the copy bandwidth) to 7.8–9.4 ms
-     * (92–107 %); 512 to 4096 elements ahead did alike.
+     * (92–107 %); 512 to 4096 elements ahead did alike. The four cast loops are written out, not
+     * shared through a lambda: C2 must inline each one's vector step.
      */
     private static final int AHEAD = 1024;
     /** Keeps the look-ahead loads: C2 drops a load whose value nothing uses. */
