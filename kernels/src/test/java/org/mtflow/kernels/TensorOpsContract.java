@@ -500,6 +500,25 @@ public abstract class TensorOpsContract {
         afterOp("reductions");
     }
 
+    /** Overflowing float squares, ∞ and NaN deep inside a tensor of several blocks, not only in a short one. */
+    @Test
+    void norm2OfLongTensorsWithHugeValues() {
+        SplittableRandom rng = rng("norm2 huge");
+        int n = 3 * 65_536 + 777;
+        Tensor a = Reference.random(rng, n);
+        float[] x = a.data();
+        for (int k = 0; k < 5; k++) x[rng.nextInt(n)] = (rng.nextBoolean() ? 1 : -1) * (float) (1e19 + rng.nextDouble() * 1e20);
+        double sq = 0;
+        for (float v : x) sq += (double) v * v;
+        assertEquals(Math.sqrt(sq), ops().norm2(a), 1e-5 * Math.sqrt(sq), ctx("norm2 with squares above float's range"));
+        int at = rng.nextInt(n);
+        x[at] = Float.POSITIVE_INFINITY;
+        assertEquals(Double.POSITIVE_INFINITY, ops().norm2(a), ctx("norm2 with ∞ at " + at));
+        x[rng.nextInt(n)] = Float.NaN;
+        assertTrue(Double.isNaN(ops().norm2(a)), ctx("norm2 with a NaN"));
+        afterOp("norm2");
+    }
+
     @ParameterizedTest(name = "max n={0}")
     @MethodSource("sizes")
     void maxIsExact(int n) {
