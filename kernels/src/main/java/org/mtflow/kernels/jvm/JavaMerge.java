@@ -162,7 +162,7 @@ final class JavaMerge {
      * each element on its own (slower, same bits).
      */
     static void dropAndRescale(Parallel par, float[] x, float p, long seed, long stream, long offset, float[] out) {
-        int threshold = Math.round(p * 0x1p24f);
+        int threshold = dropThreshold(p);
         float scale = 1f / (1f - p);
         int k0 = (int) seed, k1 = (int) (seed >>> 32), s0 = (int) stream, s1 = (int) (stream >>> 32);
         boolean aligned = offset % 16 == 0;
@@ -182,6 +182,11 @@ final class JavaMerge {
                 }
             }
         });
+    }
+
+    /** DARE keeps element i iff {@code (bits(i) >>> 8) >= dropThreshold(p)}: round(p·2^24), half up. */
+    static int dropThreshold(float p) {
+        return Math.round(p * 0x1p24f);
     }
 
     /**

@@ -295,7 +295,8 @@ public final class JavaOps implements TensorOps {
         Shapes.requireSame(a, out);
         Shapes.requireProbability(p);
         Shapes.requireDrawOffset(offset, out.size());
-        JavaMerge.dropAndRescale(par, a.data(), p, seed, stream, offset, out.data());
+        if (vectors && offset % 4 == 0) VectorLoops.dropAndRescale(par, a.data(), p, seed, stream, offset, out.data());
+        else JavaMerge.dropAndRescale(par, a.data(), p, seed, stream, offset, out.data());
     }
 
     @Override

@@ -5,18 +5,21 @@ import static org.mtflow.kernels.jvm.Parallel.BLOCK;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 import org.mtflow.kernels.HalfFloats;
 import org.mtflow.kernels.TensorOps.HalfType;
+import org.mtflow.kernels.random.Philox;
 
 /**
  * The loops C2 (Java 17) leaves scalar, written with the Vector API (incubator module
  * {@code jdk.incubator.vector}): float↔int bit moves (the F16/BF16 casts), float reductions, the
- * mask and the COUNT sign election. Only {@link JavaOps} calls this class, and only when the JVM
+ * mask, the COUNT sign election and DARE's Philox draws. Only {@link JavaOps} calls this class, and only when the JVM
  * has the module (loading this class without it fails): the plain loops in the other classes are
  * the path without it.
  *
@@ -36,6 +39,82 @@ final class VectorLoops {
     /** Floats with as many lanes as D. */
     private static final VectorSpecies<Float> FD = VectorSpecies.of(float.class, VectorShape.forBitSize(F.vectorBitSize() / 2));
     private static final int L = F.length();
+
+    // ---------------------------------------------------------------- Philox draws
+
+    /** 64-bit lanes, one Philox4x32 block (four words, four elements) each: 32x32→64-bit products. */
+    private static final VectorSpecies<Long> W = VectorSpecies.of(long.class, F.vectorShape());
+    private static final int NB = W.length();
+    private static final long LOW = 0xFFFFFFFFL;
+    /**
+     * The block each lane of a step computes: lane 2m block m, lane 2m + 1 block NB/2 + m. Then the
+     * step's words land in element order with one pair swap and two blends (see {@link #dropSteps}).
+     */
+    private static final LongVector BLOCK_OF_LANE = LongVector.fromArray(W, blockOfLane(), 0);
+    private static final VectorShuffle<Long> SWAP_PAIRS = VectorShuffle.fromOp(W, j -> j ^ 1);
+    private static final VectorMask<Long> ODD_LANES = VectorMask.fromArray(W, oddLanes(), 0);
+
+    private static long[] blockOfLane() {
+        long[] b = new long[NB];
+        for (int j = 0; j < NB; j++) b[j] = j % 2 == 0 ? j / 2 : NB / 2 + j / 2;
+        return b;
+    }
+
+    private static boolean[] oddLanes() {
+        boolean[] odd = new boolean[NB];
+        for (int j = 0; j < NB; j++) odd[j] = j % 2 == 1;
+        return odd;
+    }
+
+    /** {@link JavaMerge#dropAndRescale} for an offset on the 4-element grid, with the draws in vectors. */
+    static void dropAndRescale(Parallel par, float[] x, float p, long seed, long stream, long offset, float[] out) {
+        int threshold = JavaMerge.dropThreshold(p);
+        float scale = 1f / (1f - p);
+        par.forEach(Parallel.blocks(out.length), out.length >= Parallel.MIN_PARALLEL_ELEMENTS / 16, blk -> {
+            int lo = blk * BLOCK, hi = Math.min(out.length, lo + BLOCK);
+            for (int i = dropSteps(x, lo, hi, threshold, scale, seed, stream, offset, out); i < hi; i++) {
+                out[i] = (Philox.bits(seed, stream, offset + i) >>> 8) >= threshold ? x[i] * scale : 0f;
+            }
+        });
+    }
+
+    /**
+     * Steps of NB Philox blocks (4·NB elements) from lo while they fit below hi; returns where they
+     * stopped. Each 64-bit lane runs one block's ten rounds (the products exact in 64 bits, each word
+     * kept in a lane's low half); the words of lane j are packed two per lane, (w0, w1) and (w2, w3),
+     * and a pair swap plus two blends put them in element order: even lanes hold blocks 0..NB/2-1,
+     * the odd lanes the rest. One method, not helpers: C2 must inline every vector operation.
+     */
+    private static int dropSteps(float[] x, int lo, int hi, int threshold, float scale, long seed, long stream,
+            long offset, float[] out) {
+        long m0 = Philox.M0 & LOW, m1 = Philox.M1 & LOW;
+        LongVector zero = LongVector.zero(W), s0 = LongVector.broadcast(W, stream & LOW),
+                s1 = LongVector.broadcast(W, stream >>> 32);
+        FloatVector scales = FloatVector.broadcast(F, scale);
+        IntVector thresholds = IntVector.broadcast(I, threshold);
+        int i = lo;
+        for (; i + 4 * NB <= hi; i += 4 * NB) {
+            LongVector c0 = BLOCK_OF_LANE.add((offset + i) >>> 2).and(LOW), c1 = zero, c2 = s0, c3 = s1;
+            long k0 = seed & LOW, k1 = seed >>> 32;
+            for (int round = 0; round < 10; round++) {
+                LongVector p0 = c0.mul(m0), p1 = c2.mul(m1);
+                c0 = p1.lanewise(VectorOperators.LSHR, 32).lanewise(VectorOperators.XOR, c1).lanewise(VectorOperators.XOR, k0);
+                c1 = p1.and(LOW);
+                c2 = p0.lanewise(VectorOperators.LSHR, 32).lanewise(VectorOperators.XOR, c3).lanewise(VectorOperators.XOR, k1);
+                c3 = p0.and(LOW);
+                k0 = (k0 + Philox.W0) & LOW;
+                k1 = (k1 + Philox.W1) & LOW;
+            }
+            LongVector w01 = c0.or(c1.lanewise(VectorOperators.LSHL, 32)), w23 = c2.or(c3.lanewise(VectorOperators.LSHL, 32));
+            IntVector first = w01.blend(w23.rearrange(SWAP_PAIRS), ODD_LANES).reinterpretAsInts();
+            IntVector second = w01.rearrange(SWAP_PAIRS).blend(w23, ODD_LANES).reinterpretAsInts();
+            VectorMask<Float> drop0 = first.lanewise(VectorOperators.LSHR, 8).compare(VectorOperators.LT, thresholds).cast(F);
+            VectorMask<Float> drop1 = second.lanewise(VectorOperators.LSHR, 8).compare(VectorOperators.LT, thresholds).cast(F);
+            FloatVector.fromArray(F, x, i).mul(scales).blend(0f, drop0).intoArray(out, i);
+            FloatVector.fromArray(F, x, i + L).mul(scales).blend(0f, drop1).intoArray(out, i + L);
+        }
+        return i;
+    }
 
     // ---------------------------------------------------------------- casts
 

@@ -13,10 +13,8 @@ import java.security.NoSuchAlgorithmException;
  * word {@code i % 4} of that block.
  */
 public final class Philox {
-    private static final int M0 = 0xD2511F53;
-    private static final int M1 = 0xCD9E8D57;
-    private static final int W0 = 0x9E3779B9;
-    private static final int W1 = 0xBB67AE85;
+    /** The round multipliers and Weyl key increments of Philox4x32 (for vector implementations). */
+    public static final int M0 = 0xD2511F53, M1 = 0xCD9E8D57, W0 = 0x9E3779B9, W1 = 0xBB67AE85;
 
     private Philox() {}
 
