@@ -108,27 +108,25 @@ public final class CastKernel extends BitsKernel {
         int lo = getGlobalId() * chunk;
         int hi = lo + min(chunk, n - lo);
         if (op == ENCODE_F16) {
-            // Runs of 64: the normal-half formula alone (half the work of toF16), redone in full
+            // Runs of F16_RUN: the normal-half formula alone (half the work of toF16), redone in full
             // for the rare run holding a zero, subnormal, overflow or NaN.
             for (int r = lo; r < hi; r += F16_RUN) {
                 int end = r + min(F16_RUN, hi - r);
                 // A first pass over the run only loads (it streams from memory at full speed) and
                 // finds whether any magnitude is outside [2^-14, 65520): d < 0 below, K − 1 − d < 0
                 // above. The second converts from L1.
-                int special = 0;
+                int least = 0x7FFFFFFF;
+                int most = 0;
                 for (int i = r; i < end; i++) {
-                    int d = (floatBits(floats[i]) & 0x7FFFFFFF) - 0x38800000;
-                    special |= d | ((0x477FF000 - 0x38800000 - 1) - d);
+                    int bits = floatBits(floats[i]);
+                    int mag = bits & 0x7FFFFFFF;
+                    least = min(least, mag);
+                    most = max(most, mag);
+                    halves[offset + i] = (short) (((bits >>> 16) & 0x8000) | ((mag - 0x37FFF001 + ((mag >>> 13) & 1)) >>> 13));
                 }
-                if (special < 0) {
+                if (least < 0x38800000 || most >= 0x477FF000) {
                     for (int i = r; i < end; i++) {
                         halves[offset + i] = (short) toF16(floats[i]);
-                    }
-                } else {
-                    for (int i = r; i < end; i++) {
-                        int bits = floatBits(floats[i]);
-                        int mag = bits & 0x7FFFFFFF;
-                        halves[offset + i] = (short) (((bits >>> 16) & 0x8000) | ((mag - 0x37FFF001 + ((mag >>> 13) & 1)) >>> 13));
                     }
                 }
             }
