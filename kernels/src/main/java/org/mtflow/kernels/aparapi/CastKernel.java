@@ -112,9 +112,8 @@ public final class CastKernel extends BitsKernel {
             // for the rare run holding a zero, subnormal, overflow or NaN.
             for (int r = lo; r < hi; r += F16_RUN) {
                 int end = r + min(F16_RUN, hi - r);
-                // A first pass over the run only loads (it streams from memory at full speed) and
-                // finds whether any magnitude is outside [2^-14, 65520): d < 0 below, K − 1 − d < 0
-                // above. The second converts from L1.
+                // One pass converts and keeps the least and greatest magnitude (min/max reductions
+                // vectorize; an OR of range tests cost 25 %); outside [2^-14, 65520) the run is redone.
                 int least = 0x7FFFFFFF;
                 int most = 0;
                 for (int i = r; i < end; i++) {
