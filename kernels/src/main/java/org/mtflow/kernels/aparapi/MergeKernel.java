@@ -149,8 +149,9 @@ public final class MergeKernel extends PhiloxKernel {
     /** DROP's element: kept when the draw's top 24 bits reach the threshold. */
     @Override
     protected void emit(int i, int bits) {
-        float x = out[i];
-        out[i] = (bits >>> 8) >= threshold ? x * scale : 0f;
+        // The product before the select: inside it, the loads became masked gathers.
+        float kept = out[i] * scale;
+        out[i] = (bits >>> 8) >= threshold ? kept : 0f;
     }
 
     private void singleLaunch(int lo, int hi) {

@@ -36,110 +36,113 @@ abstract class PhiloxKernel extends BitsKernel {
     protected void philoxRange(int lo, int hi) {
         int whole = lo + ((hi - lo) / 4) * 4;
         for (int i = lo; i < whole; i += 4) {
-            int c0 = counterBase + (i >>> 2);
-            int c1 = 0;
-            int c2 = streamLo;
-            int c3 = streamHi;
+            // The words in the low halves of longs: the products' operands are then known to be
+            // zero-extended (one 32x32->64-bit vector multiply each) and no round converts between
+            // 32- and 64-bit lanes.
+            long c0 = ((counterBase & 0xFFFFFFFFL) + (i >>> 2)) & 0xFFFFFFFFL;
+            long c1 = 0L;
+            long c2 = streamLo & 0xFFFFFFFFL;
+            long c3 = streamHi & 0xFFFFFFFFL;
             // The ten rounds written out: a loop here stays a loop, and the block loop around it is
             // then not vectorized.
             long p0 = 0L;
             long p1 = 0L;
-            int n0 = 0;
-            int n2 = 0;
+            long n0 = 0L;
+            long n2 = 0L;
             // round 0
-            p0 = 0xD2511F53L * (c0 & 0xFFFFFFFFL);
-            p1 = 0xCD9E8D57L * (c2 & 0xFFFFFFFFL);
-            n0 = (int) (p1 >>> 32) ^ c1 ^ (int) (seedLo + 0 * 0x9E3779B9L);
-            n2 = (int) (p0 >>> 32) ^ c3 ^ (int) (seedHi + 0 * 0xBB67AE85L);
-            c1 = (int) p1;
-            c3 = (int) p0;
+            p0 = 0xD2511F53L * c0;
+            p1 = 0xCD9E8D57L * c2;
+            n0 = (p1 >>> 32) ^ c1 ^ ((seedLo + 0 * 0x9E3779B9L) & 0xFFFFFFFFL);
+            n2 = (p0 >>> 32) ^ c3 ^ ((seedHi + 0 * 0xBB67AE85L) & 0xFFFFFFFFL);
+            c1 = p1 & 0xFFFFFFFFL;
+            c3 = p0 & 0xFFFFFFFFL;
             c0 = n0;
             c2 = n2;
             // round 1
-            p0 = 0xD2511F53L * (c0 & 0xFFFFFFFFL);
-            p1 = 0xCD9E8D57L * (c2 & 0xFFFFFFFFL);
-            n0 = (int) (p1 >>> 32) ^ c1 ^ (int) (seedLo + 1 * 0x9E3779B9L);
-            n2 = (int) (p0 >>> 32) ^ c3 ^ (int) (seedHi + 1 * 0xBB67AE85L);
-            c1 = (int) p1;
-            c3 = (int) p0;
+            p0 = 0xD2511F53L * c0;
+            p1 = 0xCD9E8D57L * c2;
+            n0 = (p1 >>> 32) ^ c1 ^ ((seedLo + 1 * 0x9E3779B9L) & 0xFFFFFFFFL);
+            n2 = (p0 >>> 32) ^ c3 ^ ((seedHi + 1 * 0xBB67AE85L) & 0xFFFFFFFFL);
+            c1 = p1 & 0xFFFFFFFFL;
+            c3 = p0 & 0xFFFFFFFFL;
             c0 = n0;
             c2 = n2;
             // round 2
-            p0 = 0xD2511F53L * (c0 & 0xFFFFFFFFL);
-            p1 = 0xCD9E8D57L * (c2 & 0xFFFFFFFFL);
-            n0 = (int) (p1 >>> 32) ^ c1 ^ (int) (seedLo + 2 * 0x9E3779B9L);
-            n2 = (int) (p0 >>> 32) ^ c3 ^ (int) (seedHi + 2 * 0xBB67AE85L);
-            c1 = (int) p1;
-            c3 = (int) p0;
+            p0 = 0xD2511F53L * c0;
+            p1 = 0xCD9E8D57L * c2;
+            n0 = (p1 >>> 32) ^ c1 ^ ((seedLo + 2 * 0x9E3779B9L) & 0xFFFFFFFFL);
+            n2 = (p0 >>> 32) ^ c3 ^ ((seedHi + 2 * 0xBB67AE85L) & 0xFFFFFFFFL);
+            c1 = p1 & 0xFFFFFFFFL;
+            c3 = p0 & 0xFFFFFFFFL;
             c0 = n0;
             c2 = n2;
             // round 3
-            p0 = 0xD2511F53L * (c0 & 0xFFFFFFFFL);
-            p1 = 0xCD9E8D57L * (c2 & 0xFFFFFFFFL);
-            n0 = (int) (p1 >>> 32) ^ c1 ^ (int) (seedLo + 3 * 0x9E3779B9L);
-            n2 = (int) (p0 >>> 32) ^ c3 ^ (int) (seedHi + 3 * 0xBB67AE85L);
-            c1 = (int) p1;
-            c3 = (int) p0;
+            p0 = 0xD2511F53L * c0;
+            p1 = 0xCD9E8D57L * c2;
+            n0 = (p1 >>> 32) ^ c1 ^ ((seedLo + 3 * 0x9E3779B9L) & 0xFFFFFFFFL);
+            n2 = (p0 >>> 32) ^ c3 ^ ((seedHi + 3 * 0xBB67AE85L) & 0xFFFFFFFFL);
+            c1 = p1 & 0xFFFFFFFFL;
+            c3 = p0 & 0xFFFFFFFFL;
             c0 = n0;
             c2 = n2;
             // round 4
-            p0 = 0xD2511F53L * (c0 & 0xFFFFFFFFL);
-            p1 = 0xCD9E8D57L * (c2 & 0xFFFFFFFFL);
-            n0 = (int) (p1 >>> 32) ^ c1 ^ (int) (seedLo + 4 * 0x9E3779B9L);
-            n2 = (int) (p0 >>> 32) ^ c3 ^ (int) (seedHi + 4 * 0xBB67AE85L);
-            c1 = (int) p1;
-            c3 = (int) p0;
+            p0 = 0xD2511F53L * c0;
+            p1 = 0xCD9E8D57L * c2;
+            n0 = (p1 >>> 32) ^ c1 ^ ((seedLo + 4 * 0x9E3779B9L) & 0xFFFFFFFFL);
+            n2 = (p0 >>> 32) ^ c3 ^ ((seedHi + 4 * 0xBB67AE85L) & 0xFFFFFFFFL);
+            c1 = p1 & 0xFFFFFFFFL;
+            c3 = p0 & 0xFFFFFFFFL;
             c0 = n0;
             c2 = n2;
             // round 5
-            p0 = 0xD2511F53L * (c0 & 0xFFFFFFFFL);
-            p1 = 0xCD9E8D57L * (c2 & 0xFFFFFFFFL);
-            n0 = (int) (p1 >>> 32) ^ c1 ^ (int) (seedLo + 5 * 0x9E3779B9L);
-            n2 = (int) (p0 >>> 32) ^ c3 ^ (int) (seedHi + 5 * 0xBB67AE85L);
-            c1 = (int) p1;
-            c3 = (int) p0;
+            p0 = 0xD2511F53L * c0;
+            p1 = 0xCD9E8D57L * c2;
+            n0 = (p1 >>> 32) ^ c1 ^ ((seedLo + 5 * 0x9E3779B9L) & 0xFFFFFFFFL);
+            n2 = (p0 >>> 32) ^ c3 ^ ((seedHi + 5 * 0xBB67AE85L) & 0xFFFFFFFFL);
+            c1 = p1 & 0xFFFFFFFFL;
+            c3 = p0 & 0xFFFFFFFFL;
             c0 = n0;
             c2 = n2;
             // round 6
-            p0 = 0xD2511F53L * (c0 & 0xFFFFFFFFL);
-            p1 = 0xCD9E8D57L * (c2 & 0xFFFFFFFFL);
-            n0 = (int) (p1 >>> 32) ^ c1 ^ (int) (seedLo + 6 * 0x9E3779B9L);
-            n2 = (int) (p0 >>> 32) ^ c3 ^ (int) (seedHi + 6 * 0xBB67AE85L);
-            c1 = (int) p1;
-            c3 = (int) p0;
+            p0 = 0xD2511F53L * c0;
+            p1 = 0xCD9E8D57L * c2;
+            n0 = (p1 >>> 32) ^ c1 ^ ((seedLo + 6 * 0x9E3779B9L) & 0xFFFFFFFFL);
+            n2 = (p0 >>> 32) ^ c3 ^ ((seedHi + 6 * 0xBB67AE85L) & 0xFFFFFFFFL);
+            c1 = p1 & 0xFFFFFFFFL;
+            c3 = p0 & 0xFFFFFFFFL;
             c0 = n0;
             c2 = n2;
             // round 7
-            p0 = 0xD2511F53L * (c0 & 0xFFFFFFFFL);
-            p1 = 0xCD9E8D57L * (c2 & 0xFFFFFFFFL);
-            n0 = (int) (p1 >>> 32) ^ c1 ^ (int) (seedLo + 7 * 0x9E3779B9L);
-            n2 = (int) (p0 >>> 32) ^ c3 ^ (int) (seedHi + 7 * 0xBB67AE85L);
-            c1 = (int) p1;
-            c3 = (int) p0;
+            p0 = 0xD2511F53L * c0;
+            p1 = 0xCD9E8D57L * c2;
+            n0 = (p1 >>> 32) ^ c1 ^ ((seedLo + 7 * 0x9E3779B9L) & 0xFFFFFFFFL);
+            n2 = (p0 >>> 32) ^ c3 ^ ((seedHi + 7 * 0xBB67AE85L) & 0xFFFFFFFFL);
+            c1 = p1 & 0xFFFFFFFFL;
+            c3 = p0 & 0xFFFFFFFFL;
             c0 = n0;
             c2 = n2;
             // round 8
-            p0 = 0xD2511F53L * (c0 & 0xFFFFFFFFL);
-            p1 = 0xCD9E8D57L * (c2 & 0xFFFFFFFFL);
-            n0 = (int) (p1 >>> 32) ^ c1 ^ (int) (seedLo + 8 * 0x9E3779B9L);
-            n2 = (int) (p0 >>> 32) ^ c3 ^ (int) (seedHi + 8 * 0xBB67AE85L);
-            c1 = (int) p1;
-            c3 = (int) p0;
+            p0 = 0xD2511F53L * c0;
+            p1 = 0xCD9E8D57L * c2;
+            n0 = (p1 >>> 32) ^ c1 ^ ((seedLo + 8 * 0x9E3779B9L) & 0xFFFFFFFFL);
+            n2 = (p0 >>> 32) ^ c3 ^ ((seedHi + 8 * 0xBB67AE85L) & 0xFFFFFFFFL);
+            c1 = p1 & 0xFFFFFFFFL;
+            c3 = p0 & 0xFFFFFFFFL;
             c0 = n0;
             c2 = n2;
             // round 9
-            p0 = 0xD2511F53L * (c0 & 0xFFFFFFFFL);
-            p1 = 0xCD9E8D57L * (c2 & 0xFFFFFFFFL);
-            n0 = (int) (p1 >>> 32) ^ c1 ^ (int) (seedLo + 9 * 0x9E3779B9L);
-            n2 = (int) (p0 >>> 32) ^ c3 ^ (int) (seedHi + 9 * 0xBB67AE85L);
-            c1 = (int) p1;
-            c3 = (int) p0;
+            p0 = 0xD2511F53L * c0;
+            p1 = 0xCD9E8D57L * c2;
+            n0 = (p1 >>> 32) ^ c1 ^ ((seedLo + 9 * 0x9E3779B9L) & 0xFFFFFFFFL);
+            n2 = (p0 >>> 32) ^ c3 ^ ((seedHi + 9 * 0xBB67AE85L) & 0xFFFFFFFFL);
+            c1 = p1 & 0xFFFFFFFFL;
+            c3 = p0 & 0xFFFFFFFFL;
             c0 = n0;
             c2 = n2;
-            emit(i, c0);
-            emit(i + 1, c1);
-            emit(i + 2, c2);
-            emit(i + 3, c3);
+            emit(i, (int) c0);
+            emit(i + 1, (int) c1);
+            emit(i + 2, (int) c2);
+            emit(i + 3, (int) c3);
         }
         for (int i = whole; i < hi; i++) {
             emit(i, philoxBits(i));
