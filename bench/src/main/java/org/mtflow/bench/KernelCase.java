@@ -25,7 +25,13 @@ record KernelCase(String op, String variant, Kind kind, String model, IntFunctio
         /** GB/s; target ≥ 80 % of the copy reference. */
         MEMORY,
         /** G elements/s; target ≥ 1. */
-        SELECT
+        SELECT,
+        /**
+         * G elements/s headline, GB/s and the copy ratio for information; no target: the
+         * in-kernel Philox4x32-10 draws (20 products of 32×32→64 bits per 4 elements) bound these
+         * ops, not memory. The draws alone take longer than copying the bytes on this CPU.
+         */
+        RANDOM
     }
 
     /** Inputs for one size, ready to run. Dropping the reference frees them. */

@@ -65,9 +65,12 @@ final class KernelCases {
         }
         c.add(new KernelCase("disjointMerge", "mean", Kind.MEMORY,
                 "bytes 20n (K=3): read x1..x3, sign; write out", KernelCases::kElems, KernelCases::disjointMerge));
-        c.add(new KernelCase("dropAndRescale", "p=0.9", Kind.MEMORY,
-                "bytes 8n: read a; write out (the Philox draws are computed, not read)",
+        c.add(new KernelCase("dropAndRescale", "p=0.9", Kind.RANDOM,
+                "G elements/s = n / time; bytes 8n: read a; write out (the Philox draws are computed, not read)",
                 KernelCases::elems, KernelCases::dropAndRescale));
+        c.add(new KernelCase("uniform", "-", Kind.RANDOM,
+                "G elements/s = n / time; bytes 4n: write out, floats in [-1, 1) (the draws alone: the pace dropAndRescale cannot beat)",
+                KernelCases::elems, KernelCases::uniformDraws));
         c.add(new KernelCase("maskAtLeast", "-", Kind.MEMORY,
                 "bytes 8n: read a; write mask", KernelCases::elems, KernelCases::maskAtLeast));
         c.add(new KernelCase("sum", "-", Kind.MEMORY, "bytes 4n: read a",
@@ -413,6 +416,22 @@ final class KernelCases {
                     boolean keep = (Philox.bits(seed, stream, i) >>> 8) >= cut;
                     double ref = keep ? a[i] / (1.0 - prob) : 0;
                     p.near("out", i, out[i], ref, 1e-6 * Math.abs(ref));
+                }
+            }
+        };
+    }
+
+    private static Prepared uniformDraws(int n) {
+        long seed = 35, stream = 36;
+        float[] out = poisoned(n);
+        Tensor to = Tensor.of(out, n);
+        return new Checked(0, 4.0 * n, n) {
+            @Override public void run(TensorOps ops) { ops.uniform(seed, stream, -1f, 1f, to); }
+
+            @Override
+            void verify(Problems p) {
+                for (int i : samples(n, SAMPLES, 37)) {
+                    p.exact("out", i, out[i], Philox.toUniform(Philox.bits(seed, stream, i), -1f, 1f));
                 }
             }
         };

@@ -62,7 +62,8 @@ record KernelResult(String device, String backend, KernelCase kase, String size,
     }
 
     double gelems() {
-        return measured() && kase.kind() == KernelCase.Kind.SELECT ? elements / bestSeconds() / 1e9 : Double.NaN;
+        boolean counted = kase.kind() == KernelCase.Kind.SELECT || kase.kind() == KernelCase.Kind.RANDOM;
+        return measured() && counted ? elements / bestSeconds() / 1e9 : Double.NaN;
     }
 
     double copyGbs() {

@@ -34,7 +34,7 @@ class KernelBenchSmokeTest {
     static final List<String> ISSUE_3_OPS = List.of("matmul:A*B", "matmul:At*B", "matmul:A*Bt",
             "softmaxCrossEntropy:fwd+bwd", "gelu:tanh", "add:-", "scale:-", "axpy:-", "encodeHalf:F16",
             "encodeHalf:BF16", "decodeHalf:F16", "decodeHalf:BF16", "electSign:SUM", "electSign:COUNT",
-            "disjointMerge:mean", "dropAndRescale:p=0.9", "maskAtLeast:-", "sum:-", "norm2:-", "dot:-", "adamW:-",
+            "disjointMerge:mean", "dropAndRescale:p=0.9", "uniform:-", "maskAtLeast:-", "sum:-", "norm2:-", "dot:-", "adamW:-",
             "sgdMomentum:-", "topkThreshold:k=n/5");
 
     @Test
@@ -121,7 +121,7 @@ class KernelBenchSmokeTest {
         boolean bytes = kind != KernelCase.Kind.MATMUL;
         cell(r, 7, flops, where, p);
         cell(r, 8, bytes, where, p);
-        cell(r, 9, kind == KernelCase.Kind.SELECT, where, p);
+        cell(r, 9, kind == KernelCase.Kind.SELECT || kind == KernelCase.Kind.RANDOM, where, p);
         cell(r, 10, bytes, where, p);
         if (bytes) number(r[11].endsWith("%") ? r[11].substring(0, r[11].length() - 1) : "x" + r[11], where + "vs_copy", p);
         else if (!r[11].equals("-")) p.add(where + "vs_copy should be -");

@@ -326,6 +326,10 @@ public final class JavaOps implements TensorOps {
         Shapes.requireRange(lo, hi);
         Shapes.requireDrawOffset(offset, out.size());
         float[] z = out.data();
+        if (vectors && offset % 4 == 0) {
+            VectorLoops.uniform(par, seed, stream, offset, lo, hi, z);
+            return;
+        }
         par.forEach(Parallel.blocks(z.length), z.length >= Parallel.MIN_PARALLEL_ELEMENTS / 16, blk -> {
             int from = blk * BLOCK;
             Philox.fillUniform(z, from, Math.min(z.length, from + BLOCK), seed, stream, offset, lo, hi);

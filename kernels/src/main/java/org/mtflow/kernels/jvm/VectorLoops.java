@@ -116,6 +116,46 @@ final class VectorLoops {
         return i;
     }
 
+    /** {@link Philox#fillUniform} of z (draws offset.. of the stream) for an offset on the 4-element grid. */
+    static void uniform(Parallel par, long seed, long stream, long offset, float lo, float hi, float[] z) {
+        par.forEach(Parallel.blocks(z.length), z.length >= Parallel.MIN_PARALLEL_ELEMENTS / 16, blk -> {
+            int from = blk * BLOCK, to = Math.min(z.length, from + BLOCK);
+            int i = uniformSteps(z, from, to, seed, stream, offset, lo, hi);
+            Philox.fillUniform(z, i, to, seed, stream, offset, lo, hi);
+        });
+    }
+
+    /** {@link #dropSteps}' draws as {@link Philox#toUniform} floats; the rounds written out again for C2. */
+    private static int uniformSteps(float[] z, int from, int to, long seed, long stream, long offset, float lo, float hi) {
+        long m0 = Philox.M0 & LOW, m1 = Philox.M1 & LOW;
+        LongVector zero = LongVector.zero(W), s0 = LongVector.broadcast(W, stream & LOW),
+                s1 = LongVector.broadcast(W, stream >>> 32);
+        float width = hi - lo, cap = Math.nextDown(hi);
+        int i = from;
+        for (; i + 4 * NB <= to; i += 4 * NB) {
+            LongVector c0 = BLOCK_OF_LANE.add((offset + i) >>> 2).and(LOW), c1 = zero, c2 = s0, c3 = s1;
+            long k0 = seed & LOW, k1 = seed >>> 32;
+            for (int round = 0; round < 10; round++) {
+                LongVector p0 = c0.mul(m0), p1 = c2.mul(m1);
+                c0 = p1.lanewise(VectorOperators.LSHR, 32).lanewise(VectorOperators.XOR, c1).lanewise(VectorOperators.XOR, k0);
+                c1 = p1.and(LOW);
+                c2 = p0.lanewise(VectorOperators.LSHR, 32).lanewise(VectorOperators.XOR, c3).lanewise(VectorOperators.XOR, k1);
+                c3 = p0.and(LOW);
+                k0 = (k0 + Philox.W0) & LOW;
+                k1 = (k1 + Philox.W1) & LOW;
+            }
+            LongVector w01 = c0.or(c1.lanewise(VectorOperators.LSHL, 32)), w23 = c2.or(c3.lanewise(VectorOperators.LSHL, 32));
+            IntVector first = w01.blend(w23.rearrange(SWAP_PAIRS), ODD_LANES).reinterpretAsInts();
+            IntVector second = w01.rearrange(SWAP_PAIRS).blend(w23, ODD_LANES).reinterpretAsInts();
+            // toUnitFloat is exact (24 bits), then one fma, as Philox.toUniform.
+            FloatVector u0 = (FloatVector) first.lanewise(VectorOperators.LSHR, 8).convert(VectorOperators.I2F, 0);
+            FloatVector u1 = (FloatVector) second.lanewise(VectorOperators.LSHR, 8).convert(VectorOperators.I2F, 0);
+            u0.mul(0x1.0p-24f).fma(width, lo).min(cap).intoArray(z, i);
+            u1.mul(0x1.0p-24f).fma(width, lo).min(cap).intoArray(z, i + L);
+        }
+        return i;
+    }
+
     // ---------------------------------------------------------------- casts
 
     /** {@code z[i] = decode(in[offset + i])} for i in [lo, hi) on the calling thread (offset may be negative). */
