@@ -24,7 +24,7 @@ import org.mtflow.kernels.aparapi.AparapiOps;
  * The kernel figures of issue 3 ("Speed"), for every device here and every op of the list in
  * {@link KernelCases}: per op and size, the best and median time of the timed calls after warm-up,
  * GFLOP/s (matmul, softmax cross-entropy, GELU), GB/s under a stated bytes model with its ratio to a
- * {@link System#arraycopy} of the same bytes timed right before the op, G elements/s for the top-k
+ * {@link System#arraycopy} of the same bytes timed in the same rounds as the op, G elements/s for the top-k
  * threshold, and "ok"/"BELOW" against the issue's targets.
  *
  * <p>An op a backend does not implement yet (UnsupportedOperationException) prints "n/a" and the
@@ -173,7 +173,7 @@ public final class KernelBench {
                 + "figures from the best call%n", o.quick() ? " --quick (smoke test sizes, not figures)" : "",
                 p.reps(), p.maxSeconds(), p.minWarmups(), p.warmupSeconds(), p.warmupCapSeconds());
         out.println("# GB/s = the op's bytes model (reads + writes) / time; copy_GB/s = System.arraycopy of the same"
-                + " bytes (read + write), timed just before the op, the faster of one call on one thread and one call"
+                + " bytes (read + write), timed in the same rounds as the op (copy, copy, op, ...), the faster of one call on one thread and one call"
                 + " per core on slices; vs_copy = GB/s / copy_GB/s");
         out.printf(Locale.ROOT, "# Java %s (%s), %d cores, max heap %.1f GiB, JVM flags: %s%s%n",
                 Runtime.version(), System.getProperty("java.vm.name"), Runtime.getRuntime().availableProcessors(),
@@ -216,10 +216,19 @@ public final class KernelBench {
             long t0 = System.nanoTime();
             String wrong = p.first(ops);
             double firstSeconds = (System.nanoTime() - t0) / 1e9;
-            // The copy reference right before the op's timed calls, with the op's inputs still allocated.
-            CopyReference copy = c.kind() == Kind.MATMUL ? null : CopyReference.measure(p.bytes(), o.plan());
             Prepared prepared = p;
-            Timing t = Timing.measure(() -> prepared.run(ops), 1, firstSeconds, o.plan());
+            Runnable op = () -> prepared.run(ops);
+            Timing t;
+            CopyReference copy = null;
+            if (c.kind() == Kind.MATMUL) {
+                t = Timing.measure(op, 1, firstSeconds, o.plan());
+            } else {
+                // The copy reference timed in the same rounds as the op, with the op's inputs allocated.
+                CopyReference.Calls copies = CopyReference.calls(p.bytes());
+                List<Timing> ts = Timing.alongside(op, 1, firstSeconds, List.of(copies.oneThread(), copies.allCores()), o.plan());
+                t = ts.get(0);
+                copy = copies.timed(ts.get(1), ts.get(2));
+            }
             long fellBack = fallbackLaunches(ops) - fallbacks0;
             Status status = wrong == null ? Status.MEASURED : Status.WRONG;
             String note = wrong == null ? null : "wrong result: " + wrong;

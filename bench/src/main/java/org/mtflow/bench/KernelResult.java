@@ -14,7 +14,7 @@ import java.util.Locale;
  * @param flops        flops of one call (model)
  * @param bytes        bytes one call moves (model: reads + writes)
  * @param elements     elements one call processes
- * @param copy         the System.arraycopy reference of the same bytes, timed right before the op (null for
+ * @param copy         the System.arraycopy reference of the same bytes, timed in the same rounds as the op (null for
  *                     matmul and rows without figures)
  * @param target       the issue's target for this row, or "-"
  * @param mark         ok, BELOW, -, n/a, WRONG or FALLBACK
