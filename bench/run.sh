@@ -6,6 +6,10 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 NAME="${1:?usage: bench/run.sh BENCH [args...]}"; shift
 cd "$ROOT"
+# PoCL (the OpenCL device the kernel figures need) and the datasets, installed when missing.
+# shellcheck source=../scripts/deps.sh
+source "$ROOT/scripts/deps.sh"
+mtflow_ensure_packages || true
 # Build and resolve the classpath in one reactor run, so it names this checkout's module jars
 # (a separate `-pl bench dependency:build-classpath` takes mtflow-* from ~/.m2, i.e. whatever was
 # installed last). Maven 3.8 prints colour resets even with style.color=never: strip them.
