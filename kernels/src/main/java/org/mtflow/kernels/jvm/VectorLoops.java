@@ -19,9 +19,9 @@ import org.mtflow.kernels.random.Philox;
 /**
  * The loops C2 (Java 17) leaves scalar, written with the Vector API (incubator module
  * {@code jdk.incubator.vector}): float↔int bit moves (the F16/BF16 casts), float reductions, the
- * mask, the COUNT sign election and DARE's Philox draws. Only {@link JavaOps} calls this class, and only when the JVM
- * has the module (loading this class without it fails): the plain loops in the other classes are
- * the path without it.
+ * mask, the COUNT sign election, and Philox draws (DARE's drop, uniform). Only {@link JavaOps}
+ * calls this class, and only when the JVM has the module (loading this class without it fails):
+ * the plain loops in the other classes are the path without it.
  *
  * <p>Exact ops give the scalar path's bits (the same formulas, lane by lane). Reductions keep the
  * backend's rule (float within a fixed block, blocks in double) but add a block in lanes, and the
@@ -48,7 +48,7 @@ final class VectorLoops {
     private static final long LOW = 0xFFFFFFFFL;
     /**
      * The block each lane of a step computes: lane 2m block m, lane 2m + 1 block NB/2 + m. Then the
-     * step's words land in element order with one pair swap and two blends (see {@link #dropSteps}).
+     * step's words land in element order with one pair swap and two blends (see {@link #philoxSteps}).
      */
     private static final LongVector BLOCK_OF_LANE = LongVector.fromArray(W, blockOfLane(), 0);
     private static final VectorShuffle<Long> SWAP_PAIRS = VectorShuffle.fromOp(W, j -> j ^ 1);
@@ -72,64 +72,36 @@ final class VectorLoops {
         float scale = 1f / (1f - p);
         par.forEach(Parallel.blocks(out.length), out.length >= Parallel.MIN_PARALLEL_ELEMENTS / 16, blk -> {
             int lo = blk * BLOCK, hi = Math.min(out.length, lo + BLOCK);
-            for (int i = dropSteps(x, lo, hi, threshold, scale, seed, stream, offset, out); i < hi; i++) {
-                out[i] = (Philox.bits(seed, stream, offset + i) >>> 8) >= threshold ? x[i] * scale : 0f;
-            }
+            int i = philoxSteps(lo, hi, seed, stream, offset, x, threshold, scale, 0, 0, out);
+            for (; i < hi; i++) out[i] = (Philox.bits(seed, stream, offset + i) >>> 8) >= threshold ? x[i] * scale : 0f;
         });
-    }
-
-    /**
-     * Steps of NB Philox blocks (4·NB elements) from lo while they fit below hi; returns where they
-     * stopped. Each 64-bit lane runs one block's ten rounds (the products exact in 64 bits, each word
-     * kept in a lane's low half); the words of lane j are packed two per lane, (w0, w1) and (w2, w3),
-     * and a pair swap plus two blends put them in element order: even lanes hold blocks 0..NB/2-1,
-     * the odd lanes the rest. One method, not helpers: C2 must inline every vector operation.
-     */
-    private static int dropSteps(float[] x, int lo, int hi, int threshold, float scale, long seed, long stream,
-            long offset, float[] out) {
-        long m0 = Philox.M0 & LOW, m1 = Philox.M1 & LOW;
-        LongVector zero = LongVector.zero(W), s0 = LongVector.broadcast(W, stream & LOW),
-                s1 = LongVector.broadcast(W, stream >>> 32);
-        FloatVector scales = FloatVector.broadcast(F, scale);
-        IntVector thresholds = IntVector.broadcast(I, threshold);
-        int i = lo;
-        for (; i + 4 * NB <= hi; i += 4 * NB) {
-            LongVector c0 = BLOCK_OF_LANE.add((offset + i) >>> 2).and(LOW), c1 = zero, c2 = s0, c3 = s1;
-            long k0 = seed & LOW, k1 = seed >>> 32;
-            for (int round = 0; round < 10; round++) {
-                LongVector p0 = c0.mul(m0), p1 = c2.mul(m1);
-                c0 = p1.lanewise(VectorOperators.LSHR, 32).lanewise(VectorOperators.XOR, c1).lanewise(VectorOperators.XOR, k0);
-                c1 = p1.and(LOW);
-                c2 = p0.lanewise(VectorOperators.LSHR, 32).lanewise(VectorOperators.XOR, c3).lanewise(VectorOperators.XOR, k1);
-                c3 = p0.and(LOW);
-                k0 = (k0 + Philox.W0) & LOW;
-                k1 = (k1 + Philox.W1) & LOW;
-            }
-            LongVector w01 = c0.or(c1.lanewise(VectorOperators.LSHL, 32)), w23 = c2.or(c3.lanewise(VectorOperators.LSHL, 32));
-            IntVector first = w01.blend(w23.rearrange(SWAP_PAIRS), ODD_LANES).reinterpretAsInts();
-            IntVector second = w01.rearrange(SWAP_PAIRS).blend(w23, ODD_LANES).reinterpretAsInts();
-            VectorMask<Float> drop0 = first.lanewise(VectorOperators.LSHR, 8).compare(VectorOperators.LT, thresholds).cast(F);
-            VectorMask<Float> drop1 = second.lanewise(VectorOperators.LSHR, 8).compare(VectorOperators.LT, thresholds).cast(F);
-            FloatVector.fromArray(F, x, i).mul(scales).blend(0f, drop0).intoArray(out, i);
-            FloatVector.fromArray(F, x, i + L).mul(scales).blend(0f, drop1).intoArray(out, i + L);
-        }
-        return i;
     }
 
     /** {@link Philox#fillUniform} of z (draws offset.. of the stream) for an offset on the 4-element grid. */
     static void uniform(Parallel par, long seed, long stream, long offset, float lo, float hi, float[] z) {
         par.forEach(Parallel.blocks(z.length), z.length >= Parallel.MIN_PARALLEL_ELEMENTS / 16, blk -> {
             int from = blk * BLOCK, to = Math.min(z.length, from + BLOCK);
-            int i = uniformSteps(z, from, to, seed, stream, offset, lo, hi);
+            int i = philoxSteps(from, to, seed, stream, offset, null, 0, 0, lo, hi, z);
             Philox.fillUniform(z, i, to, seed, stream, offset, lo, hi);
         });
     }
 
-    /** {@link #dropSteps}' draws as {@link Philox#toUniform} floats; the rounds written out again for C2. */
-    private static int uniformSteps(float[] z, int from, int to, long seed, long stream, long offset, float lo, float hi) {
+    /**
+     * Steps of NB Philox blocks (4·NB elements) over out[from, to) while they fit; returns where they
+     * stopped. With x: DARE's drop-and-rescale of x (threshold, scale); without (null): uniform draws
+     * in [lo, hi). Each 64-bit lane runs one block's ten rounds (the products exact in 64 bits, each
+     * word kept in a lane's low half); the words of lane j are packed two per lane, (w0, w1) and
+     * (w2, w3), and a pair swap plus two blends put them in element order: even lanes hold blocks
+     * 0..NB/2-1, the odd lanes the rest. One method, not helpers: C2 must inline every vector
+     * operation (it unswitches the loop on x).
+     */
+    private static int philoxSteps(int from, int to, long seed, long stream, long offset, float[] x, int threshold,
+            float scale, float lo, float hi, float[] out) {
         long m0 = Philox.M0 & LOW, m1 = Philox.M1 & LOW;
         LongVector zero = LongVector.zero(W), s0 = LongVector.broadcast(W, stream & LOW),
                 s1 = LongVector.broadcast(W, stream >>> 32);
+        FloatVector scales = FloatVector.broadcast(F, scale);
+        IntVector thresholds = IntVector.broadcast(I, threshold);
         float width = hi - lo, cap = Math.nextDown(hi);
         int i = from;
         for (; i + 4 * NB <= to; i += 4 * NB) {
@@ -145,13 +117,18 @@ final class VectorLoops {
                 k1 = (k1 + Philox.W1) & LOW;
             }
             LongVector w01 = c0.or(c1.lanewise(VectorOperators.LSHL, 32)), w23 = c2.or(c3.lanewise(VectorOperators.LSHL, 32));
-            IntVector first = w01.blend(w23.rearrange(SWAP_PAIRS), ODD_LANES).reinterpretAsInts();
-            IntVector second = w01.rearrange(SWAP_PAIRS).blend(w23, ODD_LANES).reinterpretAsInts();
-            // toUnitFloat is exact (24 bits), then one fma, as Philox.toUniform.
-            FloatVector u0 = (FloatVector) first.lanewise(VectorOperators.LSHR, 8).convert(VectorOperators.I2F, 0);
-            FloatVector u1 = (FloatVector) second.lanewise(VectorOperators.LSHR, 8).convert(VectorOperators.I2F, 0);
-            u0.mul(0x1.0p-24f).fma(width, lo).min(cap).intoArray(z, i);
-            u1.mul(0x1.0p-24f).fma(width, lo).min(cap).intoArray(z, i + L);
+            IntVector top0 = w01.blend(w23.rearrange(SWAP_PAIRS), ODD_LANES).reinterpretAsInts().lanewise(VectorOperators.LSHR, 8);
+            IntVector top1 = w01.rearrange(SWAP_PAIRS).blend(w23, ODD_LANES).reinterpretAsInts().lanewise(VectorOperators.LSHR, 8);
+            if (x != null) {
+                FloatVector.fromArray(F, x, i).mul(scales)
+                        .blend(0f, top0.compare(VectorOperators.LT, thresholds).cast(F)).intoArray(out, i);
+                FloatVector.fromArray(F, x, i + L).mul(scales)
+                        .blend(0f, top1.compare(VectorOperators.LT, thresholds).cast(F)).intoArray(out, i + L);
+            } else {
+                // toUnitFloat is exact (24 bits), then one fma, as Philox.toUniform.
+                ((FloatVector) top0.convert(VectorOperators.I2F, 0)).mul(0x1.0p-24f).fma(width, lo).min(cap).intoArray(out, i);
+                ((FloatVector) top1.convert(VectorOperators.I2F, 0)).mul(0x1.0p-24f).fma(width, lo).min(cap).intoArray(out, i + L);
+            }
         }
         return i;
     }
