@@ -265,7 +265,7 @@ public final class JavaOps implements TensorOps {
     @Override
     public float topkThreshold(Tensor a, long k) {
         Shapes.requireNonNegative("k", k);
-        return JavaTopk.threshold(par, a.data(), k);
+        return JavaTopk.threshold(par, a.data(), k, vectors);
     }
 
     @Override

@@ -23,6 +23,11 @@ final class JavaTopk {
 
     /** The k-th largest magnitude of x: 0 when k ≥ n, +∞ when k = 0. */
     static float threshold(Parallel par, float[] x, long k) {
+        return threshold(par, x, k, false);
+    }
+
+    /** As above; {@code vectors}: pass 2 in {@link VectorLoops} (the JVM has jdk.incubator.vector). */
+    static float threshold(Parallel par, float[] x, long k, boolean vectors) {
         int n = x.length;
         if (k >= n) return 0f;
         if (k == 0) return Float.POSITIVE_INFINITY;
@@ -32,7 +37,7 @@ final class JavaTopk {
             return Float.intBitsToFloat(kthLargest(keys, n, (int) k, new int[256]));
         }
         int tasks = (n + TASK - 1) / TASK;
-        return thresholdByTwoPasses(par, x, k, tasks);
+        return thresholdByTwoPasses(par, x, k, tasks, vectors);
     }
 
     /**
@@ -41,7 +46,7 @@ final class JavaTopk {
      * the scalar loop there: the copy's wide loads stream memory well, a scalar loop reading memory
      * directly ran 2.5× slower here (measured: 1.6 vs 0.65 ns per element for pass 1).
      */
-    private static float thresholdByTwoPasses(Parallel par, float[] x, long k, int tasks) {
+    private static float thresholdByTwoPasses(Parallel par, float[] x, long k, int tasks, boolean vectors) {
         int n = x.length;
         // Pass 1: histogram of bits 30..16 of |x|, straight from the bits (no NaN mapping in the hot
         // loop: NaN and ∞ land in buckets ≥ 0x7f80, and if any is there the exact slow path runs).
@@ -62,20 +67,26 @@ final class JavaTopk {
         long above = 0;
         int bucket = h1.length - 1;
         while (above + h1[bucket] < k) above += h1[bucket--];
-        return Float.intBitsToFloat(bucket << 16 | lowBits(par, x, tasks, bucket, k - above));
+        return Float.intBitsToFloat(bucket << 16 | lowBits(par, x, tasks, bucket, k - above, vectors));
     }
 
     /**
      * Pass 2: among the elements whose key has the high bits {@code prefix}, the low 16 bits of the
-     * {@code need}-th largest. The filter is one compare, nearly never true: a well-predicted branch.
+     * {@code need}-th largest. The filter is one compare, nearly never true: a well-predicted branch
+     * (with vectors, one compare per vector: pass 2 then takes about half the time).
      */
-    private static int lowBits(Parallel par, float[] x, int tasks, int prefix, long need) {
+    private static int lowBits(Parallel par, float[] x, int tasks, int prefix, long need, boolean vectors) {
         int n = x.length;
         int[][] low = new int[tasks][];
         par.forEach(tasks, true, t -> {
             int[] h = new int[1 << 16];
-            float[] stage = new float[STAGE];
             int hi = Math.min(n, t * TASK + TASK);
+            if (vectors) {
+                VectorLoops.lowBitsHistogram(x, t * TASK, hi, prefix, h);
+                low[t] = h;
+                return;
+            }
+            float[] stage = new float[STAGE];
             for (int s = t * TASK; s < hi; s += STAGE) {
                 int len = Math.min(STAGE, hi - s);
                 System.arraycopy(x, s, stage, 0, len);

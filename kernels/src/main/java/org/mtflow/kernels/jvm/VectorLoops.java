@@ -19,9 +19,9 @@ import org.mtflow.kernels.random.Philox;
 /**
  * The loops C2 (Java 17) leaves scalar, written with the Vector API (incubator module
  * {@code jdk.incubator.vector}): float↔int bit moves (the F16/BF16 casts), float reductions, the
- * mask, the COUNT sign election, and Philox draws (DARE's drop, uniform). Only {@link JavaOps}
- * calls this class, and only when the JVM has the module (loading this class without it fails):
- * the plain loops in the other classes are the path without it.
+ * mask, the COUNT sign election, top-k's pass 2 and Philox draws (DARE's drop, uniform). Only
+ * {@link JavaOps} calls this class, and only when the JVM has the module (loading this class
+ * without it fails): the plain loops in the other classes are the path without it.
  *
  * <p>Exact ops give the scalar path's bits (the same formulas, lane by lane). Reductions keep the
  * backend's rule (float within a fixed block, blocks in double) but add a block in lanes, and the
@@ -131,6 +131,29 @@ final class VectorLoops {
             }
         }
         return i;
+    }
+
+    // ---------------------------------------------------------------- top-k
+
+    /**
+     * JavaTopk's pass 2 over x[from, to): {@code h[key & 0xffff]++} for the finite keys whose high
+     * bits are {@code prefix}. One compare per vector; the rare vector holding such a key (a few
+     * percent) is counted lane by lane from x, still in L1.
+     */
+    static void lowBitsHistogram(float[] x, int from, int to, int prefix, int[] h) {
+        int i = from;
+        for (; i + L <= to; i += L) {
+            IntVector high = FloatVector.fromArray(F, x, i).reinterpretAsInts().and(0x7fffffff).lanewise(VectorOperators.LSHR, 16);
+            if (high.compare(VectorOperators.EQ, prefix).anyTrue()) {
+                for (int l = i; l < i + L; l++) lowBit(x[l], prefix, h);
+            }
+        }
+        for (; i < to; i++) lowBit(x[i], prefix, h);
+    }
+
+    private static void lowBit(float v, int prefix, int[] h) {
+        int kk = Float.floatToRawIntBits(v) & 0x7fffffff;
+        if (kk >>> 16 == prefix) h[kk & 0xffff]++;
     }
 
     // ---------------------------------------------------------------- casts
