@@ -10,8 +10,9 @@ import java.util.concurrent.ForkJoinPool;
  * The copy-bandwidth reference of a memory-bound row: System.arraycopy of the op's bytes, timed in
  * the same rounds as the op ({@link Timing#alongside}), two ways. One call on one thread is fastest
  * while the buffers fit in cache, but on this 2-core machine one core cannot saturate memory
- * (measured: ~12 GB/s at 384 MB vs ~23 GB/s on both cores), so the reference is the faster of that and one arraycopy per core on contiguous slices
- * of the same buffers: the machine's copy bandwidth, as issue 3 asks, not one core's.
+ * (measured: ~12 GB/s at 384 MB vs ~23 GB/s on both cores), so the reference is the faster of
+ * that and one arraycopy per core on contiguous slices of the same buffers: the machine's copy
+ * bandwidth, as issue 3 asks, not one core's.
  *
  * @param bytes     bytes one copy moves: read + write, 8 per float copied
  * @param oneThread one System.arraycopy of the whole buffer

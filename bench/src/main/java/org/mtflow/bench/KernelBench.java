@@ -24,8 +24,8 @@ import org.mtflow.kernels.aparapi.AparapiOps;
  * The kernel figures of issue 3 ("Speed"), for every device here and every op of the list in
  * {@link KernelCases}: per op and size, the best and median time of the timed calls after warm-up,
  * GFLOP/s (matmul, softmax cross-entropy, GELU), GB/s under a stated bytes model with its ratio to a
- * {@link System#arraycopy} of the same bytes timed in the same rounds as the op, G elements/s for the top-k
- * threshold, and "ok"/"BELOW" against the issue's targets.
+ * {@link System#arraycopy} of the same bytes timed in the same rounds as the op, G elements/s for
+ * the top-k threshold and the random ops, and "ok"/"BELOW" against the issue's targets.
  *
  * <p>An op a backend does not implement yet (UnsupportedOperationException) prints "n/a" and the
  * run goes on. Each op's first call is spot-checked against a scalar reference: a wrong result is
@@ -173,8 +173,8 @@ public final class KernelBench {
                 + "figures from the best call%n", o.quick() ? " --quick (smoke test sizes, not figures)" : "",
                 p.reps(), p.maxSeconds(), p.minWarmups(), p.warmupSeconds(), p.warmupCapSeconds());
         out.println("# GB/s = the op's bytes model (reads + writes) / time; copy_GB/s = System.arraycopy of the same"
-                + " bytes (read + write), timed in the same rounds as the op (copy, copy, op, ...), the faster of one call on one thread and one call"
-                + " per core on slices; vs_copy = GB/s / copy_GB/s");
+                + " bytes (read + write), timed in the same rounds as the op (copy, copy, op, ...), the faster of"
+                + " one call on one thread and one call per core on slices; vs_copy = GB/s / copy_GB/s");
         out.printf(Locale.ROOT, "# Java %s (%s), %d cores, max heap %.1f GiB, JVM flags: %s%s%n",
                 Runtime.version(), System.getProperty("java.vm.name"), Runtime.getRuntime().availableProcessors(),
                 Runtime.getRuntime().maxMemory() / (double) (1L << 30),
@@ -225,7 +225,8 @@ public final class KernelBench {
             } else {
                 // The copy reference timed in the same rounds as the op, with the op's inputs allocated.
                 CopyReference.Calls copies = CopyReference.calls(p.bytes());
-                List<Timing> ts = Timing.alongside(op, 1, firstSeconds, List.of(copies.oneThread(), copies.allCores()), o.plan());
+                List<Timing> ts = Timing.alongside(op, 1, firstSeconds,
+                        List.of(copies.oneThread(), copies.allCores()), o.plan());
                 t = ts.get(0);
                 copy = copies.timed(ts.get(1), ts.get(2));
             }

@@ -69,7 +69,8 @@ final class KernelCases {
                 "G elements/s = n / time; bytes 8n: read a; write out (the Philox draws are computed, not read)",
                 KernelCases::elems, KernelCases::dropAndRescale));
         c.add(new KernelCase("uniform", "-", Kind.RANDOM,
-                "G elements/s = n / time; bytes 4n: write out, floats in [-1, 1) (the draws alone: the pace dropAndRescale cannot beat)",
+                "G elements/s = n / time; bytes 4n: write out, floats in [-1, 1)"
+                        + " (the draws alone: the pace dropAndRescale cannot beat)",
                 KernelCases::elems, KernelCases::uniformDraws));
         c.add(new KernelCase("maskAtLeast", "-", Kind.MEMORY,
                 "bytes 8n: read a; write mask", KernelCases::elems, KernelCases::maskAtLeast));

@@ -39,7 +39,8 @@ record Timing(int reps, long bestNs, long medianNs) {
      *
      * @return the op's timing, then one per reference
      */
-    static List<Timing> alongside(Runnable op, int callsSoFar, double secondsSoFar, List<Runnable> references, Plan plan) {
+    static List<Timing> alongside(Runnable op, int callsSoFar, double secondsSoFar, List<Runnable> references,
+            Plan plan) {
         warmUp(op, callsSoFar, secondsSoFar, plan);
         Plan referencePlan = new Plan(2, 0, plan.warmupCapSeconds(), plan.reps(), plan.maxSeconds());
         for (Runnable r : references) warmUp(r, 0, 0, referencePlan);
