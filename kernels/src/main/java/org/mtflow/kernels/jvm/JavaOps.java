@@ -20,7 +20,7 @@ import org.mtflow.kernels.random.Philox;
  * <p>Where {@link TensorOps} leaves a detail open, this backend defines it:
  * <ul>
  *   <li>Sums (sum, norm1, dot) add each block of {@link Parallel#BLOCK} elements in float, the
- *       blocks in double; norm2 adds runs of 8 squares per lane in float, the runs in double, and a
+ *       blocks in double; norm2 adds runs of 32 squares per lane in float, the runs in double, and a
  *       block again in double throughout where that overflows (float squares overflow above
  *       1.8e19); sumRows adds each column in double.</li>
  *   <li>sign is {@link Math#signum(float)} (−0 stays −0). argmaxRows never moves to a NaN (a

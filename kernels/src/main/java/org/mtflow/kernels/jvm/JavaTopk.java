@@ -21,12 +21,10 @@ final class JavaTopk {
         return k & ((k - 0x7f800001) >> 31); // all ones where k ≤ ∞'s bits, zero for NaN
     }
 
-    /** The k-th largest magnitude of x: 0 when k ≥ n, +∞ when k = 0. */
-    static float threshold(Parallel par, float[] x, long k) {
-        return threshold(par, x, k, false);
-    }
-
-    /** As above; {@code vectors}: pass 2 in {@link VectorLoops} (the JVM has jdk.incubator.vector). */
+    /**
+     * The k-th largest magnitude of x: 0 when k ≥ n, +∞ when k = 0. {@code vectors}: pass 2 in
+     * {@link VectorLoops} (the JVM has jdk.incubator.vector).
+     */
     static float threshold(Parallel par, float[] x, long k, boolean vectors) {
         int n = x.length;
         if (k >= n) return 0f;
