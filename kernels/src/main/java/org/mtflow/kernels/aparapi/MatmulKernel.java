@@ -10,9 +10,11 @@ import com.aparapi.Kernel;
  * {@code tileCols} columns of C. For each block of {@code kBlock} k-steps (so the B panel,
  * kBlock × tileCols, stays in L2) it walks the tile four rows at a time, and for four k-steps at a
  * time runs one loop over the tile's contiguous columns that updates the four C rows from four B rows
- * and sixteen A scalars: 16 FMAs per 4 loads of B and 4 loads + 4 stores of C. A is read only as
- * scalars, through strides ({@code aRow}, {@code aCol}), so Aᵀ costs nothing; a transposed B is
- * first made row-major by {@link #TRANSPOSE} into a scratch array.
+ * and sixteen A scalars: 16 FMAs per 4 loads of B and 4 loads + 4 stores of C. The loop loads all
+ * four C rows before it stores any: with each row's load behind the previous row's store, PoCL ran
+ * 15-25 % slower (1024³, alternating runs in one JVM). A is read only as scalars, through strides
+ * ({@code aRow}, {@code aCol}), so Aᵀ costs nothing; a transposed B is first made row-major by
+ * {@link #TRANSPOSE} into a scratch array.
  *
  * <p>{@link #TRANSPOSE}: c [n,m] = aᵀ for a [m,n], 32×32 blocks per work-item.
  * {@link #OUTER}: c [m,n] += alpha·a[i]·b[j] (a rank-1 update), tiles as for MATMUL.
@@ -70,39 +72,40 @@ public final class MatmulKernel extends Kernel {
             int r = r0;
             for (; r + 4 <= r1; r += 4) {
                 int c0 = r * n;
-                int c1 = c0 + n;
-                int c2 = c1 + n;
-                int c3 = c2 + n;
+                int c1 = (r + 1) * n;
+                int c2 = (r + 2) * n;
+                int c3 = (r + 3) * n;
                 int a0 = r * aRow;
-                int a1 = a0 + aRow;
-                int a2 = a1 + aRow;
-                int a3 = a2 + aRow;
+                int a1 = (r + 1) * aRow;
+                int a2 = (r + 2) * aRow;
+                int a3 = (r + 3) * aRow;
                 int p = pb;
                 for (; p + 4 <= pe; p += 4) {
                     int q0 = p * aCol;
-                    int q1 = q0 + aCol;
-                    int q2 = q1 + aCol;
-                    int q3 = q2 + aCol;
+                    int q1 = (p + 1) * aCol;
+                    int q2 = (p + 2) * aCol;
+                    int q3 = (p + 3) * aCol;
+                    int b0 = p * n;
+                    int b1 = (p + 1) * n;
+                    int b2 = (p + 2) * n;
+                    int b3 = (p + 3) * n;
                     float a00 = a[a0 + q0], a01 = a[a0 + q1], a02 = a[a0 + q2], a03 = a[a0 + q3];
                     float a10 = a[a1 + q0], a11 = a[a1 + q1], a12 = a[a1 + q2], a13 = a[a1 + q3];
                     float a20 = a[a2 + q0], a21 = a[a2 + q1], a22 = a[a2 + q2], a23 = a[a2 + q3];
                     float a30 = a[a3 + q0], a31 = a[a3 + q1], a32 = a[a3 + q2], a33 = a[a3 + q3];
-                    int b0 = p * n;
-                    int b1 = b0 + n;
-                    int b2 = b1 + n;
-                    int b3 = b2 + n;
                     for (int j = j0; j < j1; j++) {
                         float v0 = b[b0 + j], v1 = b[b1 + j], v2 = b[b2 + j], v3 = b[b3 + j];
-                        c[c0 + j] = fma(a03, v3, fma(a02, v2, fma(a01, v1, fma(a00, v0, c[c0 + j]))));
-                        c[c1 + j] = fma(a13, v3, fma(a12, v2, fma(a11, v1, fma(a10, v0, c[c1 + j]))));
-                        c[c2 + j] = fma(a23, v3, fma(a22, v2, fma(a21, v1, fma(a20, v0, c[c2 + j]))));
-                        c[c3 + j] = fma(a33, v3, fma(a32, v2, fma(a31, v1, fma(a30, v0, c[c3 + j]))));
+                        float x0 = c[c0 + j], x1 = c[c1 + j], x2 = c[c2 + j], x3 = c[c3 + j];
+                        c[c0 + j] = fma(a03, v3, fma(a02, v2, fma(a01, v1, fma(a00, v0, x0))));
+                        c[c1 + j] = fma(a13, v3, fma(a12, v2, fma(a11, v1, fma(a10, v0, x1))));
+                        c[c2 + j] = fma(a23, v3, fma(a22, v2, fma(a21, v1, fma(a20, v0, x2))));
+                        c[c3 + j] = fma(a33, v3, fma(a32, v2, fma(a31, v1, fma(a30, v0, x3))));
                     }
                 }
                 for (; p < pe; p++) {
                     int q = p * aCol;
-                    float x0 = a[a0 + q], x1 = a[a1 + q], x2 = a[a2 + q], x3 = a[a3 + q];
                     int bp = p * n;
+                    float x0 = a[a0 + q], x1 = a[a1 + q], x2 = a[a2 + q], x3 = a[a3 + q];
                     for (int j = j0; j < j1; j++) {
                         float v = b[bp + j];
                         c[c0 + j] = fma(x0, v, c[c0 + j]);
