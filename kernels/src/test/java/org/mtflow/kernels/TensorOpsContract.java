@@ -701,7 +701,11 @@ public abstract class TensorOpsContract {
     @MethodSource("sizes")
     void topkThresholdIsTheKthLargestMagnitude(int n) {
         SplittableRandom rng = rng("topk", n);
-        Tensor[] inputs = {Reference.random(rng, n), Reference.integers(rng, 5, n), Reference.randomIn(rng, -1e-40, 1e-40, n)};
+        // The fourth input grows in magnitude, so the top ranks sit in the last elements: the
+        // scalar tails after the vector loops decide them.
+        Tensor growing = Tensor.zeros(n);
+        for (int i = 0; i < n; i++) growing.data()[i] = (rng.nextBoolean() ? 1f : -1f) * (1f + i * 0x1p-8f);
+        Tensor[] inputs = {Reference.random(rng, n), Reference.integers(rng, 5, n), Reference.randomIn(rng, -1e-40, 1e-40, n), growing};
         inputs[0].data()[rng.nextInt(n)] = -0f;
         inputs[0].data()[rng.nextInt(n)] = Float.NEGATIVE_INFINITY;
         for (Tensor a : inputs) {

@@ -51,8 +51,13 @@ final class JavaTopk {
         int[][] high = new int[tasks][];
         par.forEach(tasks, true, t -> {
             int[] h = new int[1 << 15];
-            float[] stage = new float[STAGE];
             int hi = Math.min(n, t * TASK + TASK);
+            if (vectors) {
+                VectorLoops.highBitsHistogram(x, t * TASK, hi, new int[STAGE], h);
+                high[t] = h;
+                return;
+            }
+            float[] stage = new float[STAGE];
             for (int s = t * TASK; s < hi; s += STAGE) {
                 int len = Math.min(STAGE, hi - s);
                 System.arraycopy(x, s, stage, 0, len);

@@ -136,6 +136,25 @@ final class VectorLoops {
     // ---------------------------------------------------------------- top-k
 
     /**
+     * JavaTopk's pass 1 over x[from, to): {@code h[bits of |x| >>> 16]++}. The buckets of
+     * {@code buckets.length} elements at a time are computed by vectors into {@code buckets}, then
+     * counted by a scalar loop that only loads, increments and stores: 18-25 % faster than the staged
+     * scalar loop (4M floats, alternating runs in one JVM).
+     */
+    static void highBitsHistogram(float[] x, int from, int to, int[] buckets, int[] h) {
+        for (int s = from; s < to; s += buckets.length) {
+            int len = Math.min(buckets.length, to - s);
+            int i = 0;
+            for (; i + L <= len; i += L) {
+                FloatVector.fromArray(F, x, s + i).reinterpretAsInts().and(0x7fffffff)
+                        .lanewise(VectorOperators.LSHR, 16).intoArray(buckets, i);
+            }
+            for (; i < len; i++) buckets[i] = (Float.floatToRawIntBits(x[s + i]) & 0x7fffffff) >>> 16;
+            for (int j = 0; j < len; j++) h[buckets[j]]++;
+        }
+    }
+
+    /**
      * JavaTopk's pass 2 over x[from, to): {@code h[key & 0xffff]++} for the finite keys whose high
      * bits are {@code prefix}. One compare per vector; the rare vector holding such a key (a few
      * percent) is counted lane by lane from x, still in L1.
