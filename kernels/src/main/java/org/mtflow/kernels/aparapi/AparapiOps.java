@@ -5,6 +5,7 @@ import com.aparapi.Range;
 import com.aparapi.device.Device;
 import com.aparapi.device.OpenCLDevice;
 import com.aparapi.exception.CompileFailedException;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.Map;
@@ -107,9 +108,12 @@ public final class AparapiOps implements TensorOps {
     private final MergeKernel merge = new MergeKernel();
     private final RandomKernel random = new RandomKernel();
     private final TopkKernel topk = new TopkKernel();
+    private final TopkBracketKernel bracket = new TopkBracketKernel();
 
     /** Kernel → built on the device (true) or failed to build (false); absent until first use. */
     private final Map<Kernel, Boolean> built = new IdentityHashMap<>();
+    /** Kernels launched at least once. */
+    private final Set<Kernel> ran = Collections.newSetFromMap(new IdentityHashMap<>());
     private final Set<String> logged = new HashSet<>();
     private long launches;
     private long fallbackLaunches;
@@ -708,8 +712,10 @@ public final class AparapiOps implements TensorOps {
         int n = a.size();
         if (k == 0) return Float.POSITIVE_INFINITY;
         if (k >= n) return 0f;
-        if (!onDevice("topkThreshold", n, TOPK_MIN, topk, gpu ? "opencl radix select, atomic histograms, 11+10+10-bit digits"
-                : "opencl sampled bracket, one pass counting and gathering the bracket, select among the candidates")) {
+        // A CPU needs both kernels: the bracket pass, and the histograms when its candidates are many.
+        if (!onDevice("topkThreshold", n, TOPK_MIN, gpu ? topk : bracket, gpu ? "opencl radix select, atomic histograms, 11+10+10-bit digits"
+                : "opencl sampled bracket, one pass counting and gathering the bracket, select among the candidates")
+                || !gpu && !built(topk)) {
             return small.topkThreshold(a, k);
         }
         TopkKernel t = topk;
@@ -718,6 +724,7 @@ public final class AparapiOps implements TensorOps {
         t.fromBits = 0;
         int result = gpu ? radixSelect(t, n, k) : bracketSelect(t, a.data(), n, k);
         t.release();
+        bracket.release();
         return Float.intBitsToFloat(result);
     }
 
@@ -748,20 +755,23 @@ public final class AparapiOps implements TensorOps {
         // Slots: 1.5 times the candidates the sample predicts (the strata make that estimate
         // good whatever the layout of a), a spare per sub-chunk, and some slack.
         double share = (double) ((iHi < 0 ? m - 1 : iHi) - Math.max(0, iLo) + 1) / m;
-        long cap = lo == hi ? 1 : (long) (topkSlots * share * n) + ceilDiv(n, TopkKernel.SUB) + items + 1024;
+        long cap = lo == hi ? 1 : (long) (topkSlots * share * n) + ceilDiv(n, TopkBracketKernel.SUB) + items + 1024;
         if (cap <= n / 4) {
             int[] counts = new int[3 * items];
             int[] fill = new int[1];
             if (topkCandidates.length < cap) topkCandidates = new int[(int) cap];
             int[] candidates = topkCandidates;
-            t.op = TopkKernel.BRACKET;
-            t.counts = counts;
-            t.fill = fill;
-            t.bits = candidates;
-            t.cap = (int) cap;
-            t.lo = lo;
-            t.hi = hi;
-            launch1D(t, items);
+            TopkBracketKernel b = bracket;
+            b.a = data;
+            b.n = n;
+            b.chunk = chunk;
+            b.counts = counts;
+            b.fill = fill;
+            b.bits = candidates;
+            b.cap = (int) cap;
+            b.lo = lo;
+            b.hi = hi;
+            launch1D(b, items);
             long found = 0, above = 0, lost = 0;
             for (int w = 0; w < items; w++) {
                 found += counts[3 * w];
@@ -779,6 +789,7 @@ public final class AparapiOps implements TensorOps {
                 }
                 choose("topkThreshold", "opencl", "bracket candidates selected by radix passes on the device");
                 t.fromBits = 1;
+                t.bits = candidates;
                 t.n = total;
                 t.chunk = Math.max(1 << 16, ceilDiv(total, 4 * computeUnits));
                 int common = Integer.numberOfLeadingZeros(lo ^ hi);
@@ -825,7 +836,6 @@ public final class AparapiOps implements TensorOps {
         int items = gpu ? Math.min(roundUp(n, groupSize), GPU_REDUCE_ITEMS) : ceilDiv(n, t.chunk);
         t.atomic = gpu ? 1 : 0;
         t.stride = items;
-        t.op = TopkKernel.HIST;
         int prefix = known;
         int shift = 32 - knownBits;
         long need = k;
@@ -1069,6 +1079,7 @@ public final class AparapiOps implements TensorOps {
 
     private void launch(Kernel kernel, Range range) {
         kernel.execute(range);
+        ran.add(kernel);
         launches++;
         if (!kernel.isRunningCL()) {
             if (fallbackLaunches++ == 0) {
@@ -1088,12 +1099,14 @@ public final class AparapiOps implements TensorOps {
 
     @Override
     public synchronized void close() {
-        // dispose() on a kernel whose OpenCL build failed crashes the JVM (DESIGN.md): dispose only
-        // kernels that built, and none after a launch fell back.
-        for (Map.Entry<Kernel, Boolean> e : built.entrySet()) {
-            if (e.getValue() && fallbackLaunches == 0) e.getKey().dispose();
+        // dispose() crashes the JVM on a kernel whose OpenCL build failed (DESIGN.md) and on one
+        // that was built but never launched (Aparapi 3.0.2's JNIContext::dispose): dispose only
+        // kernels that ran, and none after a launch fell back.
+        if (fallbackLaunches == 0) {
+            for (Kernel k : ran) k.dispose();
         }
         built.clear();
+        ran.clear();
         if (javaBackend != null) javaBackend.close();
         if (ownsSmall) small.close();
     }

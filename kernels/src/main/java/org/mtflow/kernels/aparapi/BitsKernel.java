@@ -23,6 +23,11 @@ abstract class BitsKernel extends Kernel {
         return 0f; // placeholder: only the OpenCL mapping runs
     }
 
+    /** 1 when v is in [lo, hi] (lo ≤ hi), else 0, without a branch. */
+    protected int inside(int v, int lo, int hi) {
+        return (v >= lo ? 1 : 0) - (v > hi ? 1 : 0);
+    }
+
     /** {@link Math#max(float, float)} exactly: NaN propagates, +0 is larger than −0. */
     protected float javaMax(float x, float y) {
         float r = x >= y ? x : y;
