@@ -24,10 +24,10 @@ import org.mtflow.kernels.jvm.JavaOps;
  * <p>Dispatch. Each op picks, per call, plain Java or a kernel, and the kernel's shape for the
  * device type: below a measured work size ({@code *_MIN} below) a launch costs more than the work
  * and the op runs on a single-threaded {@link JavaOps} (whose exact ops give the kernels' bits).
- * CPU devices (PoCL) get work-group size 1 and a few thousand contiguous elements per work-item;
- * GPU devices get one element per work-item (coalesced), strided reductions, atomics for histograms
- * and a local-memory tiled matmul. Every choice is logged once per op and variant at FINE on this
- * class's logger.
+ * CPU devices (PoCL) get work-group size 1, a few thousand contiguous elements per work-item and
+ * a register-blocked matmul in hand-written OpenCL C ({@link PackedMatmulKernel}); GPU devices get one element per
+ * work-item (coalesced), strided reductions, atomics for histograms and a local-memory tiled matmul.
+ * Every choice is logged once per op and variant at FINE on this class's logger.
  *
  * <p>Fallback. A kernel is compiled on the device before its first launch; one that fails to build
  * is never launched (Aparapi would run it on its Java thread pool, where the bit intrinsics are
@@ -78,12 +78,13 @@ public final class AparapiOps implements TensorOps {
     static final int TOPK_SAMPLES = 1 << 14;
     /** Target elements per work-item of row ops on a CPU. */
     static final int CPU_ROW_WORK = 4096;
-    // CPU matmul tiles: 64 rows × 1024 columns, k-blocks of 64, ran 1024³ at 110-120 GFLOP/s on
-    // PoCL where 32 × 512 × 128 ran at 101-108, 32 × 256 and 16 × 512 slower still (alternating
-    // runs in one JVM).
+    // PackedMatmulKernel's tiles: 64 rows × 256 columns, k-blocks of 256 (a work-item's block of a
+    // B strip, 16 KB, stays in L1). 1024³ A·B, pack included, alternating runs in one JVM: 145-149
+    // GFLOP/s at full host speed (64 × 1024 × 64 135, 32 × 256 × 128 135, 64 × 512 × 128 142), and
+    // 122-132 against 93-100 for the Java-written kernel it replaced, in a slow period.
     static final int CPU_MATMUL_TILE_ROWS = 64;
-    static final int CPU_MATMUL_TILE_COLS = 1024;
-    static final int CPU_MATMUL_K_BLOCK = 64;
+    static final int CPU_MATMUL_TILE_COLS = 256;
+    static final int CPU_MATMUL_K_BLOCK = 256;
     /** Work-items of strided reductions and atomic histograms on a GPU. */
     static final int GPU_REDUCE_ITEMS = 1 << 14;
 
@@ -98,7 +99,7 @@ public final class AparapiOps implements TensorOps {
     private final boolean hostMatmul;
     private TensorOps javaBackend;
 
-    private final MatmulKernel matmulKernel = new MatmulKernel();
+    private final OuterKernel outer = new OuterKernel();
     private final MatmulTiledKernel matmulTiledKernel = new MatmulTiledKernel();
     private final ElementwiseKernel elementwise = new ElementwiseKernel();
     private final CastKernel cast = new CastKernel();
@@ -224,57 +225,66 @@ public final class AparapiOps implements TensorOps {
             small.matmul(a, transposeA, b, transposeB, out);
             return;
         }
-        MatmulKernel mk = matmulKernel;
-        int tileCols = Math.min(CPU_MATMUL_TILE_COLS, n);
+        int nr = PackedMatmulKernel.NR;
+        int tileCols = Math.min(CPU_MATMUL_TILE_COLS, roundUp(n, nr));
         int colTiles = ceilDiv(n, tileCols);
         int tileRows = CPU_MATMUL_TILE_ROWS;
         // Small products: thinner tiles, so that every core gets work-items.
-        while (tileRows > 4 && (long) ceilDiv(m, tileRows) * colTiles < 4L * computeUnits) tileRows /= 2;
-        String shape = "opencl tiles " + tileRows + "x" + tileCols + " k-block " + CPU_MATMUL_K_BLOCK
-                + (transposeB ? ", B transposed into scratch" : "");
-        if (!onDevice("matmul " + variant, work, MATMUL_MIN, mk, shape)) {
+        while (tileRows > 8 && (long) ceilDiv(m, tileRows) * colTiles < 4L * computeUnits) tileRows /= 2;
+        int strips = ceilDiv(n, nr);
+        long packed = (long) strips * nr * k;
+        if (strips * nr > 2 * n || packed > Integer.MAX_VALUE - 8) {
+            choose("matmul " + variant, "java", "plain Java: B packed in strips would be over twice its size or too big for an array");
             small.matmul(a, transposeA, b, transposeB, out);
             return;
         }
-        float[] bRowMajor = b.data();
-        if (transposeB) {
-            // B is [n,k]: make it [k,n] so the inner loop runs over contiguous columns.
-            bRowMajor = transposeScratch(mk, b.data(), n, k);
+        PackedMatmulKernel pk = packedMatmul();
+        String shape = (packedMatmulSource ? "opencl packed-matmul.cl, 8x" + nr + " register blocks"
+                : "opencl PackedMatmulKernel's Java body (packed-matmul.cl could not be injected)")
+                + ", tiles " + tileRows + "x" + tileCols + " k-block " + CPU_MATMUL_K_BLOCK + ", B packed in " + nr
+                + "-column strips" + (transposeB ? " (Bᵀ read through strides)" : "");
+        if (!onDevice("matmul " + variant, work, MATMUL_MIN, pk, shape)) {
+            small.matmul(a, transposeA, b, transposeB, out);
+            return;
         }
-        mk.op = MatmulKernel.MATMUL;
-        mk.a = a.data();
-        mk.b = bRowMajor;
-        mk.c = out.data();
-        mk.m = m;
-        mk.k = k;
-        mk.n = n;
-        // A is read as 16 scalars per 4 rows × 4 k-steps: stored as Aᵀ [k,m] they are 4 contiguous
-        // floats in each of 4 rows, as few cache lines as row-major, so Aᵀ needs no transposed copy.
-        mk.aRow = transposeA ? 1 : k;
-        mk.aCol = transposeA ? m : 1;
-        mk.tileRows = tileRows;
-        mk.tileCols = tileCols;
-        mk.colTiles = colTiles;
-        mk.kBlock = CPU_MATMUL_K_BLOCK;
-        launch1D(mk, ceilDiv(m, tileRows) * colTiles);
-        mk.release();
+        if (packScratch.length < packed) packScratch = new float[(int) packed];
+        pk.a = a.data();
+        pk.b = b.data();
+        pk.bp = packScratch;
+        pk.c = out.data();
+        pk.m = m;
+        pk.k = k;
+        pk.n = n;
+        pk.bRow = transposeB ? 1 : n;
+        pk.bCol = transposeB ? k : 1;
+        // A is read as one scalar per row and k-step: stored as Aᵀ [k,m], a block's rows are
+        // contiguous, so Aᵀ needs no transposed copy.
+        pk.aRow = transposeA ? 1 : k;
+        pk.aCol = transposeA ? m : 1;
+        pk.tileRows = tileRows;
+        pk.tileCols = tileCols;
+        pk.kBlock = CPU_MATMUL_K_BLOCK;
+        pk.colTiles = colTiles;
+        pk.op = PackedMatmulKernel.PACK;
+        launch1D(pk, strips * ceilDiv(k, PackedMatmulKernel.PACK_ROWS));
+        pk.op = PackedMatmulKernel.MATMUL;
+        launch1D(pk, ceilDiv(m, tileRows) * colTiles);
+        pk.release();
     }
 
-    /** Scratch for a transposed B, kept between calls: a fresh array is a fresh OpenCL buffer. */
-    private float[] transposeScratch;
+    /** B packed in strips, kept between calls: a fresh array is a fresh OpenCL buffer. */
+    private float[] packScratch = new float[0];
+    private PackedMatmulKernel packedMatmul;
+    /** Whether packed-matmul.cl was injected (else Aparapi compiles the kernel's Java body). */
+    private boolean packedMatmulSource;
 
-    /** {@code src} [rows, cols] transposed into scratch as [cols, rows], on the device. */
-    private float[] transposeScratch(MatmulKernel mk, float[] src, int rows, int cols) {
-        int size = rows * cols;
-        if (transposeScratch == null || transposeScratch.length != size) transposeScratch = new float[size];
-        float[] dst = transposeScratch;
-        mk.op = MatmulKernel.TRANSPOSE;
-        mk.a = src;
-        mk.c = dst;
-        mk.m = rows;
-        mk.n = cols;
-        launch1D(mk, ceilDiv(rows, MatmulKernel.TRANSPOSE_BLOCK) * ceilDiv(cols, MatmulKernel.TRANSPOSE_BLOCK));
-        return dst;
+    /** The CPU matmul kernel, its OpenCL C injected before its first compile. */
+    private PackedMatmulKernel packedMatmul() {
+        if (packedMatmul == null) {
+            packedMatmul = new PackedMatmulKernel();
+            packedMatmulSource = OpenCLSources.inject(packedMatmul, "packed-matmul.cl");
+        }
+        return packedMatmul;
     }
 
     @Override
@@ -333,26 +343,25 @@ public final class AparapiOps implements TensorOps {
         }
         int m = x.size(), n = y.size();
         if (a.size() == 0) return;
-        int tileCols = gpu ? 1 : Math.min(CPU_MATMUL_TILE_COLS, n);
+        int tileCols = gpu ? 1 : Math.min(CPU_CHUNK, n);
         int tileRows = gpu ? 1 : Math.max(1, Math.min(m, CPU_CHUNK / tileCols));
-        if (!onDevice("outerAccumulate", a.size(), ELEMENTWISE_MIN, matmulKernel,
+        if (!onDevice("outerAccumulate", a.size(), ELEMENTWISE_MIN, outer,
                 "opencl tiles " + tileRows + "x" + tileCols)) {
             small.outerAccumulate(alpha, x, y, a);
             return;
         }
-        MatmulKernel mk = matmulKernel;
-        mk.op = MatmulKernel.OUTER;
-        mk.a = x.data();
-        mk.b = y.data();
-        mk.c = a.data();
-        mk.m = m;
-        mk.n = n;
-        mk.alpha = alpha;
-        mk.tileRows = tileRows;
-        mk.tileCols = tileCols;
-        mk.colTiles = ceilDiv(n, tileCols);
-        launch1D(mk, ceilDiv(m, tileRows) * mk.colTiles);
-        mk.release();
+        OuterKernel rank1 = outer;
+        rank1.a = x.data();
+        rank1.b = y.data();
+        rank1.c = a.data();
+        rank1.m = m;
+        rank1.n = n;
+        rank1.alpha = alpha;
+        rank1.tileRows = tileRows;
+        rank1.tileCols = tileCols;
+        rank1.colTiles = ceilDiv(n, tileCols);
+        launch1D(rank1, ceilDiv(m, tileRows) * rank1.colTiles);
+        rank1.release();
     }
 
     // ================================================================ elementwise

@@ -130,9 +130,10 @@ class AparapiKernelsTest {
     // ================================================================ linear algebra
 
     static Stream<Arguments> matmulCases() {
-        // Both sides of MATMUL_MIN; above it, sizes that are not multiples of the tiles.
+        // Both sides of MATMUL_MIN; above it, sizes that are not multiples of the tiles, and inner
+        // dimensions past the CPU kernel's k-blocks and packing rows (256).
         int[][] shapes = {{1, 1, 1}, {3, 1, 5}, {2, 1000, 3}, {5, 3, 513}, {33, 17, 1025}, {64, 64, 64},
-            {127, 200, 130}, {129, 65, 67}, {41, 41, 41}};
+            {127, 200, 130}, {129, 65, 67}, {41, 41, 41}, {17, 600, 40}, {9, 520, 300}};
         List<Arguments> cases = new ArrayList<>();
         for (String b : new String[] {"cpu-shapes", "gpu-shapes"}) {
             for (int[] s : shapes) {
@@ -1030,6 +1031,8 @@ class AparapiKernelsTest {
         assertEquals(1, subKernel, "one log line for sub on OpenCL: " + messages);
         assertEquals(1, subJava, "one log line for sub in plain Java: " + messages);
         assertEquals(1, matmul, "one log line for A·Bᵀ on OpenCL: " + messages);
-        assertTrue(messages.stream().anyMatch(m -> m.contains("B transposed into scratch")), messages.toString());
+        // The hand-written source was injected (else Aparapi compiles PackedMatmulKernel's Java body).
+        assertTrue(messages.stream().anyMatch(m -> m.contains("opencl packed-matmul.cl, 8x16 register blocks")
+                && m.contains("(Bᵀ read through strides)")), messages.toString());
     }
 }
