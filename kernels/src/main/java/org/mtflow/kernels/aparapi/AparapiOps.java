@@ -79,9 +79,10 @@ public final class AparapiOps implements TensorOps {
     /** Target elements per work-item of row ops on a CPU. */
     static final int CPU_ROW_WORK = 4096;
     // PackedMatmulKernel's tiles: 64 rows × 256 columns, k-blocks of 256 (a work-item's block of a
-    // B strip, 16 KB, stays in L1). 1024³ A·B, pack included, alternating runs in one JVM: 145-149
-    // GFLOP/s at full host speed (64 × 1024 × 64 135, 32 × 256 × 128 135, 64 × 512 × 128 142), and
-    // 122-132 against 93-100 for the Java-written kernel it replaced, in a slow period.
+    // B strip, 16 KB, stays in L1). 1024³ with both packings, alternating runs in one JVM: A·B
+    // 143-145 and Aᵀ·B 140-142 GFLOP/s against 114-115 for the Java-written kernel it replaced
+    // (with B packed only: 145-149 A·B at full host speed; 64 × 1024 × 64 135, 32 × 256 × 128 135,
+    // 64 × 512 × 128 142).
     static final int CPU_MATMUL_TILE_ROWS = 64;
     static final int CPU_MATMUL_TILE_COLS = 256;
     static final int CPU_MATMUL_K_BLOCK = 256;
@@ -232,8 +233,9 @@ public final class AparapiOps implements TensorOps {
         // Small products: thinner tiles, so that every core gets work-items.
         while (tileRows > 8 && (long) ceilDiv(m, tileRows) * colTiles < 4L * computeUnits) tileRows /= 2;
         int strips = ceilDiv(n, nr);
-        long packed = (long) strips * nr * k;
-        if (strips * nr > 2 * n || packed > Integer.MAX_VALUE - 8) {
+        int panels = ceilDiv(m, PackedMatmulKernel.MR);
+        long packed = (long) strips * nr * k, packedA = (long) panels * PackedMatmulKernel.MR * k;
+        if (strips * nr > 2 * n || packed > Integer.MAX_VALUE - 8 || packedA > Integer.MAX_VALUE - 8) {
             choose("matmul " + variant, "java", "plain Java: B packed in strips would be over twice its size or too big for an array");
             small.matmul(a, transposeA, b, transposeB, out);
             return;
@@ -248,17 +250,17 @@ public final class AparapiOps implements TensorOps {
             return;
         }
         if (packScratch.length < packed) packScratch = new float[(int) packed];
+        if (packScratchA.length < packedA) packScratchA = new float[(int) packedA];
         pk.a = a.data();
         pk.b = b.data();
         pk.bp = packScratch;
+        pk.ap = packScratchA;
         pk.c = out.data();
         pk.m = m;
         pk.k = k;
         pk.n = n;
         pk.bRow = transposeB ? 1 : n;
         pk.bCol = transposeB ? k : 1;
-        // A is read as one scalar per row and k-step: stored as Aᵀ [k,m], a block's rows are
-        // contiguous, so Aᵀ needs no transposed copy.
         pk.aRow = transposeA ? 1 : k;
         pk.aCol = transposeA ? m : 1;
         pk.tileRows = tileRows;
@@ -267,13 +269,15 @@ public final class AparapiOps implements TensorOps {
         pk.colTiles = colTiles;
         pk.op = PackedMatmulKernel.PACK;
         launch1D(pk, strips * ceilDiv(k, PackedMatmulKernel.PACK_ROWS));
+        pk.op = PackedMatmulKernel.PACK_A;
+        launch1D(pk, panels * ceilDiv(k, PackedMatmulKernel.PACK_ROWS));
         pk.op = PackedMatmulKernel.MATMUL;
         launch1D(pk, ceilDiv(m, tileRows) * colTiles);
         pk.release();
     }
 
-    /** B packed in strips, kept between calls: a fresh array is a fresh OpenCL buffer. */
-    private float[] packScratch = new float[0];
+    /** B packed in strips and A in panels, kept between calls: a fresh array is a fresh OpenCL buffer. */
+    private float[] packScratch = new float[0], packScratchA = new float[0];
     private PackedMatmulKernel packedMatmul;
     /** Whether packed-matmul.cl was injected (else Aparapi compiles the kernel's Java body). */
     private boolean packedMatmulSource;

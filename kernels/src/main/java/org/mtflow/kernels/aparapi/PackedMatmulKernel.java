@@ -4,7 +4,7 @@ import com.aparapi.Kernel;
 
 /**
  * The matmul of CPU devices (PoCL, work-group size 1: each work-item is a thread): C [m,n] = op(A)·B
- * with B first packed in strips of {@link #NR} columns.
+ * with B first packed in strips of {@link #NR} columns and A in panels of {@link #MR} rows.
  *
  * <p>It runs as hand-written OpenCL C, {@code packed-matmul.cl} beside this class, which {@link
  * OpenCLSources} hands to Aparapi in place of the code Aparapi would generate from {@link #run}: a
@@ -18,6 +18,10 @@ import com.aparapi.Kernel;
  *   <li>{@link #PACK}: {@code bp} = B [k,n] (element (p, j) at {@code b[p·bRow + j·bCol]}, so Bᵀ
  *       costs nothing) as strips of NR columns, each strip k rows of NR contiguous floats, zeros
  *       past column n; work-item w packs {@link #PACK_ROWS} rows of one strip.
+ *   <li>{@link #PACK_A}: {@code ap} = A [m,k] (element (i, p) at {@code a[i·aRow + p·aCol]}) as
+ *       panels of MR rows, each panel k steps of MR contiguous floats, zeros past row m; work-item
+ *       w packs PACK_ROWS steps of one panel. (The OpenCL C reads A's full row blocks from the
+ *       panels; this Java body reads A in place, the same values.)
  *   <li>{@link #MATMUL}: work-item w owns a tile of {@code tileRows} × {@code tileCols} of C
  *       (tileCols a multiple of NR); for each block of {@code kBlock} k-steps it walks the tile's
  *       strips, and in each the rows; every element of C is one fma chain over k in order, A's
@@ -27,6 +31,9 @@ import com.aparapi.Kernel;
 public final class PackedMatmulKernel extends Kernel {
     static final int PACK = 0;
     static final int MATMUL = 1;
+    static final int PACK_A = 2;
+    /** Rows per packed panel of A. */
+    static final int MR = 8;
     /** Columns per packed strip of B. */
     static final int NR = 16;
     /** k-steps per work-item of {@link #PACK}. */
@@ -38,6 +45,7 @@ public final class PackedMatmulKernel extends Kernel {
     float[] a = new float[1];
     float[] b = new float[1];
     float[] bp = new float[1];
+    float[] ap = new float[1];
     float[] c = new float[1];
     int m;
     int k;
@@ -60,6 +68,8 @@ public final class PackedMatmulKernel extends Kernel {
         int w = getGlobalId();
         if (op == PACK) {
             pack(w);
+        } else if (op == PACK_A) {
+            packA(w);
         } else {
             matmul(w);
         }
@@ -80,6 +90,23 @@ public final class PackedMatmulKernel extends Kernel {
                     v = b[p * bRow + (j0 + jj) * bCol];
                 }
                 bp[to + jj] = v;
+            }
+        }
+    }
+
+    private void packA(int w) {
+        int panels = (m + MR - 1) / MR;
+        int q = w % panels;
+        int p0 = (w / panels) * PACK_ROWS;
+        int p1 = p0 + min(PACK_ROWS, k - p0);
+        for (int p = p0; p < p1; p++) {
+            int to = (q * k + p) * MR;
+            for (int i = 0; i < MR; i++) {
+                float v = 0f;
+                if (q * MR + i < m) {
+                    v = a[(q * MR + i) * aRow + p * aCol];
+                }
+                ap[to + i] = v;
             }
         }
     }

@@ -6,11 +6,15 @@
 // each strip k rows of NR contiguous floats (zeros past column n): a strip then streams through the
 // cache in order whatever B's layout.
 //
+// pack_a: A, read through strides (aRow, aCol), into panels of MR rows, each panel k steps of MR
+// contiguous floats (zeros past row m). Read in place, Aᵀ [k,m] with m a multiple of 1024 put
+// every k-step's MR values 4 KB from the last, in one L1 set: Aᵀ·B ran at A·B's speed only packed.
+//
 // matmul: C [m,n] = op(A)·B. Work-item w owns a tile of tileRows × tileCols of C. For each block
 // of kBlock k-steps it walks the tile's strips and, in each strip, blocks of MR rows: the MR × NR
-// block of C is held in 2·MR float8 registers while k runs, each k-step two loads of B, one
-// broadcast of A per row and 2·MR FMAs. Rows past the last full block, and strips narrower than
-// NR, run a scalar loop. Every element of C is one fma chain over k in order, whatever the tiles.
+// block of C is held in 2·MR float8 registers while k runs, each k-step two loads of B, MR
+// broadcasts from A's panel and 2·MR FMAs. Rows past the last full block, and strips narrower
+// than NR, run a scalar loop that reads A in place. Every element of C is one fma chain over k in order, whatever the tiles.
 
 #define NR 16
 #define MR 8
@@ -31,7 +35,21 @@ static void pack(int w, __global const float *b, __global float *bp, int k, int 
     }
 }
 
-static void matmul(int w, __global const float *a, __global const float *bp, __global float *c,
+static void pack_a(int w, __global const float *a, __global float *ap, int m, int k, int aRow, int aCol) {
+    int panels = (m + MR - 1) / MR;
+    int q = w % panels;
+    int p0 = (w / panels) * PACK_ROWS;
+    int p1 = min(p0 + PACK_ROWS, k);
+    for (int p = p0; p < p1; p++) {
+        __global float *to = ap + ((long) q * k + p) * MR;
+        for (int i = 0; i < MR; i++) {
+            int row = q * MR + i;
+            to[i] = row < m ? a[(long) row * aRow + (long) p * aCol] : 0.0f;
+        }
+    }
+}
+
+static void matmul(int w, __global const float *a, __global const float *ap, __global const float *bp, __global float *c,
                    int m, int k, int n, int aRow, int aCol,
                    int tileRows, int tileCols, int kBlock, int colTiles) {
     int r0 = (w / colTiles) * tileRows;
@@ -54,14 +72,14 @@ static void matmul(int w, __global const float *a, __global const float *bp, __g
                         acc[2 * i] = pb == 0 ? (float8) 0.0f : vload8(0, cr);
                         acc[2 * i + 1] = pb == 0 ? (float8) 0.0f : vload8(1, cr);
                     }
-                    __global const float *ar = a + (long) r * aRow;
+                    __global const float *panel = ap + (long) (r / MR) * k * MR;
                     for (int p = pb; p < pe; p++) {
                         float8 b0 = vload8(0, strip + (long) p * NR);
                         float8 b1 = vload8(1, strip + (long) p * NR);
-                        __global const float *ap = ar + (long) p * aCol;
+                        __global const float *ak = panel + (long) p * MR;
                         #pragma unroll
                         for (int i = 0; i < MR; i++) {
-                            float8 x = (float8) ap[(long) i * aRow];
+                            float8 x = (float8) ak[i];
                             acc[2 * i] = fma(x, b0, acc[2 * i]);
                             acc[2 * i + 1] = fma(x, b1, acc[2 * i + 1]);
                         }
@@ -104,6 +122,7 @@ __kernel void run(
    int aRow,
    int aCol,
    __global float *bp,
+   __global float *ap,
    __global float *b,
    int bRow,
    int bCol,
@@ -113,7 +132,9 @@ __kernel void run(
     int w = get_global_id(0);
     if (op == 0) {
         pack(w, b, bp, k, n, bRow, bCol);
+    } else if (op == 2) {
+        pack_a(w, a, ap, m, k, aRow, aCol);
     } else {
-        matmul(w, a, bp, c, m, k, n, aRow, aCol, tileRows, tileCols, kBlock, colTiles);
+        matmul(w, a, ap, bp, c, m, k, n, aRow, aCol, tileRows, tileCols, kBlock, colTiles);
     }
 }
