@@ -105,6 +105,10 @@ public final class AparapiOps implements TensorOps {
     private final ElementwiseKernel elementwise = new ElementwiseKernel();
     private final CastKernel cast = new CastKernel();
     private final ReduceKernel reduce = new ReduceKernel();
+    private final ReduceCpuKernel reduceCpu = new ReduceCpuKernel();
+    private final PackedMatmulKernel packedMatmul = new PackedMatmulKernel();
+    /** Whether reduce-cpu.cl and packed-matmul.cl were injected (else Aparapi compiles the Java bodies). */
+    private final boolean reduceCpuSource, packedMatmulSource;
     private final RowKernel row = new RowKernel();
     private final OptimizerKernel optimizer = new OptimizerKernel();
     private final MergeKernel merge = new MergeKernel();
@@ -158,6 +162,9 @@ public final class AparapiOps implements TensorOps {
         this.small = Objects.requireNonNull(small, "small");
         this.ownsSmall = ownsSmall;
         this.hostMatmul = hostMatmul;
+        // CPU shapes run hand-written OpenCL C for these kernels (see OpenCLSources).
+        this.reduceCpuSource = !gpuShapes && OpenCLSources.inject(reduceCpu, "reduce-cpu.cl");
+        this.packedMatmulSource = !gpuShapes && OpenCLSources.inject(packedMatmul, "packed-matmul.cl");
     }
 
     /**
@@ -240,7 +247,7 @@ public final class AparapiOps implements TensorOps {
             small.matmul(a, transposeA, b, transposeB, out);
             return;
         }
-        PackedMatmulKernel pk = packedMatmul();
+        PackedMatmulKernel pk = packedMatmul;
         String shape = (packedMatmulSource ? "opencl packed-matmul.cl, 8x" + nr + " register blocks"
                 : "opencl PackedMatmulKernel's Java body (packed-matmul.cl could not be injected)")
                 + ", tiles " + tileRows + "x" + tileCols + " k-block " + CPU_MATMUL_K_BLOCK + ", B packed in " + nr
@@ -278,18 +285,6 @@ public final class AparapiOps implements TensorOps {
 
     /** B packed in strips and A in panels, kept between calls: a fresh array is a fresh OpenCL buffer. */
     private float[] packScratch = new float[0], packScratchA = new float[0];
-    private PackedMatmulKernel packedMatmul;
-    /** Whether packed-matmul.cl was injected (else Aparapi compiles the kernel's Java body). */
-    private boolean packedMatmulSource;
-
-    /** The CPU matmul kernel, its OpenCL C injected before its first compile. */
-    private PackedMatmulKernel packedMatmul() {
-        if (packedMatmul == null) {
-            packedMatmul = new PackedMatmulKernel();
-            packedMatmulSource = OpenCLSources.inject(packedMatmul, "packed-matmul.cl");
-        }
-        return packedMatmul;
-    }
 
     @Override
     public synchronized void addBias(Tensor x, Tensor bias, Tensor out) {
@@ -530,21 +525,21 @@ public final class AparapiOps implements TensorOps {
     @Override
     public synchronized double sum(Tensor a) {
         if (a.size() == 0) return 0;
-        if (!onDevice("sum", a.size(), REDUCE_MIN, reduce, reduceShape())) return small.sum(a);
+        if (!onDevice("sum", a.size(), REDUCE_MIN, gpu ? reduce : reduceCpu, reduceShape())) return small.sum(a);
         return sumOfPartials(reducePartials(ReduceKernel.SUM, a, a));
     }
 
     @Override
     public synchronized double norm1(Tensor a) {
         if (a.size() == 0) return 0;
-        if (!onDevice("norm1", a.size(), REDUCE_MIN, reduce, reduceShape())) return small.norm1(a);
+        if (!onDevice("norm1", a.size(), REDUCE_MIN, gpu ? reduce : reduceCpu, reduceShape())) return small.norm1(a);
         return sumOfPartials(reducePartials(ReduceKernel.SUM_ABS, a, a));
     }
 
     @Override
     public synchronized double norm2(Tensor a) {
         if (a.size() == 0) return 0;
-        if (!onDevice("norm2", a.size(), REDUCE_MIN, reduce, reduceShape())) return small.norm2(a);
+        if (!onDevice("norm2", a.size(), REDUCE_MIN, gpu ? reduce : reduceCpu, reduceShape())) return small.norm2(a);
         return Math.sqrt(sumOfPartials(reducePartials(ReduceKernel.SUM_SQUARES, a, a)));
     }
 
@@ -552,14 +547,14 @@ public final class AparapiOps implements TensorOps {
     public synchronized double dot(Tensor a, Tensor b) {
         Shapes.requireSame(a, b);
         if (a.size() == 0) return 0;
-        if (!onDevice("dot", a.size(), REDUCE_MIN, reduce, reduceShape())) return small.dot(a, b);
+        if (!onDevice("dot", a.size(), REDUCE_MIN, gpu ? reduce : reduceCpu, reduceShape())) return small.dot(a, b);
         return sumOfPartials(reducePartials(ReduceKernel.DOT, a, b));
     }
 
     @Override
     public synchronized float max(Tensor a) {
         if (a.size() == 0) return Float.NEGATIVE_INFINITY;
-        if (!onDevice("max", a.size(), MAX_MIN, reduce, reduceShape())) return small.max(a);
+        if (!onDevice("max", a.size(), MAX_MIN, gpu ? reduce : reduceCpu, reduceShape())) return small.max(a);
         float m = Float.NEGATIVE_INFINITY;
         for (float p : reducePartials(ReduceKernel.MAX, a, a)) m = Math.max(m, p);
         return m;
@@ -569,9 +564,15 @@ public final class AparapiOps implements TensorOps {
         int n = a.size();
         int items = gpu ? Math.min(roundUp(n, groupSize), GPU_REDUCE_ITEMS) : ceilDiv(n, CPU_REDUCE_CHUNK);
         float[] partial = new float[items];
-        reduce.set(code, a.data(), b.data(), partial, CPU_REDUCE_CHUNK, gpu ? items : 1);
-        launch1D(reduce, items);
-        reduce.release();
+        if (gpu) {
+            reduce.set(code, a.data(), b.data(), partial, CPU_REDUCE_CHUNK, items);
+            launch1D(reduce, items);
+            reduce.release();
+        } else {
+            reduceCpu.set(code, a.data(), b.data(), partial, CPU_REDUCE_CHUNK);
+            launch1D(reduceCpu, items);
+            reduceCpu.release();
+        }
         return partial;
     }
 
@@ -1027,7 +1028,8 @@ public final class AparapiOps implements TensorOps {
 
     private String reduceShape() {
         return gpu ? "opencl " + GPU_REDUCE_ITEMS + " strided work-items, partials added in double"
-                : "opencl " + CPU_REDUCE_CHUNK + " elements per work-item, partials added in double";
+                : "opencl " + (reduceCpuSource ? "reduce-cpu.cl" : "ReduceCpuKernel's Java body (reduce-cpu.cl could not be injected)")
+                        + ", " + CPU_REDUCE_CHUNK + " elements per work-item, partials added in double";
     }
 
     private String rowShape() {

@@ -2,18 +2,13 @@ package org.mtflow.kernels.aparapi;
 
 /**
  * Reductions to per-work-item float partials that the host adds in double, in work-item order: the
- * result depends on the block layout only, never on the thread count.
+ * result depends on the layout only, never on the thread count. GPU layout: work-item w sums
+ * elements w, w + stride, … ({@code stride} = the number of work-items), so that neighbouring
+ * work-items read neighbouring elements. (CPU devices reduce with {@link ReduceCpuKernel}.)
  *
- * <p>CPU layout ({@code stride == 1}): work-item w sums the contiguous elements
- * [w·chunk, (w+1)·chunk) into 64 interleaved float accumulators in private memory (independent
- * adds that the compiler keeps in eight 256-bit registers, since OpenCL may not reorder one float
- * sum; eight scalar accumulators stayed scalar and ran at half the speed, and 16 lanes read memory
- * at 71-74 % of the copy bandwidth where 64 read at 85-93 %). GPU layout
- * ({@code stride} = the number of work-items): work-item w sums elements w, w + stride, … so that
- * neighbouring work-items read neighbouring elements.
- *
- * <p>{@link #SUM_ROWS} is the column sum of a [rows, cols] matrix: work-item (row block, column
- * chunk) writes the column sums of its block to {@code partial[rowBlock·cols + c]}.
+ * <p>{@link #SUM_ROWS}, on both device types, is the column sum of a [rows, cols] matrix:
+ * work-item (row block, column chunk) writes the column sums of its block to
+ * {@code partial[rowBlock·cols + c]}.
  */
 public final class ReduceKernel extends BitsKernel {
     static final int SUM = 0;
@@ -24,14 +19,9 @@ public final class ReduceKernel extends BitsKernel {
     static final int MAX = 4;
     static final int SUM_ROWS = 5;
 
-    static final int LANES = 64;
-
     float[] a = new float[1];
     float[] b = new float[1];
     float[] partial = new float[1];
-    /** Per-work-item accumulators (OpenCL private memory). */
-    @PrivateMemorySpace(LANES)
-    float[] lanes = new float[LANES];
     int n;
     int chunk = 1 << 14;
     int stride = 1;
@@ -75,81 +65,9 @@ public final class ReduceKernel extends BitsKernel {
         int w = getGlobalId();
         if (op == SUM_ROWS) {
             sumRows(w);
-        } else if (stride == 1) {
-            contiguous(w);
         } else {
             strided(w);
         }
-    }
-
-    private void contiguous(int w) {
-        int lo = w * chunk;
-        int hi = lo + min(chunk, n - lo);
-        int hiLanes = lo + ((hi - lo) / LANES) * LANES;
-        float start = 0f;
-        if (op == MAX) {
-            start = init;
-        }
-        for (int l = 0; l < LANES; l++) {
-            lanes[l] = start;
-        }
-        // Lane l accumulates elements lo + l, lo + l + LANES, …: independent accumulators in
-        // private memory, vector registers.
-        if (op == SUM) {
-            for (int i = lo; i < hiLanes; i += LANES) {
-                for (int l = 0; l < LANES; l++) {
-                    lanes[l] += a[i + l];
-                }
-            }
-            for (int i = hiLanes; i < hi; i++) {
-                lanes[0] += a[i];
-            }
-        } else if (op == SUM_ABS) {
-            for (int i = lo; i < hiLanes; i += LANES) {
-                for (int l = 0; l < LANES; l++) {
-                    lanes[l] += abs(a[i + l]);
-                }
-            }
-            for (int i = hiLanes; i < hi; i++) {
-                lanes[0] += abs(a[i]);
-            }
-        } else if (op == SUM_SQUARES) {
-            for (int i = lo; i < hiLanes; i += LANES) {
-                for (int l = 0; l < LANES; l++) {
-                    lanes[l] = fma(a[i + l], a[i + l], lanes[l]);
-                }
-            }
-            for (int i = hiLanes; i < hi; i++) {
-                lanes[0] = fma(a[i], a[i], lanes[0]);
-            }
-        } else if (op == DOT) {
-            for (int i = lo; i < hiLanes; i += LANES) {
-                for (int l = 0; l < LANES; l++) {
-                    lanes[l] = fma(a[i + l], b[i + l], lanes[l]);
-                }
-            }
-            for (int i = hiLanes; i < hi; i++) {
-                lanes[0] = fma(a[i], b[i], lanes[0]);
-            }
-        } else if (op == MAX) {
-            for (int i = lo; i < hiLanes; i += LANES) {
-                for (int l = 0; l < LANES; l++) {
-                    lanes[l] = javaMax(lanes[l], a[i + l]);
-                }
-            }
-            for (int i = hiLanes; i < hi; i++) {
-                lanes[0] = javaMax(lanes[0], a[i]);
-            }
-        }
-        // Combine the lanes pairwise in a fixed order.
-        for (int width = LANES / 2; width > 0; width /= 2) {
-            for (int l = 0; l < width; l++) {
-                float x = lanes[l];
-                float y = lanes[l + width];
-                lanes[l] = op == MAX ? javaMax(x, y) : x + y;
-            }
-        }
-        partial[w] = lanes[0];
     }
 
     private void strided(int w) {

@@ -26,6 +26,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.mtflow.kernels.Reference;
 import org.mtflow.kernels.Tensor;
 import org.mtflow.kernels.TensorOps;
@@ -507,6 +508,48 @@ class AparapiKernelsTest {
         m.data()[rng.nextInt(n)] = Float.NaN;
         onPath(ops, n, tm, "max", () -> result[0] = ops.max(m));
         assertTrue(Float.isNaN(result[0]), ctx("max with a NaN is NaN, got " + result[0]));
+    }
+
+    /**
+     * On a CPU device the reductions give exactly the bits of their lane model: per work-item of
+     * CPU_REDUCE_CHUNK elements, 64 float lanes (lane l takes elements l, l + 64, …), the tail in lane
+     * 0, the lanes combined pairwise halves first, the partials added in double in order. Sizes whose
+     * last work-item holds only a tail, or a tail after full lane rows.
+     */
+    @ParameterizedTest(name = "n={0}")
+    @ValueSource(ints = {AparapiOps.REDUCE_MIN + 63, AparapiOps.REDUCE_MIN + 64 * 3 + 17, 1_000_003})
+    void cpuReductionsGiveTheBitsOfTheirLaneModel(int n) {
+        SplittableRandom rng = new SplittableRandom(SEED * 13 + n);
+        Tensor a = Reference.random(rng, n), b = Reference.random(rng, n);
+        onPath(cpu, n, AparapiOps.REDUCE_MIN, "sum", () -> assertEquals(laneModel(a, b, 0), cpu.sum(a), ctx("sum of " + n)));
+        assertEquals(laneModel(a, b, 1), cpu.norm1(a), ctx("norm1 of " + n));
+        assertEquals(Math.sqrt(laneModel(a, b, 2)), cpu.norm2(a), ctx("norm2 of " + n));
+        assertEquals(laneModel(a, b, 3), cpu.dot(a, b), ctx("dot of " + n));
+    }
+
+    /** Sum (0), sum of |x| (1), sum of squares (2) or dot (3), as the CPU kernels fold them. */
+    private static double laneModel(Tensor a, Tensor b, int op) {
+        float[] x = a.data(), y = b.data();
+        int n = x.length, chunk = AparapiOps.CPU_REDUCE_CHUNK;
+        double total = 0;
+        for (int lo = 0; lo < n; lo += chunk) {
+            int hi = Math.min(n, lo + chunk), full = lo + (hi - lo) / 64 * 64;
+            float[] lanes = new float[64];
+            for (int i = lo; i < hi; i++) {
+                int l = i < full ? (i - lo) % 64 : 0;
+                lanes[l] = switch (op) {
+                    case 0 -> lanes[l] + x[i];
+                    case 1 -> lanes[l] + Math.abs(x[i]);
+                    case 2 -> Math.fma(x[i], x[i], lanes[l]);
+                    default -> Math.fma(x[i], y[i], lanes[l]);
+                };
+            }
+            for (int width = 32; width > 0; width /= 2) {
+                for (int l = 0; l < width; l++) lanes[l] += lanes[l + width];
+            }
+            total += lanes[0];
+        }
+        return total;
     }
 
     private static double norm2sq(Tensor t) {
@@ -1021,6 +1064,7 @@ class AparapiKernelsTest {
                 ops.sub(big, big, big);
                 ops.sub(small, small, small);
             }
+            ops.sum(Tensor.zeros(AparapiOps.REDUCE_MIN));
             Tensor a = Tensor.zeros(128, 128);
             ops.matmul(a, false, a, true, Tensor.zeros(128, 128));
             ops.matmul(a, false, a, true, Tensor.zeros(128, 128));
@@ -1031,7 +1075,8 @@ class AparapiKernelsTest {
         assertEquals(1, subKernel, "one log line for sub on OpenCL: " + messages);
         assertEquals(1, subJava, "one log line for sub in plain Java: " + messages);
         assertEquals(1, matmul, "one log line for A·Bᵀ on OpenCL: " + messages);
-        // The hand-written source was injected (else Aparapi compiles PackedMatmulKernel's Java body).
+        // The hand-written sources were injected (else Aparapi compiles the kernels' Java bodies).
+        assertTrue(messages.stream().anyMatch(m -> m.startsWith("sum: opencl reduce-cpu.cl")), messages.toString());
         assertTrue(messages.stream().anyMatch(m -> m.contains("opencl packed-matmul.cl, 8x16 register blocks")
                 && m.contains("(Bᵀ read through strides)")), messages.toString());
     }
