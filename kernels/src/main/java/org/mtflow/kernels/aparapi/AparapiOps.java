@@ -24,10 +24,11 @@ import org.mtflow.kernels.jvm.JavaOps;
  * <p>Dispatch. Each op picks, per call, plain Java or a kernel, and the kernel's shape for the
  * device type: below a measured work size ({@code *_MIN} below) a launch costs more than the work
  * and the op runs on a single-threaded {@link JavaOps} (whose exact ops give the kernels' bits).
- * CPU devices (PoCL) get work-group size 1, a few thousand contiguous elements per work-item and
- * a register-blocked matmul in hand-written OpenCL C ({@link PackedMatmulKernel}); GPU devices get one element per
- * work-item (coalesced), strided reductions, atomics for histograms and a local-memory tiled matmul.
- * Every choice is logged once per op and variant at FINE on this class's logger.
+ * CPU devices (PoCL) get work-group size 1, a few thousand contiguous elements per work-item, and
+ * hand-written OpenCL C for the matmul and the reductions ({@link PackedMatmulKernel}, {@link
+ * ReduceCpuKernel}); GPU devices get one element per work-item (coalesced), strided reductions,
+ * atomics for histograms and a local-memory tiled matmul. Every choice is logged once per op and
+ * variant at FINE on this class's logger.
  *
  * <p>Fallback. A kernel is compiled on the device before its first launch; one that fails to build
  * is never launched (Aparapi would run it on its Java thread pool, where the bit intrinsics are
@@ -243,7 +244,8 @@ public final class AparapiOps implements TensorOps {
         int panels = ceilDiv(m, PackedMatmulKernel.MR);
         long packed = (long) strips * nr * k, packedA = (long) panels * PackedMatmulKernel.MR * k;
         if (strips * nr > 2 * n || packed > Integer.MAX_VALUE - 8 || packedA > Integer.MAX_VALUE - 8) {
-            choose("matmul " + variant, "java", "plain Java: B packed in strips would be over twice its size or too big for an array");
+            choose("matmul " + variant, "java", "plain Java: B packed in 16-column strips would be over twice its size (n < 9),"
+                    + " or a packed operand too big for a Java array");
             small.matmul(a, transposeA, b, transposeB, out);
             return;
         }
@@ -565,7 +567,7 @@ public final class AparapiOps implements TensorOps {
         int items = gpu ? Math.min(roundUp(n, groupSize), GPU_REDUCE_ITEMS) : ceilDiv(n, CPU_REDUCE_CHUNK);
         float[] partial = new float[items];
         if (gpu) {
-            reduce.set(code, a.data(), b.data(), partial, CPU_REDUCE_CHUNK, items);
+            reduce.set(code, a.data(), b.data(), partial, items);
             launch1D(reduce, items);
             reduce.release();
         } else {

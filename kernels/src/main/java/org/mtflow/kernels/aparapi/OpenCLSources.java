@@ -9,6 +9,7 @@ import java.io.InputStream;
 import java.lang.reflect.Field;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -29,6 +30,9 @@ import java.util.logging.Logger;
 final class OpenCLSources {
     private static final Logger LOG = Logger.getLogger(OpenCLSources.class.getName());
 
+    /** Kernel class → whether its source was injected: once per class, as Aparapi's cache is. */
+    private static final Map<Class<?>, Boolean> INJECTED = new ConcurrentHashMap<>();
+
     private OpenCLSources() {}
 
     /**
@@ -36,6 +40,10 @@ final class OpenCLSources {
      * for that class; false, with a warning, when it cannot.
      */
     static boolean inject(Kernel kernel, String name) {
+        return INJECTED.computeIfAbsent(kernel.getClass(), type -> tryInject(kernel, name));
+    }
+
+    private static boolean tryInject(Kernel kernel, String name) {
         Class<? extends Kernel> type = kernel.getClass();
         try {
             String source;

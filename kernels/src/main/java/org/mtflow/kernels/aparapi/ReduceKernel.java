@@ -23,7 +23,6 @@ public final class ReduceKernel extends BitsKernel {
     float[] b = new float[1];
     float[] partial = new float[1];
     int n;
-    int chunk = 1 << 14;
     int stride = 1;
     int op;
     /** −∞ for MAX (from the host: Aparapi cannot print an infinite literal). */
@@ -34,13 +33,12 @@ public final class ReduceKernel extends BitsKernel {
     int colChunk;
     int colChunks;
 
-    void set(int op, float[] a, float[] b, float[] partial, int chunk, int stride) {
+    void set(int op, float[] a, float[] b, float[] partial, int stride) {
         this.op = op;
         this.a = a;
         this.b = b;
         this.partial = partial;
         this.n = a.length;
-        this.chunk = chunk;
         this.stride = stride;
         this.init = Float.NEGATIVE_INFINITY;
     }
