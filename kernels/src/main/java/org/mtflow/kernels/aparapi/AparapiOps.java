@@ -173,8 +173,9 @@ public final class AparapiOps implements TensorOps {
      * #AparapiOps(OpenCLDevice)} does. A CPU device (PoCL) computes on the host's own cores, so its
      * plain-Java path runs on all of them ({@link JavaOps} with one thread per compute unit) and its
      * matmul always takes that path: JavaOps' Vector API kernel beats the PoCL kernel at every size
-     * here (KernelBench 1024³: 280 against 114 GFLOP/s; training shapes, M = 128, by more). The choice
-     * depends on the device type alone, so a run's bits do not depend on timings.
+     * here (KernelBench 1024³, one run: 122-209 against 91-107 GFLOP/s for the three forms; an
+     * earlier one 280 against 114; training shapes, M = 128, by more). The choice depends on the
+     * device type alone, so a run's bits do not depend on timings.
      */
     public static AparapiOps forDevice(OpenCLDevice device) {
         if (device.getType() == Device.TYPE.GPU) return new AparapiOps(device);
