@@ -110,8 +110,17 @@ class SyntheticCheckpointNodeTest {
         int kvHeads = 1 + rnd.nextInt(3), heads = kvHeads * (1 + rnd.nextInt(3)), hidden = heads * (2 + rnd.nextInt(6));
         int inter = 1 + rnd.nextInt(50), vocab = 1 + rnd.nextInt(40), layers = 1 + rnd.nextInt(3);
         Path dir = tmp.resolve("m");
+        // A third of the drawn model's bytes per shard, so that it always takes several files (a
+        // fixed 4000 left the smallest draws in one).
+        long params = 0;
+        for (int[] s : llama(layers, hidden, inter, vocab, heads, kvHeads).values()) {
+            long n = 1;
+            for (int d : s) n *= d;
+            params += n;
+        }
+        long shardBytes = Math.max(4, 4 * params / 3);
         NodeRuns.Run run = generate(seed, "dir", dir.toString(), "layers", layers, "hidden", hidden, "intermediate", inter,
-                "vocab", vocab, "heads", heads, "kv-heads", kvHeads, "dtype", "F32", "max-shard-bytes", 4000);
+                "vocab", vocab, "heads", heads, "kv-heads", kvHeads, "dtype", "F32", "max-shard-bytes", shardBytes);
         Path manifest = run.artifact("c", "model");
         String msg = "seed=" + seed;
         try (HfModel m = HfModelArtifacts.open(manifest)) {
@@ -130,17 +139,11 @@ class SyntheticCheckpointNodeTest {
             assertEquals(heads, c.get("num_attention_heads").asInt());
             assertEquals(kvHeads, c.get("num_key_value_heads").asInt());
             assertEquals(vocab, c.get("vocab_size").asInt());
-            assertTrue(m.weightFiles().size() > 1, "sharded at 4000 bytes: " + m.weightFiles());
+            assertTrue(m.weightFiles().size() > 1, "sharded at " + shardBytes + " bytes: " + m.weightFiles() + " " + msg);
             checkValues(m, seed, null, 0, Dtype.F32);
         }
         assertEquals(dir, HfModelArtifacts.verify(manifest));
         assertTrue(listing(dir).contains("model.safetensors.index.json"), listing(dir).toString());
-        long params = 0;
-        for (int[] s : llama(layers, hidden, inter, vocab, heads, kvHeads).values()) {
-            long n = 1;
-            for (int d : s) n *= d;
-            params += n;
-        }
         assertEquals(params, run.metrics("c").get("parameters").asLong(), msg);
     }
 
