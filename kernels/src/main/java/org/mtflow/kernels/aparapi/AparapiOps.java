@@ -209,6 +209,8 @@ public final class AparapiOps implements TensorOps {
             return;
         }
         long work = (long) m * n * k;
+        // Element (i, p) of op(A) at a[i·aRow + p·aCol], element (p, j) of op(B) at b[p·bRow + j·bCol].
+        int aRow = transposeA ? 1 : k, aCol = transposeA ? m : 1, bRow = transposeB ? 1 : n, bCol = transposeB ? k : 1;
         if (gpu) {
             if (!onDevice("matmul " + variant, work, MATMUL_MIN, matmulTiledKernel, "opencl local-memory tiles 16x16")) {
                 small.matmul(a, transposeA, b, transposeB, out);
@@ -221,10 +223,10 @@ public final class AparapiOps implements TensorOps {
             t.m = m;
             t.k = k;
             t.n = n;
-            t.aRow = transposeA ? 1 : k;
-            t.aCol = transposeA ? m : 1;
-            t.bRow = transposeB ? 1 : n;
-            t.bCol = transposeB ? k : 1;
+            t.aRow = aRow;
+            t.aCol = aCol;
+            t.bRow = bRow;
+            t.bCol = bCol;
             int tile = MatmulTiledKernel.TILE;
             launch(t, Range.create2D(device, roundUp(n, tile), roundUp(m, tile), tile, tile));
             t.release();
@@ -269,10 +271,10 @@ public final class AparapiOps implements TensorOps {
         pk.m = m;
         pk.k = k;
         pk.n = n;
-        pk.bRow = transposeB ? 1 : n;
-        pk.bCol = transposeB ? k : 1;
-        pk.aRow = transposeA ? 1 : k;
-        pk.aCol = transposeA ? m : 1;
+        pk.bRow = bRow;
+        pk.bCol = bCol;
+        pk.aRow = aRow;
+        pk.aCol = aCol;
         pk.tileRows = tileRows;
         pk.tileCols = tileCols;
         pk.kBlock = CPU_MATMUL_K_BLOCK;
@@ -528,21 +530,21 @@ public final class AparapiOps implements TensorOps {
     @Override
     public synchronized double sum(Tensor a) {
         if (a.size() == 0) return 0;
-        if (!onDevice("sum", a.size(), REDUCE_MIN, gpu ? reduce : reduceCpu, reduceShape())) return small.sum(a);
+        if (!onDevice("sum", a.size(), REDUCE_MIN, reductions(), reduceShape())) return small.sum(a);
         return sumOfPartials(reducePartials(ReduceKernel.SUM, a, a));
     }
 
     @Override
     public synchronized double norm1(Tensor a) {
         if (a.size() == 0) return 0;
-        if (!onDevice("norm1", a.size(), REDUCE_MIN, gpu ? reduce : reduceCpu, reduceShape())) return small.norm1(a);
+        if (!onDevice("norm1", a.size(), REDUCE_MIN, reductions(), reduceShape())) return small.norm1(a);
         return sumOfPartials(reducePartials(ReduceKernel.SUM_ABS, a, a));
     }
 
     @Override
     public synchronized double norm2(Tensor a) {
         if (a.size() == 0) return 0;
-        if (!onDevice("norm2", a.size(), REDUCE_MIN, gpu ? reduce : reduceCpu, reduceShape())) return small.norm2(a);
+        if (!onDevice("norm2", a.size(), REDUCE_MIN, reductions(), reduceShape())) return small.norm2(a);
         return Math.sqrt(sumOfPartials(reducePartials(ReduceKernel.SUM_SQUARES, a, a)));
     }
 
@@ -550,17 +552,22 @@ public final class AparapiOps implements TensorOps {
     public synchronized double dot(Tensor a, Tensor b) {
         Shapes.requireSame(a, b);
         if (a.size() == 0) return 0;
-        if (!onDevice("dot", a.size(), REDUCE_MIN, gpu ? reduce : reduceCpu, reduceShape())) return small.dot(a, b);
+        if (!onDevice("dot", a.size(), REDUCE_MIN, reductions(), reduceShape())) return small.dot(a, b);
         return sumOfPartials(reducePartials(ReduceKernel.DOT, a, b));
     }
 
     @Override
     public synchronized float max(Tensor a) {
         if (a.size() == 0) return Float.NEGATIVE_INFINITY;
-        if (!onDevice("max", a.size(), MAX_MIN, gpu ? reduce : reduceCpu, reduceShape())) return small.max(a);
+        if (!onDevice("max", a.size(), MAX_MIN, reductions(), reduceShape())) return small.max(a);
         float m = Float.NEGATIVE_INFINITY;
         for (float p : reducePartials(ReduceKernel.MAX, a, a)) m = Math.max(m, p);
         return m;
+    }
+
+    /** The kernel of sum, norm1, norm2, dot and max on this device type. */
+    private Kernel reductions() {
+        return gpu ? reduce : reduceCpu;
     }
 
     private float[] reducePartials(int code, Tensor a, Tensor b) {
@@ -736,10 +743,15 @@ public final class AparapiOps implements TensorOps {
             return small.topkThreshold(a, k);
         }
         TopkKernel t = topk;
-        t.a = a.data();
-        t.n = n;
-        t.fromBits = 0;
-        int result = gpu ? radixSelect(t, n, k) : bracketSelect(t, a.data(), n, k);
+        int result;
+        if (gpu) {
+            t.a = a.data();
+            t.n = n;
+            t.fromBits = 0;
+            result = radixSelect(t, n, k);
+        } else {
+            result = bracketSelect(t, a.data(), n, k);
+        }
         t.release();
         bracket.release();
         return Float.intBitsToFloat(result);
@@ -756,7 +768,6 @@ public final class AparapiOps implements TensorOps {
     private int bracketSelect(TopkKernel t, float[] data, int n, long k) {
         int chunk = Math.min(CPU_TOPK_CHUNK, Math.max(1 << 16, roundUp(ceilDiv(n, 8 * computeUnits), 16)));
         int items = ceilDiv(n, chunk);
-        t.chunk = chunk;
         // The sample: one element from each of m equal strata, jittered by a fixed hash, sorted.
         int m = topkSamples(n);
         int[] sample = new int[m];
@@ -798,7 +809,6 @@ public final class AparapiOps implements TensorOps {
             if (above < k && k <= above + found && lo == hi) return lo; // one value: counting is enough
             if (above < k && k <= above + found && lost == 0) {
                 long need = k - above;
-                t.a = new float[1];
                 int total = fill[0];
                 if (total < TOPK_CANDIDATES_MIN) {
                     choose("topkThreshold", "opencl", "bracket candidates selected in plain Java");

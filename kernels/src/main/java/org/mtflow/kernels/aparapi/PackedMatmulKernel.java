@@ -39,8 +39,8 @@ public final class PackedMatmulKernel extends Kernel {
     /** k-steps per work-item of {@link #PACK}. */
     static final int PACK_ROWS = 256;
 
-    // The order in which run() first uses these fields is the order of the OpenCL kernel's
-    // arguments: packed-matmul.cl declares the same list.
+    // Aparapi passes the fields run() uses as the OpenCL kernel's arguments, in an order of its own:
+    // packed-matmul.cl declares the same list, which OpenCLSources checks before injecting it.
     int op;
     float[] a = new float[1];
     float[] b = new float[1];
